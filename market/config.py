@@ -1,0 +1,603 @@
+"""Validated scenario configuration: labs, their policies, the population, the market.
+
+Every field carries its unit and allowed range as a pydantic constraint, so a bad value
+becomes a :class:`~market.errors.ScenarioError` that names the field and the range.
+Scenarios are plain data: the model reads them, file formats live in
+:mod:`market.scenario_files`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from market.errors import ScenarioError
+
+CounterOfferRule = Literal["none", "match", "exceed"]
+ComputeAllocation = Literal["equal", "skill_weighted", "top_teams"]
+LabKind = Literal["frontier", "big_tech", "startup", "infra", "academia"]
+SPECIALTIES: tuple[str, ...] = ("research", "infrastructure", "product")
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Policy(_Strict):
+    """A lab's salary, retention and compute policy."""
+
+    pay_multiplier: float = Field(1.0, ge=0.1, le=10.0)
+    """Willingness to pay as a multiple of the lab's valuation of a person (x)."""
+    pay_cap_usd: float = Field(5e6, gt=0, le=1e9)
+    """Highest annual total compensation the lab will offer anyone (USD/year)."""
+    counter_offer: CounterOfferRule = "match"
+    """How the lab answers an outside offer: none, match the pay, or exceed it up to
+    its own valuation (Postel-Vinay & Robin 2002)."""
+    retention_bonus_frac: float = Field(0.0, ge=0.0, le=12.0)
+    """Retention grants per year as a fraction of comp, added as unvested equity."""
+    equity_share: float = Field(0.4, ge=0.0, le=1.0)
+    """Share of total comp paid as equity that vests over ``vesting_months``."""
+    vesting_months: int = Field(48, ge=1, le=120)
+    """Months over which an equity grant vests."""
+    vesting_cliff_months: int = Field(12, ge=0, le=60)
+    """Months before the first equity vests; leaving earlier forfeits it all."""
+    noncompete_months: int = Field(0, ge=0, le=36)
+    """Non-compete (garden leave) imposed on people who leave (months)."""
+    compute_allocation: ComputeAllocation = "equal"
+    """How GPUs are shared among researchers: equally, by skill, or on top teams."""
+    poaching_intensity: float = Field(1.0, ge=0.0, le=20.0)
+    """Multiplier on the number of outside candidates the lab sees per month."""
+
+    @model_validator(mode="after")
+    def _cliff_within_vesting(self) -> Self:
+        if self.vesting_cliff_months > self.vesting_months:
+            raise ValueError(
+                f"vesting_cliff_months ({self.vesting_cliff_months}) must be <= "
+                f"vesting_months ({self.vesting_months})"
+            )
+        return self
+
+
+class Headcount(_Strict):
+    """Initial technical staff by specialty (people)."""
+
+    research: int = Field(0, ge=0, le=1_000_000)
+    infrastructure: int = Field(0, ge=0, le=1_000_000)
+    product: int = Field(0, ge=0, le=1_000_000)
+
+    @property
+    def total(self) -> int:
+        """All people."""
+        return self.research + self.infrastructure + self.product
+
+
+class LabConfig(_Strict):
+    """One lab (or pool of employers) at the start of the run."""
+
+    name: str = Field(min_length=1, max_length=64)
+    """Unique display name."""
+    kind: LabKind = "frontier"
+    """frontier lab, big tech, startup, infra/fintech shop, or academia/outside pool."""
+    gpus_h100e: float = Field(ge=0, le=1e8)
+    """GPU stock (H100-equivalents)."""
+    gpu_growth_per_year: float = Field(0.0, ge=-0.9, le=20.0)
+    """Annual growth rate of the GPU stock (1.0 = doubles every year)."""
+    budget_usd: float = Field(ge=0, le=1e12)
+    """Annual payroll budget for the modelled technical staff (USD/year)."""
+    budget_growth_per_year: float = Field(0.1, ge=-0.9, le=10.0)
+    """Baseline annual budget growth before the capability feedback."""
+    efficiency: float = Field(1.0, gt=0, le=100.0)
+    """Compute-efficiency factor: effective FLOP per H100e relative to the frontier."""
+    mission: float = Field(0.5, ge=0.0, le=1.0)
+    """Mission/culture appeal, 0 (none) to 1 (strong)."""
+    capability: float = Field(1.0, gt=0, le=1e6)
+    """Initial capability stock (index, 1 = a frontier lab in January 2025)."""
+    comp_median_usd: float = Field(300_000, gt=0, le=1e8)
+    """Median annual total compensation of the lab's staff at the start (USD/year)."""
+    talent_quality: float = Field(1.0, gt=0, le=10.0)
+    """Multiplier on the skill of the lab's initial staff."""
+    headcount: Headcount
+    """Initial technical staff by specialty."""
+    ties: list[str] = Field(default_factory=list)
+    """Labs this lab recruits from more often (search frictions)."""
+    policy: Policy = Field(default_factory=Policy)
+    """Salary, retention and compute policy."""
+
+
+class PopulationConfig(_Strict):
+    """Engineers and researchers: skill, preferences, entry and exit."""
+
+    skill_tail_alpha: float = Field(2.2, gt=1.0, le=10.0)
+    """Pareto tail index of skill (smaller = more superstars); skill >= 1."""
+    graduates_per_year: float = Field(0.0, ge=0.0, le=1e7)
+    """New graduates entering the market per year (people)."""
+    graduate_mix: tuple[float, float, float] = (0.5, 0.2, 0.3)
+    """Share of graduates in research, infrastructure and product."""
+    graduate_skill_factor: float = Field(0.7, gt=0.0, le=5.0)
+    """Skill multiplier of a new graduate relative to the incumbent population."""
+    graduate_reservation_usd: float = Field(150_000, gt=0, le=1e7)
+    """Pay a new graduate can get outside the modelled labs (USD/year)."""
+    comp_skill_elasticity: float = Field(1.0, ge=0.0, le=3.0)
+    """Elasticity of initial pay to skill within a lab (Rosen 1981: superstar pay)."""
+    pool_months: int = Field(6, ge=1, le=60)
+    """Months a graduate or laid-off person searches before leaving the market."""
+    attrition_per_year: float = Field(0.05, ge=0.0, le=1.0)
+    """Annual probability of leaving the market (retirement, career change)."""
+    pref_compute: float = Field(0.3, ge=0.0, le=5.0)
+    """Mean weight on log compute per head, in log-pay units."""
+    pref_mission: float = Field(0.3, ge=0.0, le=5.0)
+    """Mean weight on the lab's mission score, in log-pay units."""
+    pref_colleagues: float = Field(0.2, ge=0.0, le=5.0)
+    """Mean weight on log colleague quality (mean skill), in log-pay units."""
+    pref_dispersion: float = Field(0.5, ge=0.0, le=5.0)
+    """Coefficient of variation of the preference weights across people."""
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> Self:
+        if any(x < 0 for x in self.graduate_mix) or abs(sum(self.graduate_mix) - 1) > 1e-6:
+            raise ValueError("graduate_mix must be three non-negative shares summing to 1")
+        return self
+
+
+class MarketConfig(_Strict):
+    """Global mechanisms, each switchable and parameterised."""
+
+    # Production (CES of effective compute and effective talent)
+    sigma: float = Field(0.5, ge=0.0, le=3.0)
+    """Elasticity of substitution between compute and research talent (0 = Leontief,
+    1 = Cobb-Douglas; Whitfill & Wu 2025 bracket it by [0, 2.6])."""
+    compute_share: float = Field(0.5, gt=0.0, lt=1.0)
+    """CES distribution parameter on compute (alpha)."""
+    compute_ref_h100e: float = Field(100_000, gt=0)
+    """Normalisation of effective compute (H100e)."""
+    talent_ref: float = Field(1_000, gt=0)
+    """Normalisation of effective research talent (skill units)."""
+    allocation_gamma: float = Field(0.25, ge=0.0, le=1.0)
+    """Returns to concentrating compute on a person (exponent on their compute share)."""
+    # Infrastructure makes compute effective
+    infra_enabled: bool = True
+    """Switch: utilisation depends on infrastructure talent (off = always max)."""
+    infra_half_saturation: float = Field(1.0, gt=0.0, le=1e3)
+    """Infra skill units per 1,000 GPUs at which utilisation is halfway to its max."""
+    utilisation_min: float = Field(0.1, ge=0.0, le=1.0)
+    """GPU utilisation with no infrastructure talent."""
+    utilisation_max: float = Field(0.9, gt=0.0, le=1.0)
+    """GPU utilisation with unlimited infrastructure talent."""
+    product_half_saturation: float = Field(50.0, gt=0.0)
+    """Product skill units at which monetisation is halfway to its max uplift."""
+    product_max_uplift: float = Field(1.0, ge=0.0, le=10.0)
+    """Maximum relative uplift of the value of output from product talent."""
+    # Capability (Jones 1995) and budgets
+    capability_delta: float = Field(0.02, ge=0.0, le=10.0)
+    """Scale of monthly capability growth, dK = delta * Y^lambda * K^phi."""
+    capability_lambda: float = Field(0.8, gt=0.0, le=2.0)
+    """Returns to research output in capability growth (lambda)."""
+    capability_phi: float = Field(0.3, le=0.99)
+    """Knowledge spill-over phi < 1: ideas get harder to find as K grows."""
+    budget_feedback: float = Field(0.5, ge=0.0, le=5.0)
+    """Elasticity of next year's budget to capability growth relative to the market."""
+    # Valuation
+    value_per_output_usd: float | None = Field(None, gt=0)
+    """Annual value of one unit of monthly research output (USD); None = calibrated at
+    start so that the market's total valuation equals ``value_markup`` times payroll."""
+    value_markup: float = Field(1.5, gt=0.0, le=100.0)
+    """Total valuation of staff over total payroll at the start (sets the value scale)."""
+    # Search and bidding
+    offers_enabled: bool = True
+    """Switch: labs make outside offers."""
+    candidates_per_lab: int = Field(8, ge=0, le=10_000)
+    """Outside candidates a lab evaluates per month, before its poaching intensity."""
+    tie_bias: float = Field(4.0, ge=1.0, le=1e3)
+    """How much more often a lab sees candidates from labs it has ties to."""
+    tie_learning: float = Field(0.05, ge=0.0, le=10.0)
+    """Tie strength added per move between two labs (ties grow with flows)."""
+    star_targeting: float = Field(1.0, ge=0.0, le=5.0)
+    """Exponent on skill in who labs look at (0 = anyone, 1 = proportional to skill)."""
+    counter_offers_enabled: bool = True
+    """Switch: incumbents may counter outside offers."""
+    move_threshold: float = Field(0.02, ge=0.0, le=1.0)
+    """Utility margin (log pay) a move must clear: hassle of moving."""
+    switch_cost_horizon_years: float = Field(2.0, gt=0.0, le=20.0)
+    """Years over which forfeited equity must be made up by the new pay."""
+    noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
+    """Share of non-compete months that bind (0 = ban, as in California)."""
+    noncompete_cost_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of pay a mover loses per binding non-compete month (career delay)."""
+    # Exits, layoffs, spin-outs
+    attrition_enabled: bool = True
+    """Switch: people leave the market at ``attrition_per_year``."""
+    graduates_enabled: bool = True
+    """Switch: new graduates enter."""
+    layoffs_enabled: bool = True
+    """Switch: labs lay off when payroll exceeds the budget."""
+    spinouts_enabled: bool = True
+    """Switch: star researchers found new labs."""
+    spinout_rate_per_year: float = Field(0.02, ge=0.0, le=1.0)
+    """Annual probability that a star researcher founds a lab."""
+    star_quantile: float = Field(0.99, ge=0.5, lt=1.0)
+    """Skill quantile above which a researcher counts as a star."""
+    spinout_funding_usd: float = Field(1e9, ge=0.0, le=1e12)
+    """Funding a spin-out raises; a fifth becomes its annual payroll budget."""
+    spinout_gpu_cost_usd: float = Field(40_000, gt=0.0)
+    """Price of one H100e for spin-outs buying compute (USD)."""
+    spinout_pull: int = Field(10, ge=0, le=1000)
+    """Former colleagues a founder tries to bring along."""
+    max_labs: int = Field(60, ge=2, le=1000)
+    """Upper bound on labs (spin-outs stop at this number)."""
+
+
+class Event(_Strict):
+    """A scheduled change of one field at one step, optionally reverted later."""
+
+    at: str | int
+    """Step (1 = first month) or month as "YYYY-MM"."""
+    field: str
+    """A lab field (``gpus_h100e``), a policy field (``pay_multiplier``) or, without
+    ``lab``, a market field (``noncompete_enforcement``)."""
+    value: float | int | str | bool
+    """The new value, validated like the field itself."""
+    lab: str | None = None
+    """The lab the event applies to; None for a market-wide change."""
+    months: int | None = Field(None, ge=1, le=1200)
+    """Revert to the previous value after this many months (None = permanent)."""
+    note: str = ""
+    """Why: the public source or the assumption behind the event."""
+
+
+LAB_EVENT_FIELDS: frozenset[str] = frozenset(
+    {
+        "gpus_h100e",
+        "gpu_growth_per_year",
+        "budget_usd",
+        "budget_growth_per_year",
+        "efficiency",
+        "mission",
+    }
+)
+POLICY_FIELDS: frozenset[str] = frozenset(Policy.model_fields)
+
+
+class Scenario(_Strict):
+    """A complete, validated experiment setting."""
+
+    name: str = "custom"
+    """Short name."""
+    description: str = ""
+    """What the scenario represents."""
+    start: str = "2025-01"
+    """Calendar month of step 1 (YYYY-MM)."""
+    steps: int = Field(120, ge=1, le=1200)
+    """Monthly steps to run by default."""
+    labs: Annotated[list[LabConfig], Field(min_length=2)]
+    """The labs (at least two)."""
+    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    """Engineers' skill, preferences, entry and exit."""
+    market: MarketConfig = Field(default_factory=MarketConfig)
+    """Global mechanisms."""
+    events: list[Event] = Field(default_factory=list)
+    """Scheduled policy changes."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Where numbers come from: free-form notes keyed by what they support."""
+
+    @model_validator(mode="after")
+    def _check_cross_references(self) -> Self:
+        if not _MONTH.match(self.start):
+            raise ValueError(f"start must be a month YYYY-MM, got {self.start!r}")
+        names = [lab.name for lab in self.labs]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"lab names must be unique; {name!r} appears twice")
+            seen.add(name)
+        for lab in self.labs:
+            for tie in lab.ties:
+                if tie not in seen:
+                    raise ValueError(
+                        f"lab {lab.name!r} has a tie to unknown lab {tie!r}; "
+                        f"known labs: {', '.join(names)}"
+                    )
+        for i, event in enumerate(self.events):
+            self.event_step(event, where=f"events[{i}]")
+            _validate_event_value(self, event, where=f"events[{i}]")
+        return self
+
+    # -- helpers ------------------------------------------------------------------
+    @property
+    def lab_names(self) -> list[str]:
+        """Lab names in scenario order."""
+        return [lab.name for lab in self.labs]
+
+    @property
+    def n_engineers(self) -> int:
+        """Initial number of people across all labs."""
+        return sum(lab.headcount.total for lab in self.labs)
+
+    def lab(self, name: str) -> LabConfig:
+        """The lab called ``name``; a ScenarioError lists the known names otherwise."""
+        for lab in self.labs:
+            if lab.name == name:
+                return lab
+        raise ScenarioError("lab", f"unknown lab {name!r}; known labs: {', '.join(self.lab_names)}")
+
+    def month_to_step(self, month: str) -> int:
+        """Step number (1-based) of a calendar month ``YYYY-MM``."""
+        m = _MONTH.match(month)
+        if not m:
+            raise ValueError(f"expected a month YYYY-MM, got {month!r}")
+        y0, m0 = (int(x) for x in self.start.split("-"))
+        return (int(m.group(1)) - y0) * 12 + (int(m.group(2)) - m0) + 1
+
+    def step_to_month(self, step: int) -> str:
+        """Calendar month ``YYYY-MM`` of a step (1-based; step 0 is the month before)."""
+        y0, m0 = (int(x) for x in self.start.split("-"))
+        months = y0 * 12 + (m0 - 1) + (step - 1)
+        return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+    def event_step(self, event: Event, where: str = "event") -> int:
+        """The step at which ``event`` fires, checked to lie within the run."""
+        step = event.at if isinstance(event.at, int) else None
+        if step is None:
+            try:
+                step = self.month_to_step(str(event.at))
+            except ValueError as exc:
+                raise ValueError(f"{where}.at: {exc}") from None
+        if not 1 <= step <= self.steps:
+            raise ValueError(
+                f"{where}.at: {event.at!r} is step {step}, outside the run "
+                f"(steps 1..{self.steps}, {self.start} to {self.step_to_month(self.steps)})"
+            )
+        return step
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A validated copy with dotted-path fields replaced.
+
+        Paths: ``steps``, ``market.sigma``, ``population.graduates_per_year``,
+        ``labs.Meta.gpus_h100e``, ``labs.Meta.policy.pay_multiplier``,
+        ``labs.*.policy.noncompete_months`` (every lab).
+        """
+        data = self.model_dump()
+        for path, value in overrides.items():
+            _set_path(data, path, value, self.lab_names)
+        return build_scenario(data)
+
+    def scaled(self, n_engineers: int) -> Scenario:
+        """A copy whose headcounts, budgets and graduate inflow are scaled to
+        ``n_engineers`` people in total (compute per head and pay levels unchanged).
+        """
+        if n_engineers < len(self.labs):
+            raise ScenarioError("n_engineers", f"must be >= the number of labs ({len(self.labs)})")
+        factor = n_engineers / max(self.n_engineers, 1)
+        data = self.model_dump()
+        for lab in data["labs"]:
+            hc = lab["headcount"]
+            for key in SPECIALTIES:
+                hc[key] = round(hc[key] * factor)
+            lab["budget_usd"] *= factor
+            lab["gpus_h100e"] *= factor
+        data["population"]["graduates_per_year"] *= factor
+        data["market"]["compute_ref_h100e"] *= factor
+        data["market"]["talent_ref"] *= factor
+        data["market"]["product_half_saturation"] *= factor
+        for event in data["events"]:
+            if event["field"] in ("gpus_h100e", "budget_usd"):
+                event["value"] = float(event["value"]) * factor
+        return build_scenario(data)
+
+
+def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:
+    """Check that an event names a known lab and field and a valid value."""
+    if event.lab is None:
+        if event.field not in MarketConfig.model_fields:
+            raise ValueError(
+                f"{where}.field: unknown market field {event.field!r} (an event without "
+                f"'lab' changes a market field; known: {', '.join(MarketConfig.model_fields)})"
+            )
+        scenario.market.model_validate({**scenario.market.model_dump(), event.field: event.value})
+        return
+    if event.lab not in scenario.lab_names:
+        raise ValueError(
+            f"{where}.lab: unknown lab {event.lab!r}; known labs: {', '.join(scenario.lab_names)}"
+        )
+    lab = scenario.lab(event.lab)
+    if event.field in POLICY_FIELDS:
+        Policy.model_validate({**lab.policy.model_dump(), event.field: event.value})
+    elif event.field in LAB_EVENT_FIELDS:
+        LabConfig.model_validate({**lab.model_dump(), event.field: event.value})
+    else:
+        allowed = sorted(LAB_EVENT_FIELDS | POLICY_FIELDS)
+        raise ValueError(
+            f"{where}.field: unknown lab field {event.field!r}; allowed: {', '.join(allowed)}"
+        )
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any, lab_names: list[str]) -> None:
+    parts = path.split(".")
+    if parts[0] == "labs":
+        if len(parts) < 3:
+            raise ScenarioError(path, "expected labs.<lab>.<field> or labs.<lab>.policy.<field>")
+        targets = lab_names if parts[1] == "*" else [parts[1]]
+        for name in targets:
+            if name not in lab_names:
+                raise ScenarioError(
+                    path, f"unknown lab {name!r}; known labs: {', '.join(lab_names)}"
+                )
+            lab = data["labs"][lab_names.index(name)]
+            _set_nested(lab, parts[2:], value, path)
+    else:
+        _set_nested(data, parts, value, path)
+
+
+def _set_nested(node: dict[str, Any], keys: list[str], value: Any, path: str) -> None:
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), dict):
+            raise ScenarioError(path, f"unknown field {key!r}")
+        node = node[key]
+    if keys[-1] not in node:
+        raise ScenarioError(path, f"unknown field {keys[-1]!r}; known: {', '.join(node)}")
+    node[keys[-1]] = value
+
+
+def build_scenario(data: dict[str, Any]) -> Scenario:
+    """Validate ``data`` into a Scenario, raising ScenarioError on the first problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise scenario_error_from(exc, data) from None
+
+
+def scenario_error_from(exc: ValidationError, data: Any = None) -> ScenarioError:
+    """Turn pydantic's first error into a one-line ScenarioError naming the field."""
+    err = exc.errors(include_url=False)[0]
+    loc = _readable_location(err["loc"], data)
+    kind, ctx = err["type"], err.get("ctx", {})
+    got = err.get("input")
+    if kind == "missing":
+        return ScenarioError(loc, "required field is missing")
+    if kind == "extra_forbidden":
+        return ScenarioError(loc, "unknown field (check the spelling)")
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return ScenarioError(loc, f"{_range_text(exc.title, err['loc'])} (got {got!r})")
+    if kind == "literal_error":
+        return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got!r})")
+    if kind == "value_error":
+        return ScenarioError(loc, str(ctx.get("error", err["msg"])))
+    return ScenarioError(loc, f"{err['msg'].lower()} (got {got!r})")
+
+
+def _readable_location(loc: tuple[Any, ...], data: Any) -> str:
+    """``('labs', 2, 'gpus_h100e')`` -> ``labs.Meta.gpus_h100e`` when lab 2 is named."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            item = node[key]
+            name = item.get("name") if isinstance(item, dict) else None
+            parts.append(str(name) if name else f"[{key}]")
+            node = item
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "scenario"
+
+
+_MODELS_BY_KEY: dict[str, type[BaseModel]] = {
+    "labs": LabConfig,
+    "policy": Policy,
+    "headcount": Headcount,
+    "population": PopulationConfig,
+    "market": MarketConfig,
+    "events": Event,
+}
+
+
+def _range_text(title: str, loc: tuple[Any, ...]) -> str:
+    """The allowed range of the field at ``loc``, read from its constraints."""
+    model: type[BaseModel] = Scenario
+    for key in loc[:-1]:
+        if isinstance(key, str):
+            model = _MODELS_BY_KEY.get(key, model)
+    field = model.model_fields.get(str(loc[-1]))
+    if field is None:
+        return "out of range"
+    lo = hi = None
+    lo_open = hi_open = False
+    for meta in field.metadata:
+        for attr, is_low, is_open in (
+            ("ge", 1, 0),
+            ("gt", 1, 1),
+            ("le", 0, 0),
+            ("lt", 0, 1),
+        ):
+            v = getattr(meta, attr, None)
+            if v is not None:
+                if is_low:
+                    lo, lo_open = v, bool(is_open)
+                else:
+                    hi, hi_open = v, bool(is_open)
+    left = "" if lo is None else f"{'>' if lo_open else '>='} {lo:g}"
+    right = "" if hi is None else f"{'<' if hi_open else '<='} {hi:g}"
+    return "must be " + " and ".join(x for x in (left, right) if x)
+
+
+def generic_scenario(n_labs: int = 8, n_engineers: int = 1_000) -> Scenario:
+    """A small, synthetic market: one GPU-rich leader, a spread of labs, an outside pool.
+
+    Used when the model is built from plain keyword arguments (``mesa.batch_run``).
+    Lab ``i`` has compute falling geometrically with ``i``; the last lab is academia.
+    """
+    if n_labs < 2:
+        raise ScenarioError("n_labs", f"must be >= 2 (got {n_labs})")
+    if n_engineers < n_labs:
+        raise ScenarioError("n_engineers", f"must be >= n_labs ({n_labs}) (got {n_engineers})")
+    labs = []
+    commercial = n_labs - 1
+    # Mean/median pay under Pareto(2.2) skill with pay proportional to skill, so
+    # budgets start about 15% above payroll.
+    pay_mean_over_median = (2.2 / 1.2) / 2 ** (1 / 2.2)
+    # Shares of people: academia holds a third, commercial labs share the rest.
+    academia_people = n_engineers // 3
+    per_lab = [(n_engineers - academia_people) // commercial] * commercial
+    per_lab[0] += (n_engineers - academia_people) - sum(per_lab)
+    for i in range(commercial):
+        n = per_lab[i]
+        research = round(n * 0.5)
+        infra = round(n * 0.25)
+        labs.append(
+            {
+                "name": f"Lab{i + 1}",
+                "kind": "frontier" if i < max(1, commercial // 2) else "big_tech",
+                "gpus_h100e": 100.0 * n * 0.6**i,
+                "gpu_growth_per_year": 0.6,
+                "budget_usd": n * 350_000.0 * pay_mean_over_median * 1.15,
+                "mission": 0.3 + 0.4 * (i % 3) / 2,
+                "comp_median_usd": 350_000.0,
+                "headcount": {
+                    "research": research,
+                    "infrastructure": infra,
+                    "product": n - research - infra,
+                },
+                "ties": [f"Lab{j + 1}" for j in range(commercial) if abs(j - i) == 1],
+            }
+        )
+    labs.append(
+        {
+            "name": "Academia",
+            "kind": "academia",
+            "gpus_h100e": 5.0 * academia_people,
+            "gpu_growth_per_year": 0.2,
+            "budget_usd": academia_people * 150_000.0 * pay_mean_over_median * 1.1,
+            "budget_growth_per_year": 0.03,
+            "mission": 0.8,
+            "comp_median_usd": 150_000.0,
+            "talent_quality": 0.8,
+            "headcount": {
+                "research": round(academia_people * 0.7),
+                "infrastructure": round(academia_people * 0.1),
+                "product": academia_people
+                - round(academia_people * 0.7)
+                - round(academia_people * 0.1),
+            },
+            "policy": {
+                "counter_offer": "none",
+                "equity_share": 0.0,
+                "poaching_intensity": 0.3,
+            },
+        }
+    )
+    return build_scenario(
+        {
+            "name": "generic",
+            "description": f"Synthetic market: {n_labs} labs, {n_engineers} people.",
+            "labs": labs,
+            "population": {"graduates_per_year": n_engineers * 0.08},
+            "market": {
+                "compute_ref_h100e": 100.0 * n_engineers / n_labs,
+                "talent_ref": 1.5 * n_engineers / n_labs,
+                "product_half_saturation": 0.3 * n_engineers / n_labs,
+            },
+        }
+    )

@@ -1,0 +1,78 @@
+"""In-memory records of a run: the move ledger and per-step lab records (columnar)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from market.tables import MOVE_REASONS
+
+REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(MOVE_REASONS)}
+MOVE_COLUMNS: dict[str, type] = {
+    "step": np.int32,
+    "person_id": np.int64,
+    "from_lab": np.int32,
+    "to_lab": np.int32,
+    "specialty": np.int8,
+    "skill": np.float64,
+    "old_comp_usd": np.float64,
+    "new_comp_usd": np.float64,
+    "reason": np.int8,
+}
+
+
+class Ledger:
+    """Append-only store; each append is a batch of arrays, concatenated on read."""
+
+    def __init__(self) -> None:
+        self._moves: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._labs: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.moves_this_step = 0
+
+    def add_moves(
+        self,
+        step: int,
+        rows: np.ndarray,
+        from_lab: np.ndarray,
+        to_lab: np.ndarray,
+        specialty: np.ndarray,
+        skill: np.ndarray,
+        old_comp: np.ndarray,
+        new_comp: np.ndarray,
+        reason: str,
+    ) -> None:
+        """Record a batch of moves that share a reason (lab codes -1 mean none)."""
+        k = len(rows)
+        if k == 0:
+            return
+        batch = {
+            "step": np.full(k, step),
+            "person_id": rows,
+            "from_lab": np.broadcast_to(from_lab, (k,)),
+            "to_lab": np.broadcast_to(to_lab, (k,)),
+            "specialty": specialty,
+            "skill": skill,
+            "old_comp_usd": old_comp,
+            "new_comp_usd": new_comp,
+            "reason": np.full(k, REASON_CODE[reason]),
+        }
+        for name, dtype in MOVE_COLUMNS.items():
+            self._moves[name].append(np.asarray(batch[name], dtype=dtype).copy())
+        self.moves_this_step += k
+
+    def move_records(self) -> dict[str, np.ndarray]:
+        """All moves so far as columns (empty columns if none)."""
+        return {
+            name: np.concatenate(self._moves[name]) if self._moves[name] else np.empty(0, dt)
+            for name, dt in MOVE_COLUMNS.items()
+        }
+
+    def add_lab_records(self, columns: dict[str, np.ndarray]) -> None:
+        """Record one step's lab rows (each column has one entry per lab)."""
+        for name, values in columns.items():
+            self._labs[name].append(np.asarray(values))
+
+    def lab_records(self) -> dict[str, np.ndarray]:
+        """All lab rows so far as columns."""
+        return {name: np.concatenate(parts) for name, parts in self._labs.items()}

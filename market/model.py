@@ -1,0 +1,760 @@
+"""The talent-market model: labs bid for people whose output scales with compute.
+
+One step is one month. ``step()`` is the process overview of docs/ODD.md:
+
+1. ``apply_events``  scheduled policy changes (and their reverts)
+2. ``grow``          GPU stocks grow; at each new year budgets follow capability
+3. ``produce``       research output (CES of compute and talent) -> capability
+4. ``lay_off``       labs whose payroll exceeds the budget shed their lowest value/cost
+5. ``age_and_vest``  tenure, equity vesting and retention grants
+6. ``enter``         new graduates join the job pool; stale pool members leave
+7. ``spin_out``      star researchers found labs that try to pull former colleagues
+8. ``search``        each lab sees a few candidates (ties, skill-weighted)
+9. ``clear``         offers, counter-offers, choice (sequential auction), settlement
+10. ``attrite``      people leave the market
+11. ``record``       lab rows, model-level reporters
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from market.agents import SPECIALTY_NAMES, Engineer, Lab
+from market.auction import COUNTER_RULES, Bids, Incumbents, resolve
+from market.config import (
+    LAB_EVENT_FIELDS,
+    POLICY_FIELDS,
+    LabConfig,
+    MarketConfig,
+    Policy,
+    PopulationConfig,
+    Scenario,
+    generic_scenario,
+)
+from market.errors import ScenarioError
+from market.ledger import Ledger
+from market.people import GONE, POOL, RESEARCH, People
+from market.production import capability_increment
+from market.search import draw_candidates, group_order
+from market.valuation import (
+    ALLOCATION_RULES,
+    LabState,
+    aggregate,
+    amenity,
+    marginal_value,
+)
+
+SCALAR_OVERRIDES = {
+    **{name: "market" for name in MarketConfig.model_fields},
+    **{name: "population" for name in PopulationConfig.model_fields},
+    "steps": "",
+}
+
+
+class TalentMarket(mesa.Model):
+    """Agent-based model of the AI talent market.
+
+    Build from a scenario (``TalentMarket(scenario=s)``, a built-in name such as
+    ``"frontier-2025"``) or from plain keyword arguments, which is what
+    ``mesa.batch_run`` does::
+
+        TalentMarket(n_labs=8, n_engineers=1000, sigma=0.5, rng=42)
+
+    Args:
+        scenario: a Scenario, the name of a built-in scenario, or None for a generic
+            market of ``n_labs`` labs.
+        n_labs: labs in the generic market (ignored with a scenario).
+        n_engineers: people at the start; a scenario is rescaled to this size.
+        rng: seed (int or ``numpy.random.SeedSequence``) or Generator.
+        **params: any market or population field by name (``sigma=1.0``,
+            ``graduates_per_year=500``, ``noncompete_enforcement=0``) or ``steps``.
+
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario | str | None = None,
+        n_labs: int | None = None,
+        n_engineers: int | None = None,
+        rng: Any = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.config = resolve_scenario(scenario, n_labs, n_engineers, params)
+        s = self.config
+        self.cfg: MarketConfig = s.market
+        self.pop: PopulationConfig = s.population
+        self.lab_names: list[str] = []
+        self.specialty_names = SPECIALTY_NAMES
+        self.labs: list[Lab] = []
+        self.people = People.empty(max(16, int(s.n_engineers * 1.3)))
+        self.engineers: list[Engineer | None] = []
+        self.ledger = Ledger()
+        max_labs = max(self.cfg.max_labs, len(s.labs))
+        self.ties = np.ones((max_labs, max_labs + 1))
+        self._events = _schedule(s)
+        self._reverts: dict[int, list[tuple[str | None, str, Any]]] = {}
+        self._hires = np.zeros(max_labs, dtype=np.int64)
+        self._departures = np.zeros(max_labs, dtype=np.int64)
+        self.spinouts_founded = 0
+
+        for cfg in s.labs:
+            self._add_lab(cfg)
+        for lab, cfg in zip(self.labs, s.labs, strict=True):
+            for tie in cfg.ties:
+                self.ties[lab.index, self.lab_names.index(tie)] = self.cfg.tie_bias
+        for lab, cfg in zip(self.labs, s.labs, strict=True):
+            self._populate(lab, cfg)
+        research_skill = self.people.skill[: self.people.n][
+            self.people.specialty[: self.people.n] == RESEARCH
+        ]
+        self.star_skill = (
+            float(np.quantile(research_skill, self.cfg.star_quantile))
+            if research_skill.size
+            else np.inf
+        )
+        self.state = self._aggregate()
+        self.price = self.cfg.value_per_output_usd or self._calibrate_price()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "headcount": self.total_headcount,
+                "moves": self.moves_in_step,
+                "research_hhi": self.research_hhi,
+                "labs": self.n_labs,
+            }
+        )
+        self.record()
+
+    # -- construction --------------------------------------------------------------
+    def _add_lab(self, cfg: LabConfig, founded_step: int = 0) -> Lab:
+        lab = Lab(self, cfg, index=len(self.labs), founded_step=founded_step)
+        self.labs.append(lab)
+        self.lab_names.append(cfg.name)
+        return lab
+
+    def _populate(self, lab: Lab, cfg: LabConfig) -> None:
+        """Create the lab's initial staff with skills, pay, equity and preferences."""
+        hc = cfg.headcount
+        n = hc.total
+        if n == 0:
+            return
+        specialty = np.repeat([0, 1, 2], [hc.research, hc.infrastructure, hc.product])
+        skill = cfg.talent_quality * self._draw_skill(n)
+        median_skill = cfg.talent_quality * 2 ** (1 / self.pop.skill_tail_alpha)
+        comp = cfg.comp_median_usd * (skill / median_skill) ** self.pop.comp_skill_elasticity
+        comp = np.minimum(comp, lab.policy.pay_cap_usd)
+        grant = lab.policy.equity_share * comp * lab.policy.vesting_months / 12
+        rows = self.people.add(
+            skill=skill,
+            specialty=specialty,
+            employer=np.full(n, lab.index),
+            comp_usd=comp,
+            unvested_usd=grant * self.rng.uniform(0.5, 1.0, n),
+            tenure_months=self.rng.integers(0, 60, n),
+            hired_step=np.zeros(n, dtype=np.int32),
+            **self._draw_preferences(n),
+        )
+        self._add_engineer_agents(rows)
+
+    def _draw_skill(self, n: int) -> np.ndarray:
+        """Pareto(alpha) skill with minimum 1: heavy tail, superstars exist."""
+        return 1.0 + self.rng.pareto(self.pop.skill_tail_alpha, n)
+
+    def _draw_preferences(self, n: int) -> dict[str, np.ndarray]:
+        """Gamma-distributed preference weights with the configured means and CV."""
+        cv = self.pop.pref_dispersion
+        out = {}
+        for name, mean in (
+            ("w_compute", self.pop.pref_compute),
+            ("w_mission", self.pop.pref_mission),
+            ("w_colleagues", self.pop.pref_colleagues),
+        ):
+            if cv == 0 or mean == 0:
+                out[name] = np.full(n, mean)
+            else:
+                shape = 1 / cv**2
+                out[name] = self.rng.gamma(shape, mean / shape, n)
+        return out
+
+    def _add_engineer_agents(self, rows: np.ndarray) -> None:
+        self.engineers.extend(Engineer(self, int(r)) for r in rows)
+
+    def _calibrate_price(self) -> float:
+        """Value of output such that total valuation = markup x total payroll."""
+        emp = self.people.view("employer")
+        rows = np.flatnonzero(emp >= 0)
+        values = marginal_value(
+            self.state,
+            self.people,
+            rows,
+            emp[rows],
+            np.ones(len(rows), bool),
+            self.cfg,
+            1.0,
+        )
+        total = values.sum()
+        if total <= 0:
+            return 1.0
+        return float(self.cfg.value_markup * self.people.comp_usd[rows].sum() / total)
+
+    # -- the step ------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one month (see the module docstring for the phases)."""
+        self._hires[:] = 0
+        self._departures[:] = 0
+        self.ledger.moves_this_step = 0
+        self.apply_events()
+        self.grow()
+        self.produce()
+        self.lay_off()
+        self.age_and_vest()
+        self.enter()
+        self.spin_out()
+        self.state = self._aggregate()
+        labs, rows, spin = self.search()
+        self.clear(labs, rows, spin)
+        self.attrite()
+        self.record()
+        self.running = self.steps < self.config.steps
+
+    # 1. events
+    def apply_events(self) -> None:
+        """Apply the events scheduled for this step and revert expired ones."""
+        for lab_name, field, value in self._reverts.pop(self.steps, []):
+            self._set_field(lab_name, field, value)
+        for event in self._events.get(self.steps, []):
+            old = self._set_field(event.lab, event.field, event.value)
+            if event.months:
+                self._reverts.setdefault(self.steps + event.months, []).append(
+                    (event.lab, event.field, old)
+                )
+
+    def _set_field(self, lab_name: str | None, field: str, value: Any) -> Any:
+        if lab_name is None:
+            old = getattr(self.cfg, field)
+            self.cfg = self.cfg.model_copy(update={field: value})
+            return old
+        lab = self.labs[self.lab_names.index(lab_name)]
+        if field in POLICY_FIELDS:
+            old = getattr(lab.policy, field)
+            lab.policy = Policy.model_validate({**lab.policy.model_dump(), field: value})
+            return old
+        if field in LAB_EVENT_FIELDS:
+            old = getattr(lab, field)
+            setattr(lab, field, float(value))
+            return old
+        raise ScenarioError(f"events.{field}", "unknown field")  # unreachable: validated
+
+    # 2. compute and budgets
+    def grow(self) -> None:
+        """Monthly GPU growth; at the start of each year after the first, budgets
+        grow with the lab's capability growth relative to the market's.
+        """
+        for lab in self.labs:
+            lab.gpus_h100e *= (1 + lab.gpu_growth_per_year) ** (1 / 12)
+        if self.steps > 1 and (self.steps - 1) % 12 == 0:
+            growth = np.array([lab.capability / lab.capability_year_ago for lab in self.labs])
+            budgets = np.array([lab.budget_usd for lab in self.labs])
+            mean_growth = np.average(growth, weights=np.maximum(budgets, 1e-9))
+            for lab, g in zip(self.labs, growth, strict=True):
+                relative = (g / mean_growth) ** self.cfg.budget_feedback
+                lab.budget_usd *= (1 + lab.budget_growth_per_year) * relative
+                lab.capability_year_ago = lab.capability
+
+    # 3. production
+    def produce(self) -> None:
+        """Research output from this month's compute and talent; capability grows."""
+        self.state = self._aggregate()
+        gain = capability_increment(
+            self.state.output,
+            np.array([lab.capability for lab in self.labs]),
+            self.cfg.capability_delta,
+            self.cfg.capability_lambda,
+            self.cfg.capability_phi,
+        )
+        for lab, y, u, dk in zip(self.labs, self.state.output, self.state.util, gain, strict=True):
+            lab.research_output = float(y)
+            lab.utilisation = float(u)
+            lab.capability += float(dk)
+
+    def _aggregate(self) -> LabState:
+        labs = self.labs
+        return aggregate(
+            self.people,
+            gpus=np.array([lab.gpus_h100e for lab in labs]),
+            efficiency=np.array([lab.efficiency for lab in labs]),
+            allocation=np.array(
+                [ALLOCATION_RULES.index(lab.policy.compute_allocation) for lab in labs]
+            ),
+            mission=np.array([lab.mission for lab in labs]),
+            retention_frac=np.array([lab.policy.retention_bonus_frac for lab in labs]),
+            cfg=self.cfg,
+        )
+
+    # 4. layoffs
+    def lay_off(self) -> None:
+        """Labs over budget lay off the people with the lowest value per dollar."""
+        if not self.cfg.layoffs_enabled:
+            return
+        budgets = np.array([lab.budget_usd for lab in self.labs])
+        over = np.flatnonzero(self.state.payroll > budgets * (1 + 1e-9))
+        if over.size == 0:
+            return
+        emp = self.people.view("employer")
+        for j in over:
+            rows = np.flatnonzero(emp == j)
+            value = marginal_value(
+                self.state,
+                self.people,
+                rows,
+                np.full(len(rows), j),
+                np.ones(len(rows), bool),
+                self.cfg,
+                self.price,
+            )
+            cost = self.people.comp_usd[rows] * (1 + self.labs[j].policy.retention_bonus_frac)
+            order = np.argsort(value / cost, kind="stable")
+            excess = self.state.payroll[j] - budgets[j]
+            n_cut = int(np.searchsorted(np.cumsum(cost[order]), excess, side="left")) + 1
+            cut = rows[order[: min(n_cut, len(rows))]]
+            self._leave(cut, to=POOL, reason="layoff")
+            self.people.comp_usd[cut] *= 0.8  # reservation pay while searching
+        self.state = self._aggregate()
+
+    # 5. tenure and equity
+    def age_and_vest(self) -> None:
+        """Tenure +1; equity vests after the cliff (rolling grants) and accrues."""
+        p = self.people
+        emp = p.view("employer")
+        active = emp != GONE
+        p.tenure_months[: p.n][active] += 1
+        rows = np.flatnonzero(emp >= 0)
+        lab = emp[rows]
+        vest_months = np.array([lab.policy.vesting_months for lab in self.labs])[lab]
+        cliff = np.array([lab.policy.vesting_cliff_months for lab in self.labs])[lab]
+        accrue = np.array(
+            [lab.policy.equity_share + lab.policy.retention_bonus_frac for lab in self.labs]
+        )[lab]
+        unvested = p.unvested_usd[rows]
+        vesting = p.tenure_months[rows] >= cliff
+        unvested = np.where(vesting, unvested * (1 - 1 / vest_months), unvested)
+        p.unvested_usd[rows] = unvested + accrue * p.comp_usd[rows] / 12
+
+    # 6. entry
+    def enter(self) -> None:
+        """Graduates join the job pool; pool members past ``pool_months`` leave."""
+        p = self.people
+        stale = np.flatnonzero(
+            (p.view("employer") == POOL) & (p.view("tenure_months") > self.pop.pool_months)
+        )
+        self._remove_agents(stale)
+        p.employer[stale] = GONE
+        if not self.cfg.graduates_enabled or self.pop.graduates_per_year <= 0:
+            return
+        n = int(self.rng.poisson(self.pop.graduates_per_year / 12))
+        if n == 0:
+            return
+        specialty = self.rng.choice(3, size=n, p=np.array(self.pop.graduate_mix))
+        rows = p.add(
+            skill=self.pop.graduate_skill_factor * self._draw_skill(n),
+            specialty=specialty,
+            employer=np.full(n, POOL),
+            comp_usd=np.full(n, self.pop.graduate_reservation_usd),
+            unvested_usd=np.zeros(n),
+            tenure_months=np.zeros(n, dtype=np.int32),
+            hired_step=np.full(n, -1, dtype=np.int32),
+            **self._draw_preferences(n),
+        )
+        self._add_engineer_agents(rows)
+
+    # 7. spin-outs
+    def spin_out(self) -> None:
+        """Stars found labs with outside funding; the new lab bids for colleagues."""
+        self._spin_pairs: tuple[np.ndarray, np.ndarray] = (
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+        )
+        if not self.cfg.spinouts_enabled or self.cfg.spinout_rate_per_year <= 0:
+            return
+        room = self.cfg.max_labs - len(self.labs)
+        if room <= 0:
+            return
+        p = self.people
+        emp = p.view("employer")
+        stars = np.flatnonzero(
+            (emp >= 0) & (p.view("specialty") == RESEARCH) & (p.view("skill") >= self.star_skill)
+        )
+        hazard = 1 - (1 - self.cfg.spinout_rate_per_year) ** (1 / 12)
+        founders = stars[self.rng.random(len(stars)) < hazard][:room]
+        pull_labs, pull_rows = [], []
+        for row in founders:
+            parent = self.labs[int(emp[row])]
+            new = self._found_lab(parent)
+            self._move(np.array([row]), new.index, np.array([p.comp_usd[row]]), "spin_out")
+            self.ties[new.index, parent.index] = self.cfg.tie_bias * 5
+            colleagues = np.flatnonzero((emp == parent.index) & (p.view("specialty") <= 1))
+            top = colleagues[np.argsort(-p.skill[colleagues], kind="stable")]
+            top = top[: self.cfg.spinout_pull]
+            pull_labs.append(np.full(len(top), new.index))
+            pull_rows.append(top)
+        if pull_labs:
+            self._spin_pairs = (np.concatenate(pull_labs), np.concatenate(pull_rows))
+
+    def _found_lab(self, parent: Lab) -> Lab:
+        self.spinouts_founded += 1
+        funding = self.cfg.spinout_funding_usd
+        cfg = LabConfig(
+            name=f"Spin-out {self.spinouts_founded} ({parent.origin})",
+            kind="startup",
+            gpus_h100e=0.4 * funding / self.cfg.spinout_gpu_cost_usd,
+            gpu_growth_per_year=0.5,
+            budget_usd=0.2 * funding,
+            budget_growth_per_year=0.2,
+            efficiency=parent.efficiency,
+            mission=0.8,
+            capability=0.2 * parent.capability,
+            headcount={},
+            policy=parent.policy.model_copy(
+                update={
+                    "counter_offer": "exceed",
+                    "equity_share": 0.7,
+                    "compute_allocation": "top_teams",
+                }
+            ),
+        )
+        lab = self._add_lab(cfg, founded_step=self.steps)
+        lab.origin = parent.origin
+        self.ties[lab.index, :] = 1.0
+        return lab
+
+    # 8. search
+    def search(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate (lab, person) pairs for this month, spin-out pulls included."""
+        n_labs = len(self.labs)
+        spin_labs, spin_rows = self._spin_pairs
+        if not self.cfg.offers_enabled:
+            labs, rows = spin_labs, spin_rows
+        else:
+            sorted_rows, bounds = group_order(self.people, n_labs)
+            headroom = np.array([lab.budget_usd for lab in self.labs]) - self.state.payroll
+            intensity = np.array([lab.policy.poaching_intensity for lab in self.labs])
+            lam = self.cfg.candidates_per_lab * intensity * (headroom > 0)
+            n_draws = self.rng.poisson(lam)
+            labs, rows = draw_candidates(
+                self.rng,
+                self.people,
+                sorted_rows,
+                bounds,
+                self.ties[:n_labs],
+                n_draws,
+                self.cfg.star_targeting,
+            )
+            labs = np.concatenate([spin_labs, labs])
+            rows = np.concatenate([spin_rows, rows])
+        spin = np.zeros(len(labs), dtype=bool)
+        spin[: len(spin_labs)] = True
+        # Drop pairs with a person's own employer and people gone this step.
+        emp = self.people.employer[rows]
+        keep = (emp != labs) & (emp != GONE)
+        return labs[keep], rows[keep], spin[keep]
+
+    # 9. market clearing
+    def clear(self, labs: np.ndarray, rows: np.ndarray, spin: np.ndarray) -> None:
+        """Offers, counter-offers and choices (Postel-Vinay & Robin 2002), settled
+        within each lab's budget headroom.
+        """
+        if len(rows) == 0:
+            return
+        p, st, cfg = self.people, self.state, self.cfg
+        gamma = cfg.allocation_gamma
+        cands, cand_idx = np.unique(rows, return_inverse=True)
+        inc_lab = p.employer[cands].astype(np.int64)
+        employed = inc_lab >= 0
+        safe_inc = np.where(employed, inc_lab, 0)
+        policies = [lab.policy for lab in self.labs]
+        mult = np.array([q.pay_multiplier for q in policies])
+        cap = np.array([q.pay_cap_usd for q in policies])
+        nc = np.array([q.noncompete_months for q in policies]) * cfg.noncompete_enforcement
+        rule = np.array([COUNTER_RULES.index(q.counter_offer) for q in policies])
+        headroom = np.array([lab.budget_usd for lab in self.labs]) - st.payroll
+
+        # Outside bids
+        not_inc = np.zeros(len(rows), dtype=bool)
+        value = marginal_value(st, p, rows, labs, not_inc, cfg, self.price)
+        nc_months = np.where(employed, nc[safe_inc], 0.0)[cand_idx]
+        delay = np.maximum(0.0, 1 - nc_months / (12 * cfg.switch_cost_horizon_years))
+        max_pay = np.minimum.reduce(
+            [value * mult[labs] * delay, cap[labs], np.maximum(headroom[labs], 0.0)]
+        )
+        comp = p.comp_usd[rows]
+        switch = (
+            p.unvested_usd[rows] + nc_months / 12 * comp * cfg.noncompete_cost_share
+        ) / cfg.switch_cost_horizon_years
+        bids = Bids(
+            cand=cand_idx,
+            max_pay=max_pay,
+            amenity=amenity(st, p, rows, labs, not_inc, gamma),
+            switch_cost=switch,
+        )
+        # Incumbents' counters
+        inc_value = marginal_value(
+            st, p, cands, safe_inc, np.ones(len(cands), bool), cfg, self.price
+        )
+        inc_comp = p.comp_usd[cands]
+        limit = np.minimum.reduce(
+            [
+                inc_value * mult[safe_inc],
+                cap[safe_inc],
+                inc_comp + np.maximum(headroom[safe_inc], 0.0),
+            ]
+        )
+        inc_amenity = np.where(
+            employed, amenity(st, p, cands, safe_inc, np.ones(len(cands), bool), gamma), 0.0
+        )
+        incumbents = Incumbents(
+            comp=inc_comp,
+            amenity=inc_amenity,
+            limit=limit,
+            rule=rule[safe_inc],
+            can_counter=employed & cfg.counter_offers_enabled,
+        )
+        out = resolve(bids, incumbents, threshold=cfg.move_threshold)
+
+        # Budget rationing: each lab keeps its best-surplus commitments within headroom.
+        movers = np.flatnonzero(out.winner >= 0)
+        counters = np.flatnonzero(out.countered)
+        win = out.winner[movers]
+        retention = np.array([q.retention_bonus_frac for q in policies])
+        lab_of = np.concatenate([labs[win], inc_lab[counters]])
+        cost = np.concatenate([out.pay[movers], out.pay[counters] - inc_comp[counters]]) * (
+            1 + retention[lab_of]
+        )
+        surplus = np.concatenate(
+            [value[win] - out.pay[movers], inc_value[counters] - out.pay[counters]]
+        )
+        ok = _within_budget(lab_of, cost, surplus, np.maximum(headroom, 0.0))
+        ok_move, ok_counter = ok[: len(movers)], ok[len(movers) :]
+        movers, win = movers[ok_move], win[ok_move]
+        counters = counters[ok_counter]
+
+        # Settle counters, then moves by reason.
+        if counters.size:
+            c_rows = cands[counters]
+            k = inc_lab[counters]
+            raise_usd = out.pay[counters] - inc_comp[counters]
+            self.ledger.add_moves(
+                self.steps,
+                c_rows,
+                k,
+                k,
+                p.specialty[c_rows],
+                p.skill[c_rows],
+                inc_comp[counters],
+                out.pay[counters],
+                "countered",
+            )
+            p.comp_usd[c_rows] = out.pay[counters]
+            share = np.array([q.equity_share for q in policies])[k]
+            vest = np.array([q.vesting_months for q in policies])[k]
+            p.unvested_usd[c_rows] += share * raise_usd * vest / 12
+        if movers.size:
+            m_rows = cands[movers]
+            to = labs[win]
+            from_pool = ~employed[movers]
+            never_hired = p.hired_step[m_rows] < 0
+            reason = np.where(spin[win], 3, np.where(from_pool, np.where(never_hired, 1, 2), 0))
+            names = ("poached", "graduate_hire", "rehire", "spin_out")
+            for code, name in enumerate(names):
+                sel = reason == code
+                for j in np.unique(to[sel]):
+                    pick = sel & (to == j)
+                    self._move(m_rows[pick], int(j), out.pay[movers][pick], name)
+
+    def _move(self, rows: np.ndarray, to: int, pay: np.ndarray, reason: str) -> None:
+        """Move ``rows`` to lab ``to`` at ``pay`` with a fresh equity grant."""
+        p = self.people
+        old_lab = p.employer[rows].astype(np.int64)
+        self.ledger.add_moves(
+            self.steps,
+            rows,
+            old_lab,
+            np.full(len(rows), to),
+            p.specialty[rows],
+            p.skill[rows],
+            p.comp_usd[rows],
+            pay,
+            reason,
+        )
+        was_at_lab = old_lab >= 0
+        np.add.at(self._departures, old_lab[was_at_lab], 1)
+        np.add.at(self.ties[to], old_lab[was_at_lab], self.cfg.tie_learning)
+        self._hires[to] += len(rows)
+        policy = self.labs[to].policy
+        p.employer[rows] = to
+        p.comp_usd[rows] = pay
+        p.unvested_usd[rows] = policy.equity_share * pay * policy.vesting_months / 12
+        p.tenure_months[rows] = 0
+        p.hired_step[rows] = self.steps
+
+    def _leave(self, rows: np.ndarray, to: int, reason: str) -> None:
+        """People leave their lab for the pool (layoff) or the market (attrition)."""
+        p = self.people
+        old_lab = p.employer[rows].astype(np.int64)
+        self.ledger.add_moves(
+            self.steps,
+            rows,
+            old_lab,
+            np.full(len(rows), -1),
+            p.specialty[rows],
+            p.skill[rows],
+            p.comp_usd[rows],
+            np.zeros(len(rows)),
+            reason,
+        )
+        np.add.at(self._departures, old_lab, 1)
+        p.employer[rows] = to
+        p.unvested_usd[rows] = 0.0
+        p.tenure_months[rows] = 0
+        if to == GONE:
+            self._remove_agents(rows)
+
+    def _remove_agents(self, rows: np.ndarray) -> None:
+        for r in rows:
+            agent = self.engineers[r]
+            if agent is not None:
+                agent.remove()
+                self.engineers[r] = None
+
+    # 10. attrition
+    def attrite(self) -> None:
+        """Employed people leave the market at ``attrition_per_year``."""
+        if not self.cfg.attrition_enabled or self.pop.attrition_per_year <= 0:
+            return
+        emp = self.people.view("employer")
+        rows = np.flatnonzero(emp >= 0)
+        hazard = 1 - (1 - self.pop.attrition_per_year) ** (1 / 12)
+        leaving = rows[self.rng.random(len(rows)) < hazard]
+        self._leave(leaving, to=GONE, reason="attrition")
+
+    # 11. records
+    def record(self) -> None:
+        """Append this step's lab rows to the ledger and collect model reporters."""
+        st = self._aggregate()
+        self.state = st
+        n_labs = len(self.labs)
+        sorted_rows, bounds = group_order(self.people, n_labs)
+        comp = self.people.comp_usd[sorted_rows]
+        quantiles = np.full((n_labs, 3), np.nan)
+        for j in range(n_labs):
+            seg = comp[bounds[j] : bounds[j + 1]]
+            if seg.size:
+                quantiles[j] = np.quantile(seg, [0.5, 0.9, 0.99])
+        research = st.research_headcount
+        gpus = st.gpus
+        budgets = np.array([lab.budget_usd for lab in self.labs])
+        self.ledger.add_lab_records(
+            {
+                "step": np.full(n_labs, self.steps),
+                "lab": np.array(self.lab_names, dtype=object),
+                "kind": np.array([lab.kind for lab in self.labs], dtype=object),
+                "headcount": st.headcount.sum(axis=0).astype(np.int64),
+                "research": research.astype(np.int64),
+                "infrastructure": st.headcount[1].astype(np.int64),
+                "product": st.headcount[2].astype(np.int64),
+                "research_skill": st.research_s1,
+                "hires": self._hires[:n_labs].copy(),
+                "departures": self._departures[:n_labs].copy(),
+                "payroll_usd": st.payroll,
+                "budget_usd": budgets,
+                "deficit_usd": np.maximum(st.payroll - budgets, 0.0),
+                "comp_median_usd": quantiles[:, 0],
+                "comp_p90_usd": quantiles[:, 1],
+                "comp_p99_usd": quantiles[:, 2],
+                "gpus_h100e": gpus.copy(),
+                "gpus_per_researcher": gpus / np.maximum(research, 1),
+                "utilisation": st.util,
+                "research_output": np.array([lab.research_output for lab in self.labs]),
+                "capability": np.array([lab.capability for lab in self.labs]),
+            }
+        )
+        self.datacollector.collect(self)
+
+    # -- model-level reporters (bound methods: picklable, batch_run-friendly) -------
+    def total_headcount(self) -> int:
+        """People employed at any lab."""
+        return int(self.state.headcount.sum())
+
+    def moves_in_step(self) -> int:
+        """Ledger rows written this step."""
+        return int(self.ledger.moves_this_step)
+
+    def research_hhi(self) -> float:
+        """Herfindahl index of research skill across labs (0..1)."""
+        s = self.state.research_s1
+        total = s.sum()
+        return float(((s / total) ** 2).sum()) if total > 0 else 0.0
+
+    def n_labs(self) -> int:
+        """Labs in the market (spin-outs included)."""
+        return len(self.labs)
+
+
+def _within_budget(
+    lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
+) -> np.ndarray:
+    """Accept commitments per lab in order of ``priority`` while their costs fit."""
+    ok = np.zeros(len(lab), dtype=bool)
+    if len(lab) == 0:
+        return ok
+    order = np.lexsort((-priority, lab))
+    lab_sorted, cost_sorted = lab[order], cost[order]
+    cum = np.cumsum(cost_sorted)
+    start = np.concatenate([[0], np.flatnonzero(lab_sorted[1:] != lab_sorted[:-1]) + 1])
+    group_start_cum = np.repeat(
+        np.concatenate([[0.0], cum])[start], np.diff(np.append(start, len(order)))
+    )
+    ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
+    return ok
+
+
+def _schedule(scenario: Scenario) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for event in scenario.events:
+        out.setdefault(scenario.event_step(event), []).append(event)
+    return out
+
+
+def resolve_scenario(
+    scenario: Scenario | str | None,
+    n_labs: int | None,
+    n_engineers: int | None,
+    params: dict[str, Any],
+) -> Scenario:
+    """The scenario a model is built from, with keyword overrides applied."""
+    if scenario is None:
+        base = generic_scenario(n_labs=n_labs or 8, n_engineers=n_engineers or 1_000)
+    elif isinstance(scenario, str):
+        from market.io.scenario_toml import load_scenario  # names resolve to files
+
+        base = load_scenario(scenario)
+    elif isinstance(scenario, Scenario):
+        base = scenario
+    else:
+        raise ScenarioError("scenario", f"expected a Scenario or a name, got {type(scenario)}")
+    if scenario is not None and n_engineers is not None and n_engineers != base.n_engineers:
+        base = base.scaled(n_engineers)
+    overrides = {}
+    for name, value in params.items():
+        if name not in SCALAR_OVERRIDES:
+            raise ScenarioError(
+                name,
+                "unknown model parameter; use a market or population field name, "
+                "'steps', 'scenario', 'n_labs' or 'n_engineers'",
+            )
+        prefix = SCALAR_OVERRIDES[name]
+        overrides[f"{prefix}.{name}" if prefix else name] = value
+    return base.with_overrides(overrides) if overrides else base

@@ -1,0 +1,90 @@
+"""Columnar state of all engineers and researchers (numpy arrays, one row a person).
+
+A person's row index is their ``person_id`` for the whole run: rows are appended as
+people enter and never reused, so the ledger can refer to them after they leave.
+The Mesa ``Engineer`` agents are thin views onto these rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+RESEARCH, INFRASTRUCTURE, PRODUCT = 0, 1, 2
+POOL = -1
+"""Employer code: searching for a job (new graduates, laid-off people)."""
+GONE = -2
+"""Employer code: left the market."""
+
+
+@dataclass
+class People:
+    """Hot state of every person; arrays grow in chunks as people enter."""
+
+    skill: np.ndarray
+    """Skill (>= ~1, Pareto-tailed); the unit of effective talent."""
+    specialty: np.ndarray
+    """0 research, 1 infrastructure, 2 product."""
+    employer: np.ndarray
+    """Lab index, or POOL / GONE."""
+    comp_usd: np.ndarray
+    """Annual total compensation (USD/year); for people in the pool, their reservation pay."""
+    unvested_usd: np.ndarray
+    """Unvested equity forfeited on leaving (USD)."""
+    tenure_months: np.ndarray
+    """Months at the current employer (or in the pool)."""
+    hired_step: np.ndarray
+    """Step of the last hire; -1 for never employed (graduates)."""
+    w_compute: np.ndarray
+    """Preference weight on log compute per head."""
+    w_mission: np.ndarray
+    """Preference weight on mission."""
+    w_colleagues: np.ndarray
+    """Preference weight on log colleague quality."""
+
+    @classmethod
+    def empty(cls, capacity: int) -> People:
+        """Arrays with room for ``capacity`` people and none in use."""
+        return cls(
+            skill=np.zeros(capacity),
+            specialty=np.zeros(capacity, dtype=np.int8),
+            employer=np.full(capacity, GONE, dtype=np.int32),
+            comp_usd=np.zeros(capacity),
+            unvested_usd=np.zeros(capacity),
+            tenure_months=np.zeros(capacity, dtype=np.int32),
+            hired_step=np.full(capacity, -1, dtype=np.int32),
+            w_compute=np.zeros(capacity),
+            w_mission=np.zeros(capacity),
+            w_colleagues=np.zeros(capacity),
+        )
+
+    def __post_init__(self) -> None:
+        self.n = 0  # rows in use
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return len(self.skill)
+
+    def add(self, **columns: np.ndarray) -> np.ndarray:
+        """Append people; every column not given keeps its empty default. Returns rows."""
+        k = len(next(iter(columns.values())))
+        if self.n + k > self.capacity:
+            self._grow(max(self.capacity * 3 // 2, self.n + k))
+        rows = np.arange(self.n, self.n + k)
+        for name, values in columns.items():
+            getattr(self, name)[rows] = values
+        self.n += k
+        return rows
+
+    def _grow(self, capacity: int) -> None:
+        fresh = People.empty(capacity)
+        for f in fields(self):
+            new = getattr(fresh, f.name)
+            new[: self.n] = getattr(self, f.name)[: self.n]
+            setattr(self, f.name, new)
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of column ``name``."""
+        return getattr(self, name)[: self.n]

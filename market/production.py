@@ -1,0 +1,72 @@
+"""Production: compute x talent -> research output -> capability. Pure numpy functions.
+
+Equations (docs/ODD.md, submodels):
+
+* CES aggregate (Arrow et al. 1961), normalised inputs x = C/C_ref, y = T/T_ref::
+
+      Y = (alpha x^rho + (1 - alpha) y^rho)^(1/rho),  rho = (sigma - 1) / sigma
+
+  with the limits sigma -> 1 (Cobb-Douglas ``x^alpha y^(1-alpha)``) and sigma -> 0
+  (Leontief ``min(x, y)``) taken exactly, and the general case evaluated in log space
+  so that sigma near 0 neither overflows nor divides by zero.
+* GPU utilisation rises with infrastructure talent per GPU and saturates
+  (Michaelis-Menten): ``u = u_min + (u_max - u_min) * z / (z + h)``, z = infra skill
+  per 1,000 GPUs.
+* Capability accumulates with ideas getting harder to find (Jones 1995):
+  ``dK = delta * Y^lambda * K^phi`` with phi < 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGMA_LEONTIEF = 1e-6
+SIGMA_COBB_DOUGLAS_TOL = 1e-9
+
+
+def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
+    """CES aggregate of non-negative inputs ``x`` (compute) and ``y`` (talent).
+
+    Homogeneous of degree one, increasing in both inputs, concave.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if sigma < SIGMA_LEONTIEF:
+        return np.minimum(x, y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lx, ly = np.log(x), np.log(y)
+        if abs(sigma - 1.0) < SIGMA_COBB_DOUGLAS_TOL:
+            out = np.exp(alpha * lx + (1 - alpha) * ly)
+        else:
+            rho = (sigma - 1.0) / sigma
+            log_sum = np.logaddexp(np.log(alpha) + rho * lx, np.log(1 - alpha) + rho * ly)
+            out = np.exp(log_sum / rho)
+    return np.nan_to_num(out, nan=0.0, posinf=np.inf)
+
+
+def utilisation(
+    infra_skill: np.ndarray,
+    gpus_h100e: np.ndarray,
+    u_min: float,
+    u_max: float,
+    half_saturation: float,
+) -> np.ndarray:
+    """Share of the GPU fleet doing useful work, given infrastructure talent."""
+    gpus = np.asarray(gpus_h100e, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(gpus > 0, np.asarray(infra_skill) / (gpus / 1000.0), np.inf)
+        frac = np.where(np.isinf(z), 1.0, z / (z + half_saturation))
+    return u_min + (max(u_max, u_min) - u_min) * frac
+
+
+def monetisation(product_skill: np.ndarray, half_saturation: float, max_uplift: float):
+    """Multiplier on the value of output from product talent (1 with none)."""
+    p = np.asarray(product_skill, dtype=float)
+    return 1.0 + max_uplift * p / (p + half_saturation)
+
+
+def capability_increment(
+    output: np.ndarray, capability: np.ndarray, delta: float, lam: float, phi: float
+) -> np.ndarray:
+    """Monthly capability gain ``delta * Y^lambda * K^phi`` (Jones 1995)."""
+    return delta * np.power(np.maximum(output, 0.0), lam) * np.power(capability, phi)

@@ -1,0 +1,76 @@
+"""Search frictions: which candidates each lab gets to look at this month.
+
+A lab with budget headroom sees ``Poisson(candidates_per_lab * poaching_intensity)``
+candidates. Each is drawn in two stages (Guerrero & Axtell 2013 labour-flow networks):
+first the source (another lab or the job pool) with probability proportional to
+``tie[lab, source] * sum_i skill_i^kappa`` over the source's people, then a person
+within the source with probability proportional to ``skill^kappa``. Ties start at 1
+(``tie_bias`` for configured ties) and grow with every move between two labs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from market.people import GONE, POOL, People
+
+
+def group_order(people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of everyone in the market sorted by group (labs 0..L-1, pool = L),
+    and the group boundaries (``L + 2`` offsets).
+    """
+    emp = people.view("employer")
+    rows = np.flatnonzero(emp != GONE)
+    grp = emp[rows]
+    grp = np.where(grp == POOL, n_labs, grp)
+    order = np.argsort(grp, kind="stable")
+    counts = np.bincount(grp, minlength=n_labs + 1)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    return rows[order], bounds
+
+
+def draw_candidates(
+    rng: np.random.Generator,
+    people: People,
+    sorted_rows: np.ndarray,
+    bounds: np.ndarray,
+    ties: np.ndarray,
+    n_draws: np.ndarray,
+    star_targeting: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(lab, row)`` for every lab, duplicates removed.
+
+    Args:
+        ties: (L, L + 1) tie strengths, last column the pool.
+        n_draws: candidates to draw per lab.
+
+    """
+    n_labs = len(n_draws)
+    if sorted_rows.size == 0 or n_draws.sum() == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    weight = people.skill[sorted_rows] ** star_targeting
+    cum = np.cumsum(weight)
+    cum_start = np.concatenate([[0.0], cum])[bounds[:-1]]
+    group_weight = np.concatenate([[0.0], cum])[bounds[1:]] - cum_start
+    labs_out, rows_out = [], []
+    for lab in range(n_labs):
+        k = int(n_draws[lab])
+        if k == 0:
+            continue
+        w = ties[lab, : n_labs + 1] * group_weight
+        w[lab] = 0.0
+        total = w.sum()
+        if total <= 0:
+            continue
+        groups = rng.choice(n_labs + 1, size=k, p=w / total)
+        target = cum_start[groups] + rng.random(k) * group_weight[groups]
+        idx = np.searchsorted(cum, target, side="right")
+        idx = np.clip(idx, bounds[groups], bounds[groups + 1] - 1)
+        labs_out.append(np.full(k, lab))
+        rows_out.append(sorted_rows[idx])
+    if not labs_out:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    labs_arr = np.concatenate(labs_out).astype(np.int64)
+    rows_arr = np.concatenate(rows_out).astype(np.int64)
+    key = np.unique(labs_arr * (people.n + 1) + rows_arr)
+    return key // (people.n + 1), key % (people.n + 1)

@@ -1,0 +1,186 @@
+"""Result tables built from a finished (or running) model. Pure pandas: no files.
+
+Schemas (one row per ...):
+
+``labs`` (step x lab, steps 0..T; step 0 is the initial state)
+    step, month, lab, kind, headcount, research, infrastructure, product,
+    research_skill, hires, departures, payroll_usd, budget_usd, deficit_usd (payroll above
+    budget when layoffs are off), comp_median_usd, comp_p90_usd, comp_p99_usd, gpus_h100e,
+    gpus_per_researcher, utilisation, research_output, capability
+``moves`` (one move or exit)
+    step, month, person_id, from_lab, to_lab, specialty, skill, old_comp_usd,
+    new_comp_usd, reason. ``from_lab`` is "" for entrants (graduates, the pool),
+    ``to_lab`` is "" for exits. ``reason`` is one of :data:`MOVE_REASONS`; for
+    "countered" from_lab == to_lab (the person stayed on a raised counter-offer).
+``flows`` (from_lab x to_lab x period)
+    period ("all" or the calendar year), from_lab, to_lab, moves, reverse_moves,
+    flow_ratio (moves / reverse_moves, NaN when there are none back). Only changes of
+    employer between two labs (reasons poached and spin_out) count.
+``retention`` (lab)
+    lab, hires_in_window, still_there_24m, retention_24m: of the people hired at
+    steps 1..T-24, the share still employed there 24 months later (NaN if none).
+``summary`` (lab, at the end)
+    lab, kind, headcount, research, talent_share (share of all research skill),
+    capability, capability_rank (1 = highest), hires, departures, net_flow
+    (poached in minus poached out), comp_median_usd, gpus_per_researcher,
+    retention_24m
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from market.model import TalentMarket
+
+MOVE_REASONS: tuple[str, ...] = (
+    "poached",
+    "countered",
+    "graduate_hire",
+    "rehire",
+    "spin_out",
+    "attrition",
+    "layoff",
+)
+"""Why a row is in ``moves``: poached (changed employer on an outside offer),
+countered (stayed on a raised counter-offer), graduate_hire (new entrant hired),
+rehire (hired from the pool of laid-off people), spin_out (founded or joined a
+spin-out), attrition (left the market), layoff (laid off into the pool)."""
+
+BETWEEN_LABS = ("poached", "spin_out")
+RETENTION_MONTHS = 24
+TABLE_NAMES: tuple[str, ...] = ("labs", "moves", "flows", "retention", "summary")
+
+
+def build_tables(model: TalentMarket) -> dict[str, pd.DataFrame]:
+    """All result tables of ``model`` as DataFrames keyed by name."""
+    labs = labs_table(model)
+    moves = moves_table(model)
+    retention = retention_table(moves, labs, model.steps)
+    return {
+        "labs": labs,
+        "moves": moves,
+        "flows": flows_table(moves),
+        "retention": retention,
+        "summary": summary_table(labs, moves, retention),
+    }
+
+
+def labs_table(model: TalentMarket) -> pd.DataFrame:
+    """Per-step lab records."""
+    df = pd.DataFrame(model.ledger.lab_records())
+    df.insert(1, "month", [model.config.step_to_month(s) for s in df["step"]])
+    return df
+
+
+def moves_table(model: TalentMarket) -> pd.DataFrame:
+    """The move ledger with lab names and calendar months."""
+    raw = model.ledger.move_records()
+    names = np.array([*model.lab_names, ""], dtype=object)  # index -1 -> ""
+    df = pd.DataFrame(
+        {
+            "step": raw["step"],
+            "month": [model.config.step_to_month(int(s)) for s in raw["step"]],
+            "person_id": raw["person_id"],
+            "from_lab": names[raw["from_lab"]],
+            "to_lab": names[raw["to_lab"]],
+            "specialty": np.array(model.specialty_names, dtype=object)[raw["specialty"]],
+            "skill": raw["skill"],
+            "old_comp_usd": raw["old_comp_usd"],
+            "new_comp_usd": raw["new_comp_usd"],
+            "reason": np.array(MOVE_REASONS, dtype=object)[raw["reason"]],
+        }
+    )
+    for col in ("month", "from_lab", "to_lab", "specialty", "reason"):
+        df[col] = df[col].astype(str)
+    return df
+
+
+def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
+    """From-lab x to-lab counts for the whole run and per calendar year."""
+    between = moves[moves["reason"].isin(BETWEEN_LABS)]
+    frames = []
+    for period, group in [("all", between), *between.groupby(between["month"].str[:4])]:
+        counts = group.groupby(["from_lab", "to_lab"]).size().rename("moves").reset_index()
+        counts.insert(0, "period", str(period))
+        frames.append(counts)
+    cols = ["period", "from_lab", "to_lab", "moves"]
+    flows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    flows["moves"] = flows["moves"].astype("int64")
+    back = flows.rename(
+        columns={"from_lab": "to_lab", "to_lab": "from_lab", "moves": "reverse_moves"}
+    )
+    flows = flows.merge(back, on=["period", "from_lab", "to_lab"], how="left")
+    flows["reverse_moves"] = flows["reverse_moves"].fillna(0).astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = flows["moves"] / flows["reverse_moves"].where(flows["reverse_moves"] > 0)
+    flows["flow_ratio"] = ratio.astype("float64")
+    return flows.sort_values(["period", "from_lab", "to_lab"], ignore_index=True)
+
+
+def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) -> pd.DataFrame:
+    """Share of people hired in steps 1..T-24 still at the hiring lab 24 months later."""
+    hire_reasons = ["poached", "graduate_hire", "rehire", "spin_out"]
+    hires = moves[moves["reason"].isin(hire_reasons)]
+    hires = hires[hires["step"] <= final_step - RETENTION_MONTHS]
+    # Any later change of employer or exit ends a spell at the hiring lab.
+    leaves = moves[moves["from_lab"] != moves["to_lab"]]
+    leaves = leaves[leaves["from_lab"] != ""][["person_id", "step", "from_lab"]]
+    merged = hires[["person_id", "step", "to_lab"]].merge(
+        leaves, on="person_id", how="left", suffixes=("", "_left")
+    )
+    left_early = (
+        (merged["from_lab"] == merged["to_lab"])
+        & (merged["step_left"] > merged["step"])
+        & (merged["step_left"] <= merged["step"] + RETENTION_MONTHS)
+    )
+    merged["left"] = left_early
+    per_hire = merged.groupby(["person_id", "step", "to_lab"], as_index=False)["left"].any()
+    out = per_hire.groupby("to_lab").agg(hires_in_window=("left", "size"), left=("left", "sum"))
+    all_labs = pd.Index(labs["lab"].unique(), name="lab")
+    out = out.reindex(all_labs, fill_value=0)
+    out["still_there_24m"] = (out["hires_in_window"] - out["left"]).astype("int64")
+    out["hires_in_window"] = out["hires_in_window"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["retention_24m"] = (
+            out["still_there_24m"] / out["hires_in_window"].where(out["hires_in_window"] > 0)
+        ).astype("float64")
+    return out.drop(columns="left").reset_index()
+
+
+def summary_table(labs: pd.DataFrame, moves: pd.DataFrame, retention: pd.DataFrame) -> pd.DataFrame:
+    """Per-lab end-of-run summary."""
+    last = labs[labs["step"] == labs["step"].max()].set_index("lab")
+    total_hires = labs.groupby("lab")["hires"].sum()
+    total_departures = labs.groupby("lab")["departures"].sum()
+    poached = moves[moves["reason"].isin(BETWEEN_LABS)]
+    net = poached.groupby("to_lab").size().reindex(last.index, fill_value=0) - poached.groupby(
+        "from_lab"
+    ).size().reindex(last.index, fill_value=0)
+    research_skill = last["research_skill"]
+    out = pd.DataFrame(
+        {
+            "lab": last.index,
+            "kind": last["kind"].to_numpy(),
+            "headcount": last["headcount"].to_numpy(),
+            "research": last["research"].to_numpy(),
+            "talent_share": (research_skill / max(research_skill.sum(), 1e-12)).to_numpy(),
+            "capability": last["capability"].to_numpy(),
+            "capability_rank": last["capability"]
+            .rank(ascending=False, method="min")
+            .astype("int64")
+            .to_numpy(),
+            "hires": total_hires.reindex(last.index).to_numpy(),
+            "departures": total_departures.reindex(last.index).to_numpy(),
+            "net_flow": net.to_numpy().astype("int64"),
+            "comp_median_usd": last["comp_median_usd"].to_numpy(),
+            "gpus_per_researcher": last["gpus_per_researcher"].to_numpy(),
+            "retention_24m": retention.set_index("lab")["retention_24m"]
+            .reindex(last.index)
+            .to_numpy(),
+        }
+    )
+    return out.sort_values("capability_rank", kind="stable", ignore_index=True)

@@ -1,0 +1,238 @@
+"""Lab aggregates and the value of a person to a lab (vectorised over lab x person pairs).
+
+A lab values a person by their marginal contribution to the value of its output
+(``price * monetisation * dY``, USD/year), where ``Y`` is the CES aggregate of
+effective compute and effective research talent (:mod:`market.production`):
+
+* research: adds effective talent ``e = s * a``, ``a`` the person's compute-allocation
+  factor at that lab (equal: 1; skill-weighted: ``(s/mean s)^gamma``; top teams:
+  ``(s^2/mean s^2)^gamma``), so effective talent is ``T = sum_i s_i a_i``;
+* infrastructure: raises utilisation and so effective compute;
+* product: raises monetisation of the output.
+
+Because ``dY/dT`` rises with compute (for any finite sigma), the same researcher is
+worth more at a GPU-rich lab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from market.config import MarketConfig
+from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
+from market.production import ces, monetisation, utilisation
+
+ALLOCATION_RULES: tuple[str, ...] = ("equal", "skill_weighted", "top_teams")
+COMPUTE_PREF_BY_SPECIALTY = np.array([1.0, 0.6, 0.3])
+"""How much each specialty cares about compute per head, relative to research."""
+
+
+@dataclass
+class LabState:
+    """Per-lab arrays for one step (index = lab index)."""
+
+    gpus: np.ndarray
+    efficiency: np.ndarray
+    allocation: np.ndarray  # index into ALLOCATION_RULES
+    mission: np.ndarray
+    headcount: np.ndarray  # (3, L) by specialty
+    research_s1: np.ndarray  # sum of research skill
+    research_s2: np.ndarray  # sum of squared research skill
+    talent: np.ndarray  # effective research talent T
+    infra: np.ndarray  # sum of infrastructure skill
+    product: np.ndarray  # sum of product skill
+    skill_mean: np.ndarray  # mean skill of all staff
+    payroll: np.ndarray  # annual payroll incl. retention grants
+    util: np.ndarray
+    output: np.ndarray  # Y
+    monetise: np.ndarray
+    log_colleagues: np.ndarray
+
+    @property
+    def n_labs(self) -> int:
+        """Number of labs."""
+        return len(self.gpus)
+
+    @property
+    def research_headcount(self) -> np.ndarray:
+        """Researchers per lab."""
+        return self.headcount[RESEARCH]
+
+
+def aggregate(
+    people: People,
+    gpus: np.ndarray,
+    efficiency: np.ndarray,
+    allocation: np.ndarray,
+    mission: np.ndarray,
+    retention_frac: np.ndarray,
+    cfg: MarketConfig,
+) -> LabState:
+    """Sum the people of each lab and evaluate production (one O(N) pass of bincounts)."""
+    n_labs = len(gpus)
+    emp = people.view("employer")
+    at_lab = np.flatnonzero(emp >= 0)
+    lab = emp[at_lab]
+    s = people.skill[at_lab]
+    spec = people.specialty[at_lab]
+    headcount = np.zeros((3, n_labs))
+    sums = {}
+    for code in (RESEARCH, INFRASTRUCTURE, PRODUCT):
+        mask = spec == code
+        headcount[code] = np.bincount(lab[mask], minlength=n_labs)
+        sums[code] = np.bincount(lab[mask], weights=s[mask], minlength=n_labs)
+    is_r = spec == RESEARCH
+    r_lab, r_s = lab[is_r], s[is_r]
+    s2 = np.bincount(r_lab, weights=r_s**2, minlength=n_labs)
+    g = cfg.allocation_gamma
+    talent = sums[RESEARCH].copy()
+    if g > 0 and np.any(allocation > 0):
+        n_r = np.maximum(headcount[RESEARCH], 1)
+        m1 = np.maximum(sums[RESEARCH] / n_r, 1e-12)
+        m2 = np.maximum(s2 / n_r, 1e-12)
+        sg1 = np.bincount(r_lab, weights=r_s ** (1 + g), minlength=n_labs)
+        sg2 = np.bincount(r_lab, weights=r_s ** (1 + 2 * g), minlength=n_labs)
+        talent = np.select([allocation == 1, allocation == 2], [sg1 / m1**g, sg2 / m2**g], talent)
+    total_people = headcount.sum(axis=0)
+    comp = people.comp_usd[at_lab]
+    payroll = np.bincount(lab, weights=comp, minlength=n_labs) * (1 + retention_frac)
+    skill_mean = np.bincount(lab, weights=s, minlength=n_labs) / np.maximum(total_people, 1)
+    market_mean = s.mean() if len(s) else 1.0
+    log_colleagues = np.where(
+        total_people > 0, np.log(np.maximum(skill_mean, 1e-12) / market_mean), 0.0
+    )
+    util = _utilisation(sums[INFRASTRUCTURE], gpus, cfg)
+    output = _output(gpus * util * efficiency, talent, cfg)
+    monetise = monetisation(sums[PRODUCT], cfg.product_half_saturation, cfg.product_max_uplift)
+    return LabState(
+        gpus=gpus,
+        efficiency=efficiency,
+        allocation=allocation,
+        mission=mission,
+        headcount=headcount,
+        research_s1=sums[RESEARCH],
+        research_s2=s2,
+        talent=talent,
+        infra=sums[INFRASTRUCTURE],
+        product=sums[PRODUCT],
+        skill_mean=skill_mean,
+        payroll=payroll,
+        util=util,
+        output=output,
+        monetise=monetise,
+        log_colleagues=log_colleagues,
+    )
+
+
+def _utilisation(infra: np.ndarray, gpus: np.ndarray, cfg: MarketConfig) -> np.ndarray:
+    if not cfg.infra_enabled:
+        return np.full(len(gpus), cfg.utilisation_max)
+    return utilisation(
+        infra, gpus, cfg.utilisation_min, cfg.utilisation_max, cfg.infra_half_saturation
+    )
+
+
+def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> np.ndarray:
+    return ces(
+        compute_eff / cfg.compute_ref_h100e,
+        talent / cfg.talent_ref,
+        cfg.sigma,
+        cfg.compute_share,
+    )
+
+
+def allocation_factor(
+    state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
+) -> np.ndarray:
+    """Compute-allocation factor ``a`` of a researcher of ``skill`` at ``labs``."""
+    rule = state.allocation[labs]
+    n_r = np.maximum(state.research_headcount[labs], 1)
+    m1 = np.where(state.research_s1[labs] > 0, state.research_s1[labs] / n_r, skill)
+    m2 = np.where(state.research_s2[labs] > 0, state.research_s2[labs] / n_r, skill**2)
+    return np.select([rule == 1, rule == 2], [(skill / m1) ** gamma, (skill**2 / m2) ** gamma], 1.0)
+
+
+def marginal_value(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    cfg: MarketConfig,
+    price: float,
+) -> np.ndarray:
+    """Annual value (USD/year) of person ``rows[k]`` to lab ``labs[k]``.
+
+    For an incumbent (``incumbent[k]`` true) it is what the lab loses if they leave;
+    otherwise what it gains if they join.
+    """
+    skill = people.skill[rows]
+    spec = people.specialty[rows]
+    inc = incumbent.astype(float)
+    compute = state.gpus[labs] * state.util[labs] * state.efficiency[labs]
+    talent = state.talent[labs]
+    out = state.output[labs]
+    d_out = np.zeros(len(rows))
+    d_mon = np.zeros(len(rows))
+
+    r = spec == RESEARCH
+    if r.any():
+        e = skill[r] * allocation_factor(state, labs[r], skill[r], cfg.allocation_gamma)
+        t_with = talent[r] + e * (1 - inc[r])
+        d_out[r] = _output(compute[r], t_with, cfg) - _output(compute[r], t_with - e, cfg)
+    i = spec == INFRASTRUCTURE
+    if i.any():
+        li = labs[i]
+        infra_with = state.infra[li] + skill[i] * (1 - inc[i])
+        c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
+        c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
+        eff = state.efficiency[li]
+        d_out[i] = _output(c_with * eff, talent[i], cfg) - _output(c_without * eff, talent[i], cfg)
+    p = spec == PRODUCT
+    if p.any():
+        lp = labs[p]
+        prod_with = state.product[lp] + skill[p] * (1 - inc[p])
+        d_mon[p] = monetisation(
+            prod_with, cfg.product_half_saturation, cfg.product_max_uplift
+        ) - monetisation(prod_with - skill[p], cfg.product_half_saturation, cfg.product_max_uplift)
+    value = price * (state.monetise[labs] * d_out + out * d_mon)
+    return np.maximum(value, 0.0)
+
+
+def compute_per_head(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    gamma: float,
+) -> np.ndarray:
+    """Effective GPUs a person would get at ``labs`` (H100e per head)."""
+    n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
+    base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
+    skill = people.skill[rows]
+    is_r = people.specialty[rows] == RESEARCH
+    factor = np.ones(len(rows))
+    if is_r.any():
+        factor[is_r] = allocation_factor(state, labs[is_r], skill[is_r], gamma)
+    return base * factor
+
+
+def amenity(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    gamma: float,
+) -> np.ndarray:
+    """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers."""
+    cph = compute_per_head(state, people, rows, labs, incumbent, gamma)
+    w_c = people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[people.specialty[rows]]
+    return (
+        w_c * np.log(np.maximum(cph, 1e-3))
+        + people.w_mission[rows] * state.mission[labs]
+        + people.w_colleagues[rows] * state.log_colleagues[labs]
+    )
