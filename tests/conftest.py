@@ -1,0 +1,72 @@
+"""Shared fixtures: small scenarios built in code so core tests never depend on the
+calibrated scenario's numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import market
+
+
+def two_lab_scenario(**market_overrides: Any) -> market.Scenario:
+    """Lab A (GPU-rich) and lab B (GPU-poor), one researcher at B, every mechanism off
+    except offers and counter-offers, no amenities or switching costs."""
+    lab_common = {
+        "budget_usd": 1e12,
+        "budget_growth_per_year": 0.0,
+        "comp_median_usd": 1_000.0,
+        "mission": 0.5,
+        "policy": {
+            "pay_multiplier": 1.0,
+            "pay_cap_usd": 1e9,
+            "counter_offer": "exceed",
+            "equity_share": 0.0,
+            "noncompete_months": 0,
+        },
+    }
+    data = {
+        "name": "two-labs",
+        "steps": 12,
+        "labs": [
+            {**lab_common, "name": "A", "gpus_h100e": 400_000.0, "headcount": {"research": 0}},
+            {**lab_common, "name": "B", "gpus_h100e": 50_000.0, "headcount": {"research": 1}},
+        ],
+        "population": {
+            "graduates_per_year": 0.0,
+            "pref_compute": 0.0,
+            "pref_mission": 0.0,
+            "pref_colleagues": 0.0,
+            "pref_dispersion": 0.0,
+        },
+        "market": {
+            "sigma": 0.5,
+            "compute_ref_h100e": 100_000.0,
+            "talent_ref": 1.0,
+            "infra_enabled": False,
+            "utilisation_max": 1.0,
+            "value_per_output_usd": 1e6,
+            "candidates_per_lab": 50,
+            "move_threshold": 0.0,
+            "attrition_enabled": False,
+            "graduates_enabled": False,
+            "layoffs_enabled": False,
+            "spinouts_enabled": False,
+            "capability_delta": 0.0,
+            **market_overrides,
+        },
+    }
+    return market.build_scenario(data)
+
+
+@pytest.fixture
+def two_labs():
+    """Factory for :func:`two_lab_scenario` (market fields as keyword overrides)."""
+    return two_lab_scenario
+
+
+@pytest.fixture
+def small_scenario() -> market.Scenario:
+    """A generic 6-lab market of 600 people, 24 months."""
+    return market.generic_scenario(n_labs=6, n_engineers=600).with_overrides({"steps": 24})

@@ -1,0 +1,104 @@
+"""Production submodel: CES limits, monotonicity, diminishing returns, utilisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from market.production import capability_increment, ces, monetisation, utilisation
+
+positive = st.floats(min_value=1e-3, max_value=1e3)
+sigmas = st.floats(min_value=0.0, max_value=2.6)
+alphas = st.floats(min_value=0.05, max_value=0.95)
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=positive, y=positive, sigma=sigmas, alpha=alphas, k=st.floats(1.1, 10.0))
+def test_output_increases_in_compute_and_talent(x, y, sigma, alpha, k):
+    base = ces(x, y, sigma, alpha)
+    assert np.isfinite(base) and base > 0
+    assert ces(k * x, y, sigma, alpha) >= base * (1 - 1e-12)
+    assert ces(x, k * y, sigma, alpha) >= base * (1 - 1e-12)
+    if sigma >= 0.25:  # strictly increasing (near Leontief the abundant input adds ~0)
+        assert ces(k * x, y, sigma, alpha) > base
+        assert ces(x, k * y, sigma, alpha) > base
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=positive, y=positive, sigma=sigmas, alpha=alphas, h=st.floats(0.01, 10.0))
+def test_diminishing_returns_to_each_input(x, y, sigma, alpha, h):
+    """Concavity in each input: the second increment is no larger than the first."""
+    in_compute = [ces(x + i * h, y, sigma, alpha) for i in range(3)]
+    in_talent = [ces(x, y + i * h, sigma, alpha) for i in range(3)]
+    for f0, f1, f2 in (in_compute, in_talent):
+        assert f2 - f1 <= (f1 - f0) + 1e-9 * max(1.0, f1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=positive, y=positive, sigma=sigmas, alpha=alphas, k=st.floats(0.1, 10.0))
+def test_constant_returns_to_scale(x, y, sigma, alpha, k):
+    assert ces(k * x, k * y, sigma, alpha) == pytest.approx(k * ces(x, y, sigma, alpha), rel=1e-9)
+
+
+@pytest.mark.parametrize("x, y", [(0.5, 2.0), (3.0, 0.2), (1.0, 1.0)])
+def test_sigma_to_one_is_cobb_douglas(x, y):
+    alpha = 0.3
+    cobb_douglas = x**alpha * y ** (1 - alpha)
+    assert ces(x, y, 1.0, alpha) == pytest.approx(cobb_douglas, rel=1e-12)
+    for eps in (1e-3, 1e-5, 1e-7):  # continuous on both sides of 1
+        assert ces(x, y, 1 + eps, alpha) == pytest.approx(cobb_douglas, rel=10 * eps)
+        assert ces(x, y, 1 - eps, alpha) == pytest.approx(cobb_douglas, rel=10 * eps)
+
+
+@pytest.mark.parametrize("x, y", [(0.5, 2.0), (3.0, 0.2), (1.0, 1.0)])
+def test_sigma_to_zero_is_leontief(x, y):
+    assert ces(x, y, 0.0, 0.4) == min(x, y)
+    # Approaches min(x, y) as sigma -> 0 without overflow or division by zero.
+    with np.errstate(all="raise"):
+        near = ces(np.array([x]), np.array([y]), 0.01, 0.4)[0]
+    assert near == pytest.approx(min(x, y), rel=0.05)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1e-9, 0.01, 0.5, 1.0, 2.6])
+def test_zero_inputs_give_finite_output(sigma):
+    out = ces(np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]), sigma, 0.5)
+    assert np.all(np.isfinite(out))
+    assert np.all(out >= 0)
+    if sigma <= 1.0:  # complements or Cobb-Douglas: nothing without both inputs
+        assert np.all(out == 0)
+
+
+def test_marginal_product_of_talent_rises_with_compute():
+    """The same researcher adds more output where compute is abundant (any sigma)."""
+    for sigma in (0.3, 1.0, 2.0):
+        poor = ces(1.0, 1.01, sigma, 0.5) - ces(1.0, 1.0, sigma, 0.5)
+        rich = ces(4.0, 1.01, sigma, 0.5) - ces(4.0, 1.0, sigma, 0.5)
+        assert rich > poor
+
+
+def test_utilisation_saturates_in_infrastructure_talent():
+    infra = np.array([0.0, 10.0, 100.0, 1e4, 1e8])
+    u = utilisation(infra, np.full(5, 200_000.0), 0.1, 0.9, 1.0)
+    assert u[0] == pytest.approx(0.1)  # a GPU fleet with no infra people barely works
+    assert np.all(np.diff(u) > 0)
+    assert u[-1] == pytest.approx(0.9, abs=1e-4)
+    # Diminishing: each tenfold increase adds less once past the half-saturation point.
+    assert u[3] - u[2] > u[4] - u[3]
+    # More GPUs need more infra people for the same utilisation.
+    assert utilisation(100.0, 400_000.0, 0.1, 0.9, 1.0) < utilisation(
+        100.0, 200_000.0, 0.1, 0.9, 1.0
+    )
+
+
+def test_monetisation_is_one_without_product_talent():
+    assert monetisation(np.array([0.0]), 50.0, 1.0)[0] == 1.0
+    assert monetisation(np.array([1e9]), 50.0, 1.0)[0] == pytest.approx(2.0, rel=1e-6)
+
+
+def test_ideas_get_harder_to_find():
+    """With phi < 1 the growth rate of capability falls as capability grows (Jones 1995)."""
+    k = np.array([1.0, 2.0, 4.0, 8.0])
+    growth_rate = capability_increment(np.ones(4), k, 0.02, 0.8, 0.3) / k
+    assert np.all(np.diff(growth_rate) < 0)
