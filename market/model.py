@@ -647,12 +647,8 @@ class TalentMarket(mesa.Model):
         self.state = st
         n_labs = len(self.labs)
         sorted_rows, bounds = group_order(self.people, n_labs)
-        comp = self.people.comp_usd[sorted_rows]
-        quantiles = np.full((n_labs, 3), np.nan)
-        for j in range(n_labs):
-            seg = comp[bounds[j] : bounds[j + 1]]
-            if seg.size:
-                quantiles[j] = np.quantile(seg, [0.5, 0.9, 0.99])
+        comp = self.people.comp_usd[sorted_rows[: bounds[n_labs]]]  # staff, by lab
+        quantiles = _group_quantiles(comp, bounds[: n_labs + 1], (0.5, 0.9, 0.99))
         research = st.research_headcount
         gpus = st.gpus
         budgets = np.array([lab.budget_usd for lab in self.labs])
@@ -719,6 +715,43 @@ def _within_budget(
     )
     ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
     return ok
+
+
+def _group_quantiles(values: np.ndarray, bounds: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
+    """Quantiles ``q`` of each group ``values[bounds[j] : bounds[j + 1]]`` ((G, len(q));
+    NaN rows for empty groups). Partially sorts ``values`` in place.
+
+    Bit-identical to ``np.quantile(group, q)`` with numpy's default ``linear`` method
+    (virtual index ``(n - 1) q``, neighbours by partition, numpy's two-sided lerp), but
+    one partition per group and the index and interpolation arithmetic vectorised over
+    groups, instead of numpy.quantile's ~100 us of overhead per call. Falls back to
+    ``np.quantile`` if ``values`` holds NaN.
+    """
+    q_arr = np.asarray(q, dtype=float)
+    sizes = np.diff(bounds)
+    out = np.full((len(sizes), len(q_arr)), np.nan)
+    groups = np.flatnonzero(sizes)
+    if groups.size == 0:
+        return out
+    if np.isnan(values).any():
+        for j in groups:
+            out[j] = np.quantile(values[bounds[j] : bounds[j + 1]], q_arr)
+        return out
+    n = sizes[groups, None]
+    virtual = (n - 1).astype(float) * q_arr
+    prev = np.floor(virtual)
+    above = virtual >= n - 1
+    prev_idx = np.where(above, n - 1, prev).astype(np.intp)
+    next_idx = np.where(above, n - 1, prev + 1).astype(np.intp)
+    gamma = virtual - np.where(above, -1, prev_idx)
+    kth = np.concatenate([prev_idx, next_idx], axis=1)
+    for g, j in enumerate(groups):
+        values[bounds[j] : bounds[j + 1]].partition(kth[g])
+    start = bounds[groups, None]
+    a, b = values[start + prev_idx], values[start + next_idx]
+    diff = b - a
+    out[groups] = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return out
 
 
 def _schedule(scenario: Scenario) -> dict[int, list[Any]]:

