@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy.stats import qmc
 
 import market
-from market.config import Scenario
+from market.config import Scenario, build_scenario
 from market.errors import ScenarioError
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
@@ -201,13 +201,57 @@ def build_run_scenario(
     n_engineers: int | None,
     steps: int | None,
 ) -> Scenario:
-    """Apply ``overrides`` (real-world units), then rescale, then set the steps."""
+    """Apply ``overrides`` (real-world units), then rescale, then set the steps.
+
+    Shortening a run drops the scenario's scheduled events that fall after its end.
+    """
     sc = base.with_overrides(dict(overrides)) if overrides else base
     if n_engineers is not None:
         sc = sc.scaled(n_engineers)
     if steps is not None and steps != sc.steps:
-        sc = sc.with_overrides({"steps": steps})
+        sc = truncated(sc, steps)
     return sc
+
+
+def truncated(sc: Scenario, steps: int) -> Scenario:
+    """``sc`` run for ``steps`` months, without events scheduled after the last one."""
+    data = sc.model_dump()
+    data["steps"] = steps
+    data["events"] = [
+        ev
+        for ev, event in zip(data["events"], sc.events, strict=True)
+        if _event_step(sc, event.at) <= steps
+    ]
+    return build_scenario(data)
+
+
+def _event_step(sc: Scenario, at: int | str) -> int:
+    return at if isinstance(at, int) else sc.month_to_step(str(at))
+
+
+QUICK_ENGINEERS = 1000
+QUICK_STEPS = 24
+QUICK_REPLICATIONS = 2
+QUICK_SAMPLES = {"lhs": 8, "sobol": 8, "morris": 4}
+
+
+def quick_variant(spec: DesignFile) -> DesignFile:
+    """A tiny version of ``spec`` for a smoke run: at most 1000 people, 24 months,
+    2 replications and a handful of sampled points (factorial levels are kept).
+    """
+    ds = spec.design
+    samples = ds.samples
+    if ds.kind in QUICK_SAMPLES and samples is not None:
+        samples = min(samples, QUICK_SAMPLES[ds.kind])
+    return spec.model_copy(
+        update={
+            "name": f"{spec.name or 'sweep'}-quick",
+            "n_engineers": min(spec.n_engineers or QUICK_ENGINEERS, QUICK_ENGINEERS),
+            "steps": min(spec.steps or QUICK_STEPS, QUICK_STEPS),
+            "replications": min(spec.replications, QUICK_REPLICATIONS),
+            "design": ds.model_copy(update={"samples": samples}),
+        }
+    )
 
 
 # -- loading --------------------------------------------------------------------------
@@ -227,8 +271,8 @@ def design_from_dict(data: dict[str, Any]) -> DesignFile:
         raise ScenarioError(where, message) from None
 
 
-def load_design(path: str | Path) -> ResolvedDesign:
-    """Read, validate and resolve a design TOML file."""
+def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
+    """Read, validate and resolve a design TOML file (``quick``: its tiny variant)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -241,6 +285,8 @@ def load_design(path: str | Path) -> ResolvedDesign:
     spec = design_from_dict(data)
     if spec.name is None:
         spec = spec.model_copy(update={"name": path.stem})
+    if quick:
+        spec = quick_variant(spec)
     return resolve_design(spec, base_dir=path.parent)
 
 

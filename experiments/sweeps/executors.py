@@ -29,7 +29,8 @@ class Executor(ABC):
         """Yield ``fn(task)`` for each task, in completion order."""
 
     def close(self) -> None:
-        """Release workers (idempotent)."""
+        """Release workers (idempotent); nothing to release by default."""
+        return None
 
     def __enter__(self) -> Self:
         return self
