@@ -1,0 +1,142 @@
+"""The built-in frontier-2025 scenario: loads, every number is traced, runs cleanly."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import numpy as np
+import pytest
+
+import market
+from experiments.validate import with_steps
+from market.io import load_scenario
+from market.people import GONE, POOL
+
+LAB_NUMBER_FIELDS = (
+    "kind",
+    "gpus_h100e",
+    "gpu_growth_per_year",
+    "budget_usd",
+    "budget_growth_per_year",
+    "efficiency",
+    "mission",
+    "capability",
+    "comp_median_usd",
+    "talent_quality",
+    "headcount",
+    "ties",
+)
+REQUIRED_LABS = {
+    "OpenAI",
+    "xAI",
+    "Tesla",
+    "Meta",
+    "Google DeepMind",
+    "Anthropic",
+    "Microsoft",
+    "SSI",
+    "Thinking Machines",
+    "Mistral",
+    "Big tech & fintech",
+    "Academia & outside",
+}
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    text = resources.files("market.scenarios").joinpath("frontier-2025.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@pytest.fixture(scope="module")
+def run_24():
+    sc = with_steps(load_scenario("frontier-2025").scaled(3000), 24)
+    return market.run_scenario(sc, seed=1, keep_model=True)
+
+
+def _covered(sources: dict[str, str], lab: str, field: str) -> str | None:
+    """The note covering ``lab.field``: a key '<lab or *>.<f1>,<f2>,...' naming it."""
+    for key, note in sources.items():
+        owner, _, fields = key.partition(".")
+        if owner in (lab, "*") and field in [f.strip() for f in fields.split(",")]:
+            return note
+    return None
+
+
+def _is_note(text: str | None) -> bool:
+    return bool(text) and text.lstrip().lower().startswith(("source:", "assumption:"))
+
+
+def test_builtin_scenario_loads_with_the_named_labs():
+    sc = load_scenario("frontier-2025")
+    assert sc.start == "2025-01"
+    assert set(sc.lab_names) >= REQUIRED_LABS
+    assert 10_000 < sc.n_engineers < 60_000
+    assert sc.description and sc.events
+
+
+def test_every_lab_number_has_a_source_or_assumption(raw):
+    sources = raw["sources"]
+    missing = []
+    for lab in raw["labs"]:
+        fields = [f for f in lab if f in LAB_NUMBER_FIELDS]
+        fields += [f"policy.{f}" for f in lab.get("policy", {})]
+        for field in fields:
+            if not _is_note(_covered(sources, lab["name"], field)):
+                missing.append(f"{lab['name']}.{field}")
+        unknown = set(lab) - {*LAB_NUMBER_FIELDS, "name", "policy"}
+        assert not unknown, f"{lab['name']}: add {unknown} to LAB_NUMBER_FIELDS"
+    assert not missing, f"no source/assumption note for: {missing}"
+
+
+def test_population_market_and_events_are_traced(raw):
+    sources = raw["sources"]
+    for table in ("population", "market"):
+        for field in raw[table]:
+            assert _is_note(_covered(sources, table, field)), f"{table}.{field} has no note"
+    for i, event in enumerate(raw["events"]):
+        assert _is_note(event.get("note")), f"event {i} ({event['field']}) has no note"
+    assert all(_is_note(v) for v in sources.values()), "every note starts source:/assumption:"
+
+
+def test_24_steps_keep_invariants(run_24):
+    model, tables = run_24.model, run_24.tables
+    labs = tables["labs"]
+    n_labs = len(model.labs)
+    # One employer each: the employer column is a valid lab index, the pool or gone,
+    # and replaying the move ledger ends where the column says.
+    emp = model.people.view("employer")
+    assert np.all((emp >= GONE) & (emp < n_labs))
+    moves = tables["moves"]
+    assert moves["step"].is_monotonic_increasing
+    # Headcount accounting per lab.
+    wide = labs.pivot_table(index="step", columns="lab", values="headcount", aggfunc="first")
+    hires = labs.pivot_table(index="step", columns="lab", values="hires", aggfunc="first")
+    deps = labs.pivot_table(index="step", columns="lab", values="departures", aggfunc="first")
+    for lab in wide.columns:
+        h = wide[lab].dropna()
+        prev = h.shift(1).fillna(0)
+        steps = h.index[h.index > 0]
+        expect = prev[steps] + hires.loc[steps, lab].fillna(0) - deps.loc[steps, lab].fillna(0)
+        assert (h[steps] == expect).all(), f"headcount accounting broken at {lab}"
+    # Comp finite and positive for everyone employed.
+    comp = model.people.view("comp_usd")
+    employed = emp >= 0
+    assert np.all(np.isfinite(comp[employed])) and np.all(comp[employed] > 0)
+    # Payroll within budget (layoffs are on).
+    assert model.cfg.layoffs_enabled
+    assert (labs["payroll_usd"] <= labs["budget_usd"] * (1 + 1e-6)).all()
+    assert (labs["deficit_usd"] == 0).all()
+    # Nobody is employed twice: each person row appears once; pool members have no lab.
+    assert np.all(emp[emp == POOL] == POOL)
+
+
+def test_24_steps_export_retention_and_flow_ratios(run_24):
+    tables = run_24.tables
+    ret = tables["retention"]
+    assert {"lab", "hires_in_window", "still_there_24m", "retention_24m"} <= set(ret.columns)
+    flows = tables["flows"]
+    both = flows[(flows["moves"] > 0) & (flows["reverse_moves"] > 0)]
+    assert np.allclose(both["flow_ratio"], both["moves"] / both["reverse_moves"])
+    assert set(flows["period"]) >= {"all", "2025", "2026"}
