@@ -87,7 +87,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "The January 2025 median is an input ($900k); the check is that a year of "
         "hiring and counter-offers does not move it out of the band.",
         "The median drifts because hires are paid the runner-up's offer (Bertrand), "
-        "so hires from low-paid pools pull the lab's median down; see the findings.",
+        "so hires from low-paid pools pull the lab's median down.",
     ),
     Pattern(
         "openai_mean_comp",
@@ -155,7 +155,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Meta's 2025 offer wave pulls more than 20 people from OpenAI.",
         "Too few OpenAI staff move: OpenAI counters with 'exceed' and its own "
         "valuation is higher (more compute per researcher), so most Meta offers are "
-        "countered; see the findings.",
+        "countered (OpenAI staff who got outside offers mostly stayed on raised pay).",
     ),
     Pattern(
         "meta_burst_ratio",
@@ -261,7 +261,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "New graduates are a small share of big-tech hires, as reported.",
         "Graduates reach labs only when a lab's search happens to draw them from the job "
         "pool (weighted by skill), so very few are hired; there is no graduate-intake "
-        "channel. See the findings.",
+        "channel.",
     ),
     Pattern(
         "compute_pull_rho",
