@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from market.errors import ScenarioError
 from market.io import builtin_scenarios, load_scenario, scenario_to_toml, write_run
@@ -39,7 +40,7 @@ err_console = Console(stderr=True)
 
 def fail(message: str) -> None:
     """Print one error line and exit with the usage-error code."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _error_line(message)
     raise typer.Exit(USAGE_ERROR)
 
 
@@ -189,9 +190,15 @@ def scenarios(
         fail(str(exc))
 
 
-def _register_plugins() -> None:
+def _register_plugins(argv: list[str]) -> None:
+    """Add sub-commands from other packages; only the one asked for is imported
+    (``dash`` and ``dask`` are slow to import), all of them for ``--help``.
+    """
+    wanted = argv[0] if argv and not argv[0].startswith("-") else None
     for ep in entry_points(group="talent_market.commands"):
         if ep.name in {c.name for c in app.registered_commands}:
+            continue
+        if wanted is not None and ep.name != wanted:
             continue
         try:
             command = ep.load()
@@ -200,11 +207,25 @@ def _register_plugins() -> None:
         app.command(name=ep.name)(command)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    _register_plugins()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: every user mistake is one line and exit code 2."""
+    _register_plugins(sys.argv[1:] if argv is None else argv)
     try:
-        app()
+        code = app(args=argv, standalone_mode=False)
+    except TyperException as exc:  # bad option values, unknown options or commands
+        if exc.format_message():  # empty when help was shown for a bare command
+            _error_line(exc.format_message())
+        sys.exit(exc.exit_code)
     except ScenarioError as exc:  # raised by a plugin command
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _error_line(str(exc))
         sys.exit(USAGE_ERROR)
+    except typer.Abort:  # Ctrl-C
+        _error_line("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error_line(message: str) -> None:
+    err_console.print(
+        f"[bold red]error:[/] {' '.join(message.split())}", highlight=False, soft_wrap=True
+    )

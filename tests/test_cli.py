@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import market
+from market.cli import main
 from market.io.results import read_parquet_metadata
 
 CLI = [sys.executable, "-c", "from market.cli import main; main()"]
@@ -30,6 +32,32 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
     )
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_in_process(capsys, monkeypatch):
+    """Call the console-script entry point in this process (fast, same code path)."""
+
+    def invoke(*args: str, cwd: Path) -> Outcome:
+        monkeypatch.chdir(cwd)
+        monkeypatch.setenv("COLUMNS", "160")
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
 
 
 def write_scenario(tmp_path: Path, body: str, name: str = "s.toml") -> Path:
@@ -82,7 +110,7 @@ def test_run_writes_all_tables_metadata_and_summary(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
-def test_rerun_with_same_seed_reproduces_tables(tmp_path):
+def test_rerun_with_same_seed_reproduces_tables(tmp_path, run_in_process):
     scenario = write_scenario(tmp_path, valid_toml())
     for out in ("a", "b"):
         assert (
@@ -127,44 +155,62 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(tmp_path, case):
+def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(tmp_path, run_in_process, case):
     body, expected = BAD_INPUTS[case]
     scenario = write_scenario(tmp_path, body)
     out = tmp_path / "out"
-    proc = run_cli("run", "--scenario", str(scenario), "--out", str(out), cwd=tmp_path)
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+    result = run_in_process("run", "--scenario", str(scenario), "--out", str(out), cwd=tmp_path)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
     assert expected in lines[0]
-    assert "Traceback" not in proc.stderr + proc.stdout
     assert not out.exists()
 
 
-def test_missing_path_and_bad_options_exit_2(tmp_path):
-    proc = run_cli("run", "--scenario", str(tmp_path / "nope.toml"), cwd=tmp_path)
-    assert proc.returncode == 2 and "neither a file nor a built-in scenario" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-    proc = run_cli("run", "--set", "market.sigma=9", cwd=tmp_path)
-    assert proc.returncode == 2 and "market.sigma: must be >= 0 and <= 3 (got 9)" in proc.stderr
-    proc = run_cli("run", "--set", "labs.Nobody.gpus_h100e=1", cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown lab 'Nobody'" in proc.stderr
-    proc = run_cli("run", "--steps", "0", cwd=tmp_path)
+def test_bad_scenario_end_to_end_in_a_real_process(tmp_path):
+    scenario = write_scenario(tmp_path, BAD_INPUTS["negative GPUs"][0])
+    proc = run_cli("run", "--scenario", str(scenario), "--out", "out", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: labs.B.gpus_h100e: must be >= 0 and <= 1e+08 (got -5)"
+    ]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--scenario", "nope.toml"], "neither a file nor a built-in scenario"),
+        (["--set", "market.sigma=9"], "market.sigma: must be >= 0 and <= 3 (got 9)"),
+        (["--set", "labs.Nobody.gpus_h100e=1"], "unknown lab 'Nobody'"),
+        (["--set", "sigma"], "expected PATH=VALUE"),
+        (["--formats", "xlsx"], "--formats: allowed: parquet, csv"),
+        (["--engineers", "5"], "n_engineers: must be >="),
+        (["--steps", "0"], "Invalid value for '--steps'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--colour", "red"], "No such option: --colour"),
+    ],
+)
+def test_bad_options_exit_2(tmp_path, run_in_process, args, expected):
+    result = run_in_process("run", *args, cwd=tmp_path)
+    assert result.exit_code == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert expected in result.stderr
     assert not (tmp_path / "results").exists()
 
 
-def test_binary_file_is_a_clear_error(tmp_path):
+def test_binary_file_is_a_clear_error(tmp_path, run_in_process):
     path = tmp_path / "blob.toml"
     path.write_bytes(bytes(range(256)))
-    proc = run_cli("run", "--scenario", str(path), cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "not a text (TOML) file" in proc.stderr or "not valid TOML" in proc.stderr
+    result = run_in_process("run", "--scenario", str(path), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "not a text (TOML) file" in result.stderr or "not valid TOML" in result.stderr
 
 
-def test_scenarios_command_lists_and_prints_builtins(tmp_path):
-    proc = run_cli("scenarios", cwd=tmp_path)
-    assert proc.returncode == 0 and "frontier-2025" in proc.stdout.split()
-    proc = run_cli("scenarios", "frontier-2025", cwd=tmp_path)
-    assert proc.returncode == 0
-    assert market.load_scenario_text(proc.stdout) == market.load_scenario("frontier-2025")
+def test_scenarios_command_lists_and_prints_builtins(tmp_path, run_in_process):
+    result = run_in_process("scenarios", cwd=tmp_path)
+    assert result.exit_code == 0 and "frontier-2025" in result.stdout.split()
+    result = run_in_process("scenarios", "frontier-2025", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert market.load_scenario_text(result.stdout) == market.load_scenario("frontier-2025")
