@@ -46,16 +46,23 @@ def point_means(runs: pd.DataFrame, metric: str) -> np.ndarray:
 def sobol_indices(
     design: ResolvedDesign, y: np.ndarray, seed: int | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """First-order and total Sobol indices (SALib) of outputs ``y`` in point order.
+    """Sobol indices of outputs ``y`` (one per design point, in order) of a sobol design.
 
-    Returns (indices per parameter: S1, S1_conf, ST, ST_conf) and, if the design
-    sampled for them, second-order indices (pairs: S2, S2_conf).
+    Returns (S1, S1_conf, ST, ST_conf per parameter) and, if the design sampled for
+    them, second-order indices per pair (S2, S2_conf).
     """
+    return sobol_table(_problem(design, "sobol"), y, design.file.design.second_order, seed)
+
+
+def sobol_table(
+    problem: dict[str, Any], y: np.ndarray, second_order: bool = False, seed: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """SALib's Sobol analysis as tables (see :func:`sobol_indices`)."""
     from SALib.analyze import sobol
 
-    problem = _problem(design, "sobol")
-    second = design.file.design.second_order
-    res = sobol.analyze(problem, np.asarray(y, dtype=float), calc_second_order=second, seed=seed)
+    res = sobol.analyze(
+        problem, np.asarray(y, dtype=float), calc_second_order=second_order, seed=seed
+    )
     first = pd.DataFrame(
         {
             "parameter": problem["names"],
@@ -66,7 +73,7 @@ def sobol_indices(
         }
     )
     pairs = None
-    if second:
+    if second_order:
         names = problem["names"]
         rows = [
             {"a": names[i], "b": names[j], "S2": res["S2"][i, j], "S2_conf": res["S2_conf"][i, j]}

@@ -203,9 +203,13 @@ def build_run_scenario(
 ) -> Scenario:
     """Apply ``overrides`` (real-world units), then rescale, then set the steps.
 
-    Shortening a run drops the scenario's scheduled events that fall after its end.
+    Shortening a run drops the scenario's scheduled events that fall after its end; a
+    ``steps`` parameter wins over the design's ``steps``.
     """
-    sc = base.with_overrides(dict(overrides)) if overrides else base
+    overrides = dict(overrides)
+    if "steps" in overrides:
+        steps = int(overrides.pop("steps"))  # type: ignore[arg-type]
+    sc = base.with_overrides(overrides) if overrides else base
     if n_engineers is not None:
         sc = sc.scaled(n_engineers)
     if steps is not None and steps != sc.steps:
@@ -359,8 +363,11 @@ def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> A
     current value (for ``labs.*`` the first lab's).
     """
     try:
-        base.with_overrides({path: trial})
-    except ScenarioError as exc:
+        if path == "steps":
+            truncated(base, int(trial))  # type: ignore[arg-type]
+        else:
+            base.with_overrides({path: trial})
+    except (ScenarioError, TypeError, ValueError) as exc:
         raise ScenarioError(where, str(exc)) from None
     data = base.model_dump()
     parts = path.split(".")
