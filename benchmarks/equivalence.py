@@ -106,39 +106,58 @@ def run_cases(source: Path, cases: list) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", default="HEAD", help="git revision to compare against")
+    parser.add_argument(
+        "--ref-dir",
+        type=Path,
+        help="a directory holding the reference `market` package (instead of --ref)",
+    )
     parser.add_argument("--fast", action="store_true", help="a few cases only")
     parser.add_argument("--big", action="store_true", help="add a 100,000-engineer run")
     args = parser.parse_args()
-    import pandas as pd
 
     cases = CASES + (BIG_CASES if args.big else [])
     if args.fast:
         cases = [c for c in cases if c[0] in FAST]
-    frontier = subprocess.run(
-        ["git", "show", f"{args.ref}:market/scenarios/frontier-2025.toml"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    if args.ref_dir:
+        frontier = (args.ref_dir / "market/scenarios/frontier-2025.toml").read_text()
+    else:
+        frontier = subprocess.run(
+            ["git", "show", f"{args.ref}:market/scenarios/frontier-2025.toml"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     cases = [
         (label, {**kw, "scenario": frontier} if kw.get("scenario") is FRONTIER else kw, steps)
         for label, kw, steps in cases
     ]
+    ref = run_cases(args.ref_dir.resolve(), cases) if args.ref_dir else run_ref(args.ref, cases)
+    new = run_cases(REPO, cases)
+    return compare(cases, ref, new)
+
+
+def run_ref(rev: str, cases: list) -> dict:
+    """Run ``cases`` with the package from a temporary worktree of git revision ``rev``."""
     with tempfile.TemporaryDirectory(prefix="tm-ref-") as tmp:
         ref_tree = Path(tmp) / "ref"
         subprocess.run(
-            ["git", "worktree", "add", "--detach", "--quiet", str(ref_tree), args.ref],
+            ["git", "worktree", "add", "--detach", "--quiet", str(ref_tree), rev],
             cwd=REPO,
             check=True,
         )
         try:
-            ref = run_cases(ref_tree, cases)
+            return run_cases(ref_tree, cases)
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(ref_tree)], cwd=REPO, check=True
             )
-    new = run_cases(REPO, cases)
+
+
+def compare(cases: list, ref: dict, new: dict) -> int:
+    """Compare every table of every case; print one line per case; 1 if any differ."""
+    import pandas as pd
+
     failures = 0
     for label, _, _ in cases:
         before = failures

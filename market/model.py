@@ -568,21 +568,30 @@ class TalentMarket(mesa.Model):
             never_hired = p.hired_step[m_rows] < 0
             reason = np.where(spin[win], 3, np.where(from_pool, np.where(never_hired, 1, 2), 0))
             names = ("poached", "graduate_hire", "rehire", "spin_out")
+            # Settle by reason, then by destination lab (the ledger's row order); one
+            # vectorised _move per reason rather than one per (reason, lab) pair.
+            order = np.lexsort((to, reason))  # stable: people keep their order within
+            m_rows, to, reason, pay = (
+                m_rows[order],
+                to[order],
+                reason[order],
+                out.pay[movers][order],
+            )
             for code, name in enumerate(names):
                 sel = reason == code
-                for j in np.unique(to[sel]):
-                    pick = sel & (to == j)
-                    self._move(m_rows[pick], int(j), out.pay[movers][pick], name)
+                if sel.any():
+                    self._move(m_rows[sel], to[sel], pay[sel], name)
 
-    def _move(self, rows: np.ndarray, to: int, pay: np.ndarray, reason: str) -> None:
-        """Move ``rows`` to lab ``to`` at ``pay`` with a fresh equity grant."""
+    def _move(self, rows: np.ndarray, to: int | np.ndarray, pay: np.ndarray, reason: str) -> None:
+        """Move ``rows`` to lab(s) ``to`` at ``pay`` with a fresh equity grant."""
         p = self.people
         old_lab = p.employer[rows].astype(np.int64)
+        to = np.broadcast_to(np.asarray(to, dtype=np.int64), rows.shape)
         self.ledger.add_moves(
             self.steps,
             rows,
             old_lab,
-            np.full(len(rows), to),
+            to,
             p.specialty[rows],
             p.skill[rows],
             p.comp_usd[rows],
@@ -591,12 +600,14 @@ class TalentMarket(mesa.Model):
         )
         was_at_lab = old_lab >= 0
         np.add.at(self._departures, old_lab[was_at_lab], 1)
-        np.add.at(self.ties[to], old_lab[was_at_lab], self.cfg.tie_learning)
-        self._hires[to] += len(rows)
-        policy = self.labs[to].policy
+        # In row order, so repeated (to, from) cells get their increments in the same order.
+        np.add.at(self.ties, (to[was_at_lab], old_lab[was_at_lab]), self.cfg.tie_learning)
+        np.add.at(self._hires, to, 1)
+        share = np.array([lab.policy.equity_share for lab in self.labs])[to]
+        vest = np.array([lab.policy.vesting_months for lab in self.labs], dtype=float)[to]
         p.employer[rows] = to
         p.comp_usd[rows] = pay
-        p.unvested_usd[rows] = policy.equity_share * pay * policy.vesting_months / 12
+        p.unvested_usd[rows] = share * pay * vest / 12
         p.tenure_months[rows] = 0
         p.hired_step[rows] = self.steps
 

@@ -72,7 +72,7 @@ def build_tables(model: TalentMarket) -> dict[str, pd.DataFrame]:
 def labs_table(model: TalentMarket) -> pd.DataFrame:
     """Per-step lab records."""
     df = pd.DataFrame(model.ledger.lab_records())
-    df.insert(1, "month", [model.config.step_to_month(s) for s in df["step"]])
+    df.insert(1, "month", _months(model, df["step"].to_numpy()))
     return df
 
 
@@ -83,7 +83,7 @@ def moves_table(model: TalentMarket) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "step": raw["step"],
-            "month": [model.config.step_to_month(int(s)) for s in raw["step"]],
+            "month": _months(model, raw["step"]),
             "person_id": raw["person_id"],
             "from_lab": names[raw["from_lab"]],
             "to_lab": names[raw["to_lab"]],
@@ -97,6 +97,15 @@ def moves_table(model: TalentMarket) -> pd.DataFrame:
     for col in ("month", "from_lab", "to_lab", "specialty", "reason"):
         df[col] = df[col].astype(str)
     return df
+
+
+def _months(model: TalentMarket, steps: np.ndarray) -> list[str]:
+    """Calendar month of each step: one ``step_to_month`` call per distinct step
+    rather than per row (the ledger has ~10^5 rows at market scale).
+    """
+    distinct, inverse = np.unique(steps, return_inverse=True)
+    names = np.array([model.config.step_to_month(int(s)) for s in distinct], dtype=object)
+    return names[inverse].tolist()
 
 
 def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
