@@ -7,7 +7,8 @@ Bertrand competition then gives:
 
 * the candidate ends with the party whose best offer is worth most to them;
 * a winning poacher pays just enough to match the runner-up's best offer
-  (the incumbent's counter or the second poacher), never more than its own maximum;
+  (the incumbent's counter or the second poacher), never more than its own maximum
+  and never less than its pay-band floor, if it has one;
 * an incumbent that wins raises pay to match the best outside offer, if that offer
   beats the current pay (a "countered-and-stayed" move).
 
@@ -33,6 +34,7 @@ class Bids:
     max_pay: np.ndarray  # bidder's highest annual pay (USD/year)
     amenity: np.ndarray  # candidate's non-pay utility at the bidder
     switch_cost: np.ndarray  # forfeited equity and non-compete cost, per year (USD)
+    min_pay: np.ndarray | None = None  # the bidder's pay-band floor (USD/year), if any
 
 
 @dataclass
@@ -101,6 +103,8 @@ def resolve(bids: Bids, inc: Incumbents, threshold: float = 0.0) -> Outcome:
     with np.errstate(over="ignore"):
         pay_move = np.exp(runner_up - bids.amenity[b] + threshold) + bids.switch_cost[b]
         pay_counter = np.exp(u1 - inc.amenity)
+    if bids.min_pay is not None:  # a lab does not pay a new hire below its band
+        pay_move = np.maximum(pay_move, bids.min_pay[b])
     pay_move = np.minimum(pay_move, bids.max_pay[b])
     countered = ~move & has_bid & may & (u1 > u_inc_now)
     pay = np.where(move, pay_move, np.where(countered, np.minimum(pay_counter, w_inc), inc.comp))

@@ -51,6 +51,18 @@ class Policy(_Strict):
     """How GPUs are shared among researchers: equally, by skill, or on top teams."""
     poaching_intensity: float = Field(1.0, ge=0.0, le=20.0)
     """Multiplier on the number of outside candidates the lab sees per month."""
+    star_pay_multiplier: float = Field(1.0, ge=0.1, le=100.0)
+    """Extra multiplier on willingness to pay for stars (skill above the market's
+    ``star_quantile``), in offers and counters: 2025's nine-figure offers (x)."""
+    hiring_bar_quantile: float = Field(0.0, ge=0.0, lt=1.0)
+    """Bid only for people whose skill is above this quantile of the initial skill
+    distribution (0 = no bar)."""
+    pay_band_floor: float = Field(0.0, ge=0.0, le=3.0)
+    """New hires are paid at least this fraction of the lab's pay scale for their skill
+    (mean pay x (skill / mean skill)^comp_skill_elasticity); 0 = auction pay only."""
+    graduate_intake_per_100_staff: float = Field(0.0, ge=0.0, le=100.0)
+    """Extra candidates per month drawn from the job pool (graduates, laid-off people)
+    per 100 staff: a campus-hiring channel."""
 
     @model_validator(mode="after")
     def _cliff_within_vesting(self) -> Self:
@@ -191,6 +203,8 @@ class MarketConfig(_Strict):
     """Switch: labs make outside offers."""
     candidates_per_lab: int = Field(8, ge=0, le=10_000)
     """Outside candidates a lab evaluates per month, before its poaching intensity."""
+    candidates_per_100_staff: float = Field(0.0, ge=0.0, le=1_000.0)
+    """Further candidates per month per 100 staff (recruiting scales with size)."""
     tie_bias: float = Field(4.0, ge=1.0, le=1e3)
     """How much more often a lab sees candidates from labs it has ties to."""
     tie_learning: float = Field(0.05, ge=0.0, le=10.0)
@@ -205,6 +219,9 @@ class MarketConfig(_Strict):
     """Years over which forfeited equity must be made up by the new pay."""
     noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
     """Share of non-compete months that bind (0 = ban, as in California)."""
+    academia_absorbs_graduates: bool = True
+    """Switch: graduates still unhired after ``pool_months`` take posts in academia-kind
+    labs (at their reservation pay, while the budget allows) instead of leaving."""
     noncompete_cost_share: float = Field(0.5, ge=0.0, le=1.0)
     """Share of pay a mover loses per binding non-compete month (career delay)."""
     # Exits, layoffs, spin-outs

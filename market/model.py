@@ -109,6 +109,7 @@ class TalentMarket(mesa.Model):
                 self.ties[lab.index, self.lab_names.index(tie)] = self.cfg.tie_bias
         for lab, cfg in zip(self.labs, s.labs, strict=True):
             self._populate(lab, cfg)
+        self._initial_skill = np.sort(self.people.view("skill"))
         research_skill = self.people.skill[: self.people.n][
             self.people.specialty[: self.people.n] == RESEARCH
         ]
@@ -330,27 +331,30 @@ class TalentMarket(mesa.Model):
         """Tenure +1; equity vests after the cliff (rolling grants) and accrues."""
         p = self.people
         emp = p.view("employer")
-        active = emp != GONE
-        p.tenure_months[: p.n][active] += 1
+        p.tenure_months[: p.n] += emp != GONE  # +1 for everyone still in the market
         rows = np.flatnonzero(emp >= 0)
         lab = emp[rows]
-        vest_months = np.array([lab.policy.vesting_months for lab in self.labs])[lab]
-        cliff = np.array([lab.policy.vesting_cliff_months for lab in self.labs])[lab]
-        accrue = np.array(
-            [lab.policy.equity_share + lab.policy.retention_bonus_frac for lab in self.labs]
-        )[lab]
+        policies = [lab.policy for lab in self.labs]
+        # Per-lab factors first, then one gather each (same values, fewer per-person ops).
+        keep = (1 - 1 / np.array([q.vesting_months for q in policies]))[lab]
+        cliff = np.array([q.vesting_cliff_months for q in policies])[lab]
+        accrue = np.array([q.equity_share + q.retention_bonus_frac for q in policies])[lab]
         unvested = p.unvested_usd[rows]
         vesting = p.tenure_months[rows] >= cliff
-        unvested = np.where(vesting, unvested * (1 - 1 / vest_months), unvested)
+        unvested = np.where(vesting, unvested * keep, unvested)
         p.unvested_usd[rows] = unvested + accrue * p.comp_usd[rows] / 12
 
     # 6. entry
     def enter(self) -> None:
-        """Graduates join the job pool; pool members past ``pool_months`` leave."""
+        """Graduates join the job pool; pool members past ``pool_months`` go to the
+        outside sector (graduates, while academia has budget) or leave the market.
+        """
         p = self.people
         stale = np.flatnonzero(
             (p.view("employer") == POOL) & (p.view("tenure_months") > self.pop.pool_months)
         )
+        if self.cfg.academia_absorbs_graduates:
+            stale = self._absorb_into_academia(stale)
         self._remove_agents(stale)
         p.employer[stale] = GONE
         if not self.cfg.graduates_enabled or self.pop.graduates_per_year <= 0:
@@ -370,6 +374,31 @@ class TalentMarket(mesa.Model):
             **self._draw_preferences(n),
         )
         self._add_engineer_agents(rows)
+
+    def _absorb_into_academia(self, stale: np.ndarray) -> np.ndarray:
+        """Unhired graduates take posts in academia (largest budget headroom first) at
+        their reservation pay while its budget allows; returns those still unplaced.
+        """
+        p = self.people
+        graduates = stale[p.hired_step[stale] < 0]
+        if graduates.size == 0:
+            return stale
+        graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
+        academia = [lab for lab in self.labs if lab.kind == "academia"]
+        headroom = {lab.index: lab.budget_usd - self.state.payroll[lab.index] for lab in academia}
+        placed_all = []
+        for lab in sorted(academia, key=lambda lab: -headroom[lab.index]):
+            if graduates.size == 0 or headroom[lab.index] <= 0:
+                continue
+            cost = p.comp_usd[graduates] * (1 + lab.policy.retention_bonus_frac)
+            fits = np.cumsum(cost) <= headroom[lab.index]
+            placed, graduates = graduates[fits], graduates[~fits]
+            if placed.size:
+                self._move(placed, lab.index, p.comp_usd[placed].copy(), "graduate_hire")
+                placed_all.append(placed)
+        if not placed_all:
+            return stale
+        return np.setdiff1d(stale, np.concatenate(placed_all), assume_unique=True)
 
     # 7. spin-outs
     def spin_out(self) -> None:
@@ -418,12 +447,11 @@ class TalentMarket(mesa.Model):
             mission=0.8,
             capability=0.2 * parent.capability,
             headcount={},
-            policy=parent.policy.model_copy(
-                update={
-                    "counter_offer": "exceed",
-                    "equity_share": 0.7,
-                    "compute_allocation": "top_teams",
-                }
+            policy=Policy(
+                counter_offer="exceed",
+                equity_share=0.7,
+                compute_allocation="top_teams",
+                pay_band_floor=parent.policy.pay_band_floor,
             ),
         )
         lab = self._add_lab(cfg, founded_step=self.steps)
@@ -441,9 +469,11 @@ class TalentMarket(mesa.Model):
         else:
             sorted_rows, bounds = group_order(self.people, n_labs)
             headroom = np.array([lab.budget_usd for lab in self.labs]) - self.state.payroll
+            hiring = headroom > 0
+            staff_100 = self.state.headcount.sum(axis=0) / 100
             intensity = np.array([lab.policy.poaching_intensity for lab in self.labs])
-            lam = self.cfg.candidates_per_lab * intensity * (headroom > 0)
-            n_draws = self.rng.poisson(lam)
+            per_month = self.cfg.candidates_per_lab + self.cfg.candidates_per_100_staff * staff_100
+            n_draws = self.rng.poisson(per_month * intensity * hiring)
             labs, rows = draw_candidates(
                 self.rng,
                 self.people,
@@ -453,14 +483,45 @@ class TalentMarket(mesa.Model):
                 n_draws,
                 self.cfg.star_targeting,
             )
+            intake = np.array([lab.policy.graduate_intake_per_100_staff for lab in self.labs])
+            if intake.any():  # campus hiring: extra draws from the job pool only
+                pool_only = np.zeros((n_labs, n_labs + 1))
+                pool_only[:, n_labs] = 1.0
+                grad_labs, grad_rows = draw_candidates(
+                    self.rng,
+                    self.people,
+                    sorted_rows,
+                    bounds,
+                    pool_only,
+                    self.rng.poisson(intake * staff_100 * hiring),
+                    self.cfg.star_targeting,
+                )
+                labs = np.concatenate([labs, grad_labs])
+                rows = np.concatenate([rows, grad_rows])
             labs = np.concatenate([spin_labs, labs])
             rows = np.concatenate([spin_rows, rows])
         spin = np.zeros(len(labs), dtype=bool)
         spin[: len(spin_labs)] = True
-        # Drop pairs with a person's own employer and people gone this step.
+        # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
+        _, first = np.unique(labs * (self.people.n + 1) + rows, return_index=True)
+        first = np.sort(first)
+        labs, rows, spin = labs[first], rows[first], spin[first]
+        # Drop pairs with a person's own employer, people gone this step, and people
+        # below the bidding lab's hiring bar.
         emp = self.people.employer[rows]
-        keep = (emp != labs) & (emp != GONE)
+        bar = np.array([self._skill_quantile(lab.policy.hiring_bar_quantile) for lab in self.labs])
+        keep = (emp != labs) & (emp != GONE) & (self.people.skill[rows] >= bar[labs])
         return labs[keep], rows[keep], spin[keep]
+
+    def _skill_quantile(self, q: float) -> float:
+        """Quantile ``q`` of the initial skill distribution (0 for q = 0)."""
+        if q <= 0 or self._initial_skill.size == 0:
+            return 0.0
+        return float(
+            self._initial_skill[
+                min(int(q * self._initial_skill.size), self._initial_skill.size - 1)
+            ]
+        )
 
     # 9. market clearing
     def clear(self, labs: np.ndarray, rows: np.ndarray, spin: np.ndarray) -> None:
@@ -477,6 +538,7 @@ class TalentMarket(mesa.Model):
         safe_inc = np.where(employed, inc_lab, 0)
         policies = [lab.policy for lab in self.labs]
         mult = np.array([q.pay_multiplier for q in policies])
+        star_mult = np.array([q.star_pay_multiplier for q in policies])
         cap = np.array([q.pay_cap_usd for q in policies])
         nc = np.array([q.noncompete_months for q in policies]) * cfg.noncompete_enforcement
         rule = np.array([COUNTER_RULES.index(q.counter_offer) for q in policies])
@@ -487,8 +549,10 @@ class TalentMarket(mesa.Model):
         value = marginal_value(st, p, rows, labs, not_inc, cfg, self.price)
         nc_months = np.where(employed, nc[safe_inc], 0.0)[cand_idx]
         delay = np.maximum(0.0, 1 - nc_months / (12 * cfg.switch_cost_horizon_years))
+        star = p.skill[rows] >= self.star_skill
+        bid_mult = mult[labs] * np.where(star, star_mult[labs], 1.0)
         max_pay = np.minimum.reduce(
-            [value * mult[labs] * delay, cap[labs], np.maximum(headroom[labs], 0.0)]
+            [value * bid_mult * delay, cap[labs], np.maximum(headroom[labs], 0.0)]
         )
         comp = p.comp_usd[rows]
         switch = (
@@ -499,6 +563,7 @@ class TalentMarket(mesa.Model):
             max_pay=max_pay,
             amenity=amenity(st, p, rows, labs, not_inc, gamma),
             switch_cost=switch,
+            min_pay=self._pay_band(labs, p.skill[rows], policies),
         )
         # Incumbents' counters
         inc_value = marginal_value(
@@ -507,7 +572,9 @@ class TalentMarket(mesa.Model):
         inc_comp = p.comp_usd[cands]
         limit = np.minimum.reduce(
             [
-                inc_value * mult[safe_inc],
+                inc_value
+                * mult[safe_inc]
+                * np.where(p.skill[cands] >= self.star_skill, star_mult[safe_inc], 1.0),
                 cap[safe_inc],
                 inc_comp + np.maximum(headroom[safe_inc], 0.0),
             ]
@@ -581,6 +648,22 @@ class TalentMarket(mesa.Model):
                 sel = reason == code
                 if sel.any():
                     self._move(m_rows[sel], to[sel], pay[sel], name)
+
+    def _pay_band(
+        self, labs: np.ndarray, skill: np.ndarray, policies: list[Policy]
+    ) -> np.ndarray | None:
+        """Lowest pay each lab offers a new hire of ``skill``: ``pay_band_floor`` x the
+        lab's pay scale, mean pay x (skill / mean skill)^comp_skill_elasticity.
+        """
+        band = np.array([q.pay_band_floor for q in policies])
+        if not band.any():
+            return None
+        st = self.state
+        staff = np.maximum(st.headcount.sum(axis=0), 1)
+        retention = np.array([q.retention_bonus_frac for q in policies])
+        mean_pay = st.payroll / (1 + retention) / staff
+        scale = np.where(st.skill_mean > 0, skill / np.maximum(st.skill_mean[labs], 1e-12), 1.0)
+        return band[labs] * mean_pay[labs] * scale**self.pop.comp_skill_elasticity
 
     def _move(self, rows: np.ndarray, to: int | np.ndarray, pay: np.ndarray, reason: str) -> None:
         """Move ``rows`` to lab(s) ``to`` at ``pay`` with a fresh equity grant."""

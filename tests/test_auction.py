@@ -161,3 +161,26 @@ def test_model_without_counter_offers_loses_the_worker_to_the_better_offer(two_l
     assert model.labs[int(model.people.employer[row])].name == "B"
     # Without a counter the poacher only has to beat staying put.
     assert float(model.people.comp_usd[row]) == pytest.approx(old_pay, rel=1e-9)
+
+
+def test_pay_band_floor_raises_a_winners_pay_but_never_above_its_maximum():
+    def outcome(min_pay):
+        bids = Bids(
+            cand=np.array([0]),
+            max_pay=np.array([900.0]),
+            amenity=np.zeros(1),
+            switch_cost=np.zeros(1),
+            min_pay=np.array([min_pay]),
+        )
+        inc = Incumbents(
+            comp=np.array([100.0]),
+            amenity=np.zeros(1),
+            limit=np.array([300.0]),
+            rule=np.array([EXCEED]),
+            can_counter=np.array([True]),
+        )
+        return resolve(bids, inc)
+
+    assert outcome(0.0).pay[0] == pytest.approx(300.0)  # the runner-up's maximum
+    assert outcome(500.0).pay[0] == pytest.approx(500.0)  # the band lifts it
+    assert outcome(2000.0).pay[0] == pytest.approx(900.0)  # but not beyond the bid

@@ -46,30 +46,37 @@ def test_infrastructure_talent_makes_gpus_useful():
     assert after.output[0] < model.state.output[0]
 
 
-def moves_between_labs(sc: market.Scenario, seeds=range(3), steps=24) -> float:
+def poached_counts(sc: market.Scenario, seeds=range(6), steps=24) -> np.ndarray:
     counts = []
     for seed in seeds:
         _, tables = run(sc, seed, steps)
         counts.append((tables["moves"]["reason"] == "poached").sum())
-    return float(np.mean(counts))
+    return np.array(counts, dtype=float)
+
+
+def clearly_more(a: np.ndarray, b: np.ndarray) -> bool:
+    """Mean of a exceeds mean of b by more than two standard errors of the difference."""
+    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return a.mean() - b.mean() > 2 * se
 
 
 def test_noncompete_enforcement_cuts_mobility():
     base = market.generic_scenario(5, 500).with_overrides(
         {"steps": 24, "labs.*.policy.noncompete_months": 12}
     )
-    enforced = moves_between_labs(base.with_overrides({"market.noncompete_enforcement": 1.0}))
-    banned = moves_between_labs(base.with_overrides({"market.noncompete_enforcement": 0.0}))
+    enforced = poached_counts(base.with_overrides({"market.noncompete_enforcement": 1.0}))
+    banned = poached_counts(base.with_overrides({"market.noncompete_enforcement": 0.0}))
     # Marx, Strumsky & Fleming (2009) measured ~8% less inventor mobility under
-    # enforcement; the model should show a cut of that order, not a collapse.
-    assert banned > 1.05 * enforced
+    # enforcement: the model must show a cut, of that order rather than a collapse.
+    assert clearly_more(banned, enforced)
+    assert banned.mean() < 2 * enforced.mean()
 
 
 def test_unvested_equity_cuts_mobility():
     base = market.generic_scenario(5, 500).with_overrides({"steps": 24})
-    no_equity = moves_between_labs(base.with_overrides({"labs.*.policy.equity_share": 0.0}))
-    heavy = moves_between_labs(base.with_overrides({"labs.*.policy.equity_share": 0.9}))
-    assert no_equity > 1.2 * heavy
+    no_equity = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.0}))
+    heavy = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.9}))
+    assert clearly_more(no_equity, heavy)
 
 
 def test_switching_offers_off_stops_poaching_and_counters():
@@ -77,7 +84,25 @@ def test_switching_offers_off_stops_poaching_and_counters():
         {"steps": 12, "market.offers_enabled": False, "market.spinouts_enabled": False}
     )
     _, tables = run(sc, 1)
-    assert not tables["moves"]["reason"].isin(["poached", "countered", "graduate_hire"]).any()
+    moves = tables["moves"]
+    assert not moves["reason"].isin(["poached", "countered", "rehire"]).any()
+    # Only the outside sector still takes in unhired graduates.
+    assert set(moves.loc[moves["reason"] == "graduate_hire", "to_lab"]) <= {"Academia"}
+
+
+def test_unhired_graduates_go_to_academia_or_leave():
+    sc = market.generic_scenario(4, 400).with_overrides(
+        {"steps": 14, "population.graduates_per_year": 1200, "market.offers_enabled": False}
+    )
+    _, tables = run(sc, 2)
+    into_academia = tables["moves"][tables["moves"]["reason"] == "graduate_hire"]
+    assert len(into_academia) > 0
+    assert (into_academia["step"] > sc.population.pool_months).all()
+    academia = tables["labs"][tables["labs"]["lab"] == "Academia"]
+    assert (academia["payroll_usd"] <= academia["budget_usd"] * (1 + 1e-9)).all()
+    off = sc.with_overrides({"market.academia_absorbs_graduates": False})
+    _, tables_off = run(off, 2)
+    assert (tables_off["moves"]["reason"] != "graduate_hire").all()
 
 
 def test_counter_offers_switch():
@@ -180,3 +205,48 @@ def test_capability_feeds_next_years_budget():
     # The lab that out-progressed the market gets the larger budget increase.
     assert growth_budget.idxmax() == growth_cap.idxmax()
     assert growth_budget.idxmin() == growth_cap.idxmin()
+
+
+def test_star_pay_multiplier_lifts_offers_to_stars_only(two_labs):
+    sc = two_labs()
+    base = market.TalentMarket(scenario=sc, rng=3)
+    row = int(np.flatnonzero(base.people.view("specialty") == RESEARCH)[0])
+    base.step()
+    plain_pay = float(base.people.comp_usd[row])
+    # Poacher A values stars 4x; with the incumbent B capped low, A pays B's max either
+    # way, so make B the star-lover instead: its counter limit rises, and so the price.
+    data = sc.model_dump()
+    data["labs"][1]["policy"]["star_pay_multiplier"] = 1.5
+    data["market"]["star_quantile"] = 0.5  # the one researcher is a star
+    star = market.TalentMarket(scenario=market.build_scenario(data), rng=3)
+    star.step()
+    assert float(star.people.comp_usd[row]) == pytest.approx(1.5 * plain_pay, rel=1e-9)
+
+
+def test_hiring_bar_keeps_labs_from_bidding_below_it():
+    sc = market.generic_scenario(4, 600).with_overrides(
+        {"steps": 12, "labs.*.policy.hiring_bar_quantile": 0.8}
+    )
+    model, tables = run(sc, 4)
+    hires = tables["moves"][tables["moves"]["reason"].isin(["poached", "rehire"])]
+    assert len(hires) > 0
+    assert (hires["skill"] >= model._skill_quantile(0.8)).all()
+
+
+def test_recruiting_scales_with_staff_and_campus_intake_hires_graduates():
+    base = market.generic_scenario(4, 800).with_overrides(
+        {"steps": 12, "population.graduates_per_year": 400}
+    )
+    flat = poached_counts(base, seeds=range(3), steps=12)
+    scaled = poached_counts(
+        base.with_overrides({"market.candidates_per_100_staff": 5.0}), seeds=range(3), steps=12
+    )
+    assert clearly_more(scaled, flat)
+    _, plain = run(base, 1)
+    _, campus = run(base.with_overrides({"labs.*.policy.graduate_intake_per_100_staff": 3.0}), 1)
+
+    def grads_hired_by_labs(tables):
+        moves = tables["moves"]
+        return ((moves["reason"] == "graduate_hire") & (moves["to_lab"] != "Academia")).sum()
+
+    assert grads_hired_by_labs(campus) > 2 * grads_hired_by_labs(plain)
