@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 import market
@@ -281,8 +281,10 @@ def register_callbacks(app: Dash, store: RunStore, limits: Limits) -> None:
             "",
         )
 
+    # The run store is set with ``set_props`` rather than declared as an output: Dash
+    # holds back every callback whose inputs a pending callback may change, so an
+    # output here would freeze the flow filters of the previous run until this one ends.
     @app.callback(
-        Output(ids.RUN_STORE, "data"),
         Output(ids.RUN_INFO, "children"),
         Input(ids.RUN_REQUEST, "data"),
         background=True,
@@ -301,8 +303,11 @@ def register_callbacks(app: Dash, store: RunStore, limits: Limits) -> None:
         cancel=[Input(ids.CANCEL, "n_clicks")],
         prevent_initial_call=True,
     )
-    def execute_run(set_progress: Callable[[Any], None], request: Any) -> tuple[Any, Any]:
-        return run_job(request, store, limits, set_progress)
+    def execute_run(set_progress: Callable[[Any], None], request: Any) -> Any:
+        pointer, info = run_job(request, store, limits, set_progress)
+        if pointer is not no_update:
+            set_props(ids.RUN_STORE, {"data": pointer})
+        return info
 
     # -- views of the current run --------------------------------------------------------
     @app.callback(

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from market.cli import fail
 from market.errors import ScenarioError
 
 
@@ -26,12 +27,16 @@ def dashboard(
     ] = None,
 ) -> None:
     """Serve the Dash dashboard: tweak policies, run, watch talent flows, export tables."""
-    if not 1 <= port <= 65535:
-        raise ScenarioError("--port", f"must be 1-65535 (got {port})")
-    if not host.strip():
-        raise ScenarioError("--host", "must not be empty")
-    if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
-        raise ScenarioError("--cache-dir", f"{cache_dir} exists and is not a folder")
+    try:
+        if not 1 <= port <= 65535:
+            raise ScenarioError("--port", f"must be 1-65535 (got {port})")
+        if not host.strip():
+            raise ScenarioError("--host", "must not be empty")
+        if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+            raise ScenarioError("--cache-dir", f"{cache_dir} exists and is not a folder")
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
     from dashboards.app import Settings, create_app
 
     app = create_app(Settings(cache_dir=cache_dir))
@@ -39,4 +44,4 @@ def dashboard(
     try:
         app.run(host=host, port=port, debug=False)
     except OSError as exc:  # port in use, address not available
-        raise ScenarioError("--host/--port", f"cannot listen on {host}:{port}: {exc}") from None
+        fail(f"--host/--port: cannot listen on {host}:{port}: {exc}")
