@@ -5,7 +5,7 @@ A share ``s`` of ``--extra-usd`` (per year) rents a larger GPU fleet at
 ``--gpu-cost-usd`` per H100e per year (default $20k, about $2.30 an hour); the rest
 raises the lab's payroll budget and, in the same proportion, its pay multiplier. With
 the defaults, all-GPU means 100k more H100e from the start.
-Question: which split leaves the lab most capable after ten years?
+Question: which split leaves the lab most capable at the end of the run?
 
     python experiments/compute_vs_pay.py [--quick] [--lab Meta] [--extra-usd 2e9]
 """

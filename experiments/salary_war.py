@@ -1,7 +1,7 @@
 """Salary war: one lab (default Meta) multiplies its willingness to pay by 1x..5x.
 
 Question: how many researchers does it gain, and who loses them? 20 seeds per level,
-paired across levels (common random numbers), full frontier-2025 scenario, ten years.
+paired across levels (common random numbers), full frontier-2025 scenario.
 
     python experiments/salary_war.py [--quick] [--lab Meta] [--out DIR] [--workers N]
 """
