@@ -58,7 +58,7 @@ class Ledger:
             "reason": np.full(k, REASON_CODE[reason]),
         }
         for name, dtype in MOVE_COLUMNS.items():
-            self._moves[name].append(np.asarray(batch[name], dtype=dtype).copy())
+            self._moves[name].append(np.array(batch[name], dtype=dtype))  # one copy
         self.moves_this_step += k
 
     def move_records(self) -> dict[str, np.ndarray]:
