@@ -190,11 +190,11 @@ def scenarios(
         fail(str(exc))
 
 
-def _register_plugins(argv: list[str]) -> None:
+def _register_plugins(argv: list[str] | None = None) -> None:
     """Add sub-commands from other packages; only the one asked for is imported
     (``dash`` and ``dask`` are slow to import), all of them for ``--help``.
     """
-    wanted = argv[0] if argv and not argv[0].startswith("-") else None
+    wanted = argv[0] if argv and not argv[0].startswith("-") else None  # None: all
     for ep in entry_points(group="talent_market.commands"):
         if ep.name in {c.name for c in app.registered_commands}:
             continue

@@ -24,7 +24,9 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, use_attribute_docstrings=True
+    )
 
 
 class Policy(_Strict):
@@ -179,6 +181,9 @@ class MarketConfig(_Strict):
     """GPU utilisation with no infrastructure talent."""
     utilisation_max: float = Field(0.9, gt=0.0, le=1.0)
     """GPU utilisation with unlimited infrastructure talent."""
+    infra_scale_exponent: float = Field(1.0, ge=0.0, le=1.0)
+    """How the infra team a fleet needs grows with the fleet: infra skill is measured per
+    (GPUs/1,000)^exponent (1 = linear; below 1, tooling makes big fleets cheaper to run)."""
     product_half_saturation: float = Field(50.0, gt=0.0)
     """Product skill units at which monetisation is halfway to its max uplift."""
     product_max_uplift: float = Field(1.0, ge=0.0, le=10.0)
@@ -379,6 +384,19 @@ class Scenario(_Strict):
         data = self.model_dump()
         for path, value in overrides.items():
             _set_path(data, path, value, self.lab_names)
+        if "steps" in overrides and isinstance(overrides["steps"], int):
+            # A shorter run drops the events it never reaches; events outside the
+            # scenario's own steps are still errors.
+            data["events"] = [
+                e
+                for e in data["events"]
+                if not (isinstance(e["at"], int) and e["at"] > overrides["steps"])
+                and not (
+                    isinstance(e["at"], str)
+                    and _MONTH.match(e["at"])
+                    and self.month_to_step(e["at"]) > overrides["steps"]
+                )
+            ]
         return build_scenario(data)
 
     def scaled(self, n_engineers: int) -> Scenario:
@@ -407,6 +425,21 @@ class Scenario(_Strict):
 
 def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:
     """Check that an event names a known lab and field and a valid value."""
+    try:
+        _check_event_target(scenario, event, where)
+    except ValidationError as exc:
+        root = (
+            MarketConfig
+            if event.lab is None
+            else Policy
+            if event.field in POLICY_FIELDS
+            else LabConfig
+        )
+        err = scenario_error_from(exc, root=root)
+        raise ValueError(f"{where}.value: {event.field} {err.message}") from None
+
+
+def _check_event_target(scenario: Scenario, event: Event, where: str) -> None:
     if event.lab is None:
         if event.field not in MarketConfig.model_fields:
             raise ValueError(
@@ -466,8 +499,12 @@ def build_scenario(data: dict[str, Any]) -> Scenario:
         raise scenario_error_from(exc, data) from None
 
 
-def scenario_error_from(exc: ValidationError, data: Any = None) -> ScenarioError:
-    """Turn pydantic's first error into a one-line ScenarioError naming the field."""
+def scenario_error_from(
+    exc: ValidationError, data: Any = None, root: type[BaseModel] | None = None
+) -> ScenarioError:
+    """Turn pydantic's first error into a one-line ScenarioError naming the field
+    (``root`` is the model validated, when it is not a whole Scenario).
+    """
     err = exc.errors(include_url=False)[0]
     loc = _readable_location(err["loc"], data)
     kind, ctx = err["type"], err.get("ctx", {})
@@ -477,11 +514,15 @@ def scenario_error_from(exc: ValidationError, data: Any = None) -> ScenarioError
     if kind == "extra_forbidden":
         return ScenarioError(loc, "unknown field (check the spelling)")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return ScenarioError(loc, f"{_range_text(exc.title, err['loc'])} (got {got!r})")
+        return ScenarioError(loc, f"{_range_text(err['loc'], root)} (got {got!r})")
     if kind == "literal_error":
         return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got!r})")
     if kind == "value_error":
-        return ScenarioError(loc, str(ctx.get("error", err["msg"])))
+        message = str(ctx.get("error", err["msg"]))
+        field, sep, rest = message.partition(": ")
+        if not err["loc"] and sep and " " not in field:  # "events[2].at: ..." from a check
+            return ScenarioError(field, rest)
+        return ScenarioError(loc, message)
     return ScenarioError(loc, f"{err['msg'].lower()} (got {got!r})")
 
 
@@ -511,9 +552,9 @@ _MODELS_BY_KEY: dict[str, type[BaseModel]] = {
 }
 
 
-def _range_text(title: str, loc: tuple[Any, ...]) -> str:
+def _range_text(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> str:
     """The allowed range of the field at ``loc``, read from its constraints."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] = root or Scenario
     for key in loc[:-1]:
         if isinstance(key, str):
             model = _MODELS_BY_KEY.get(key, model)

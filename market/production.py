@@ -11,7 +11,7 @@ Equations (docs/ODD.md, submodels):
   so that sigma near 0 neither overflows nor divides by zero.
 * GPU utilisation rises with infrastructure talent per GPU and saturates
   (Michaelis-Menten): ``u = u_min + (u_max - u_min) * z / (z + h)``, z = infra skill
-  per 1,000 GPUs.
+  per (GPUs / 1,000)^beta (beta = 1: the team needed grows with the fleet).
 * Capability accumulates with ideas getting harder to find (Jones 1995):
   ``dK = delta * Y^lambda * K^phi`` with phi < 1.
 """
@@ -50,11 +50,13 @@ def utilisation(
     u_min: float,
     u_max: float,
     half_saturation: float,
+    scale_exponent: float = 1.0,
 ) -> np.ndarray:
     """Share of the GPU fleet doing useful work, given infrastructure talent."""
     gpus = np.asarray(gpus_h100e, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(gpus > 0, np.asarray(infra_skill) / (gpus / 1000.0), np.inf)
+        fleet = (gpus / 1000.0) ** scale_exponent
+        z = np.where(gpus > 0, np.asarray(infra_skill) / fleet, np.inf)
         frac = np.where(np.isinf(z), 1.0, z / (z + half_saturation))
     return u_min + (max(u_max, u_min) - u_min) * frac
 

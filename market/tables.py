@@ -143,7 +143,7 @@ def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) ->
     )
     left_early = (
         (merged["from_lab"] == merged["to_lab"])
-        & (merged["step_left"] > merged["step"])
+        & (merged["step_left"] >= merged["step"])
         & (merged["step_left"] <= merged["step"] + RETENTION_MONTHS)
     )
     merged["left"] = left_early

@@ -136,7 +136,12 @@ def _utilisation(infra: np.ndarray, gpus: np.ndarray, cfg: MarketConfig) -> np.n
     if not cfg.infra_enabled:
         return np.full(len(gpus), cfg.utilisation_max)
     return utilisation(
-        infra, gpus, cfg.utilisation_min, cfg.utilisation_max, cfg.infra_half_saturation
+        infra,
+        gpus,
+        cfg.utilisation_min,
+        cfg.utilisation_max,
+        cfg.infra_half_saturation,
+        cfg.infra_scale_exponent,
     )
 
 
