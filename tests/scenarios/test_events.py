@@ -83,7 +83,7 @@ def _with_event(event: dict) -> str:
     [
         ({"at": "2025-06", "lab": "Metaa", "field": "pay_multiplier", "value": 2.0}, "Metaa"),
         ({"at": "2025-06", "lab": "Meta", "field": "pay_multipler", "value": 2.0}, "pay_multipler"),
-        ({"at": "2031-01", "lab": "Meta", "field": "pay_multiplier", "value": 2.0}, "outside"),
+        ({"at": "2035-01", "lab": "Meta", "field": "pay_multiplier", "value": 2.0}, "outside"),
         ({"at": 0, "lab": "Meta", "field": "pay_multiplier", "value": 2.0}, "outside"),
         ({"at": "2025-06", "lab": "Meta", "field": "pay_multiplier", "value": 99.0}, "multiplier"),
         ({"at": "2025-06", "field": "no_such_market_field", "value": 1.0}, "no_such"),
@@ -101,7 +101,7 @@ def test_bad_events_are_one_line_errors(event: dict, needle: str):
     [
         ({"at": "2025-06", "lab": "Metaa", "field": "pay_multiplier", "value": 2.0}, "Metaa"),
         ({"at": "2025-06", "lab": "Meta", "field": "pay_multipler", "value": 2.0}, "pay_multipler"),
-        ({"at": "2031-01", "lab": "Meta", "field": "pay_multiplier", "value": 2.0}, "outside"),
+        ({"at": "2035-01", "lab": "Meta", "field": "pay_multiplier", "value": 2.0}, "outside"),
     ],
 )
 def test_cli_exits_2_with_one_line_on_bad_events(tmp_path: Path, event: dict, needle: str):
