@@ -4,8 +4,10 @@ the big-tech/fintech pool?
 Runs the frontier-2025 scenario with and without OpenAI's compute ramp (the scenario's
 OpenAI events on ``gpus_h100e`` / ``gpu_growth_per_year`` before 2027) over the same
 seeds (paired: seed ``i`` of both variants shares its random stream at the start), and
-counts infrastructure hires into OpenAI by source lab from the start of the ramp to the
-end of the run; "senior" means the top quarter of infrastructure skill at the start.
+counts infrastructure hires into OpenAI by source lab from the start of the ramp to
+``--until`` (default December 2027, a year after the ramp ends; the scenario runs ten
+years, but later hires have little to do with the 2025 ramp); "senior" means the top
+quarter of infrastructure skill at the start.
 Prints the table and writes it as CSV with per-seed counts.
 
 Intervals: for each variant the mean over seeds and the 95% confidence interval of the
@@ -17,6 +19,7 @@ Usage::
     python -m experiments.infra_buildout                  # 20 seeds x 2 variants
     python -m experiments.infra_buildout --quick          # 4 seeds, 6,000 people
     python -m experiments.infra_buildout --seeds 40 --out results/infra_buildout
+    python -m experiments.infra_buildout --until 2034-12  # the whole ten-year run
 """
 
 from __future__ import annotations
@@ -219,7 +222,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="frontier-2025", help="built-in name or TOML file")
     ap.add_argument("--seeds", type=int, default=20, help="replications per variant")
-    ap.add_argument("--steps", type=int, default=None, help="months (default: scenario's)")
+    ap.add_argument("--steps", type=int, default=None, help="months (overrides --until)")
+    ap.add_argument(
+        "--until",
+        default="2027-12",
+        help="last month counted, YYYY-MM (default 2027-12; the run stops there)",
+    )
     ap.add_argument("--root-seed", type=int, default=20250701, help="root of SeedSequence")
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     ap.add_argument(
@@ -236,6 +244,18 @@ def main(argv: list[str] | None = None) -> int:
         scenario = load_scenario(args.scenario)
         if args.steps is not None:
             scenario = with_steps(scenario, args.steps)
+        else:
+            try:
+                last = scenario.month_to_step(args.until)
+            except ValueError as exc:
+                raise ScenarioError("--until", str(exc)) from None
+            if not 1 <= last <= scenario.steps:
+                raise ScenarioError(
+                    "--until",
+                    f"must lie within the run ({scenario.start} to "
+                    f"{scenario.step_to_month(scenario.steps)}), got {args.until}",
+                )
+            scenario = with_steps(scenario, last)
         without_ramp(scenario)
         if args.seeds < 2:
             raise ScenarioError("--seeds", "must be >= 2 for an interval")
