@@ -94,6 +94,7 @@ class TalentMarket(mesa.Model):
         self.people = People.empty(max(16, int(s.n_engineers * 1.3)))
         self.engineers: list[Engineer | None] = []
         self.ledger = Ledger()
+        self._aggregate_cache: dict[str, Any] = {}
         max_labs = max(self.cfg.max_labs, len(s.labs))
         self.ties = np.ones((max_labs, max_labs + 1))
         self._events = _schedule(s)
@@ -219,6 +220,9 @@ class TalentMarket(mesa.Model):
         labs, rows, spin = self.search()
         self.clear(labs, rows, spin)
         self.attrite()
+        # End-of-month lab state: what record() writes and the reporters read, and (through
+        # the aggregate cache) the sums next month's production starts from.
+        self.state = self._aggregate()
         self.record()
         self.running = self.steps < self.config.steps
 
@@ -294,6 +298,7 @@ class TalentMarket(mesa.Model):
             mission=np.array([lab.mission for lab in labs]),
             retention_frac=np.array([lab.policy.retention_bonus_frac for lab in labs]),
             cfg=self.cfg,
+            cache=self._aggregate_cache,
         )
 
     # 4. layoffs
@@ -736,12 +741,18 @@ class TalentMarket(mesa.Model):
 
     # 11. records
     def record(self) -> None:
-        """Append this step's lab rows to the ledger and collect model reporters."""
-        st = self._aggregate()
-        self.state = st
+        """Append this step's lab rows to the ledger and collect model reporters.
+
+        Writes ``self.state``, the end-of-month lab state that ``step()`` (or the
+        constructor) computed just before.
+        """
+        st = self.state
         n_labs = len(self.labs)
-        sorted_rows, bounds = group_order(self.people, n_labs)
-        comp = self.people.comp_usd[sorted_rows[: bounds[n_labs]]]  # staff, by lab
+        emp = self.people.view("employer")
+        staff = np.flatnonzero(emp >= 0)
+        by_lab = staff[np.argsort(emp[staff].astype(np.int16), kind="stable")]  # radix sort
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(emp[staff], minlength=n_labs))])
+        comp = self.people.comp_usd[by_lab]
         quantiles = _group_quantiles(comp, bounds[: n_labs + 1], (0.5, 0.9, 0.99))
         research = st.research_headcount
         gpus = st.gpus

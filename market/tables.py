@@ -110,7 +110,8 @@ def _months(model: TalentMarket, steps: np.ndarray) -> list[str]:
 
 def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
     """From-lab x to-lab counts for the whole run and per calendar year."""
-    between = moves[moves["reason"].isin(BETWEEN_LABS)]
+    # Columns first, then rows: filtering whole frames copies every (Arrow) string column.
+    between = moves.loc[moves["reason"].isin(BETWEEN_LABS), ["month", "from_lab", "to_lab"]]
     frames = []
     for period, group in [("all", between), *between.groupby(between["month"].str[:4])]:
         counts = group.groupby(["from_lab", "to_lab"]).size().rename("moves").reset_index()
@@ -133,11 +134,15 @@ def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
 def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) -> pd.DataFrame:
     """Share of people hired in steps 1..T-24 still at the hiring lab 24 months later."""
     hire_reasons = ["poached", "graduate_hire", "rehire", "spin_out"]
-    hires = moves[moves["reason"].isin(hire_reasons)]
-    hires = hires[hires["step"] <= final_step - RETENTION_MONTHS]
+    hires = moves.loc[
+        moves["reason"].isin(hire_reasons) & (moves["step"] <= final_step - RETENTION_MONTHS),
+        ["person_id", "step", "to_lab"],
+    ]
     # Any later change of employer or exit ends a spell at the hiring lab.
-    leaves = moves[moves["from_lab"] != moves["to_lab"]]
-    leaves = leaves[leaves["from_lab"] != ""][["person_id", "step", "from_lab"]]
+    leaves = moves.loc[
+        (moves["from_lab"] != moves["to_lab"]) & (moves["from_lab"] != ""),
+        ["person_id", "step", "from_lab"],
+    ]
     merged = hires[["person_id", "step", "to_lab"]].merge(
         leaves, on="person_id", how="left", suffixes=("", "_left")
     )
@@ -165,7 +170,7 @@ def summary_table(labs: pd.DataFrame, moves: pd.DataFrame, retention: pd.DataFra
     last = labs[labs["step"] == labs["step"].max()].set_index("lab")
     total_hires = labs.groupby("lab")["hires"].sum()
     total_departures = labs.groupby("lab")["departures"].sum()
-    poached = moves[moves["reason"].isin(BETWEEN_LABS)]
+    poached = moves.loc[moves["reason"].isin(BETWEEN_LABS), ["from_lab", "to_lab"]]
     net = poached.groupby("to_lab").size().reindex(last.index, fill_value=0) - poached.groupby(
         "from_lab"
     ).size().reindex(last.index, fill_value=0)

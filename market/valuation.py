@@ -69,24 +69,95 @@ def aggregate(
     mission: np.ndarray,
     retention_frac: np.ndarray,
     cfg: MarketConfig,
+    cache: dict | None = None,
 ) -> LabState:
-    """Sum the people of each lab and evaluate production (one O(N) pass of bincounts)."""
+    """Sum the people of each lab and evaluate production (one O(N) pass of bincounts).
+
+    ``cache``, a dict the caller keeps between calls, skips the sums when the people at
+    labs (rows, lab, skill, specialty, pay), the allocation rules and ``allocation_gamma``
+    all equal the previous call's (e.g. at the start of a month, when nothing changed
+    since the last month's record). Equality is checked in full, element by element, so
+    the result is exactly what it would be without the cache.
+    """
     n_labs = len(gpus)
     emp = people.view("employer")
     at_lab = np.flatnonzero(emp >= 0)
     lab = emp[at_lab]
     s = people.skill[at_lab]
     spec = people.specialty[at_lab]
+    comp = people.comp_usd[at_lab]
+    g = cfg.allocation_gamma
+    inputs = (at_lab, lab, s, spec, comp, allocation)
+    if cache is not None and cache.get("gamma") == g and _all_equal(cache.get("inputs"), inputs):
+        sums = cache["sums"]
+    else:
+        sums = _people_sums(lab, s, spec, comp, n_labs, allocation, g)
+        if cache is not None:  # the gathered arrays are fresh copies; allocation is not
+            cache.update(gamma=g, inputs=(*inputs[:-1], allocation.copy()), sums=sums)
+    headcount, by_spec, s2, talent, payroll, skill_sum, market_mean = (
+        x.copy() if isinstance(x, np.ndarray) else x for x in sums
+    )
+    research, infra, product = by_spec
+    total_people = headcount.sum(axis=0)
+    payroll = payroll * (1 + retention_frac)
+    skill_mean = skill_sum / np.maximum(total_people, 1)
+    log_colleagues = np.where(
+        total_people > 0, np.log(np.maximum(skill_mean, 1e-12) / market_mean), 0.0
+    )
+    util = _utilisation(infra, gpus, cfg)
+    output = _output(gpus * util * efficiency, talent, cfg)
+    monetise = monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift)
+    return LabState(
+        gpus=gpus,
+        efficiency=efficiency,
+        allocation=allocation,
+        mission=mission,
+        headcount=headcount,
+        research_s1=research,
+        research_s2=s2,
+        talent=talent,
+        infra=infra,
+        product=product,
+        skill_mean=skill_mean,
+        payroll=payroll,
+        util=util,
+        output=output,
+        monetise=monetise,
+        log_colleagues=log_colleagues,
+    )
+
+
+def _all_equal(cached: tuple | None, current: tuple) -> bool:
+    return cached is not None and all(
+        np.array_equal(a, b) for a, b in zip(cached, current, strict=True)
+    )
+
+
+def _people_sums(
+    lab: np.ndarray,
+    s: np.ndarray,
+    spec: np.ndarray,
+    comp: np.ndarray,
+    n_labs: int,
+    allocation: np.ndarray,
+    g: float,
+) -> tuple:
+    """The O(N) part of :func:`aggregate`: per-lab sums over the people at labs.
+
+    Returns headcount (3, L), skill sums by specialty (3, L), research sum of squared
+    skill, effective research talent, payroll before retention grants, skill sum and the
+    market's mean skill.
+    """
     # One bincount per statistic over the key (specialty, lab). bincount adds weights
     # in input order, so each bin sums the same values in the same order as a bincount
     # over that specialty's rows alone: the sums are bit-identical, at a third of the
     # passes over the people.
+    lab = lab.astype(np.intp)  # bincount's index type: cast once, not per call
     key = spec.astype(np.intp) * n_labs + lab
     headcount = np.bincount(key, minlength=3 * n_labs).reshape(3, n_labs).astype(float)
     by_spec = np.bincount(key, weights=s, minlength=3 * n_labs).reshape(3, n_labs)
     sums = {code: by_spec[code] for code in (RESEARCH, INFRASTRUCTURE, PRODUCT)}
     s2 = np.bincount(key, weights=s * s, minlength=3 * n_labs)[RESEARCH * n_labs :][:n_labs]
-    g = cfg.allocation_gamma
     talent = sums[RESEARCH].copy()
     if g > 0 and np.any(allocation > 0):
         n_r = np.maximum(headcount[RESEARCH], 1)
@@ -101,35 +172,10 @@ def aggregate(
             if sel.any():
                 sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
         talent = np.select([allocation == 1, allocation == 2], [sg1 / m1**g, sg2 / m2**g], talent)
-    total_people = headcount.sum(axis=0)
-    comp = people.comp_usd[at_lab]
-    payroll = np.bincount(lab, weights=comp, minlength=n_labs) * (1 + retention_frac)
-    skill_mean = np.bincount(lab, weights=s, minlength=n_labs) / np.maximum(total_people, 1)
+    payroll = np.bincount(lab, weights=comp, minlength=n_labs)
+    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
     market_mean = s.mean() if len(s) else 1.0
-    log_colleagues = np.where(
-        total_people > 0, np.log(np.maximum(skill_mean, 1e-12) / market_mean), 0.0
-    )
-    util = _utilisation(sums[INFRASTRUCTURE], gpus, cfg)
-    output = _output(gpus * util * efficiency, talent, cfg)
-    monetise = monetisation(sums[PRODUCT], cfg.product_half_saturation, cfg.product_max_uplift)
-    return LabState(
-        gpus=gpus,
-        efficiency=efficiency,
-        allocation=allocation,
-        mission=mission,
-        headcount=headcount,
-        research_s1=sums[RESEARCH],
-        research_s2=s2,
-        talent=talent,
-        infra=sums[INFRASTRUCTURE],
-        product=sums[PRODUCT],
-        skill_mean=skill_mean,
-        payroll=payroll,
-        util=util,
-        output=output,
-        monetise=monetise,
-        log_colleagues=log_colleagues,
-    )
+    return headcount, by_spec, s2, talent, payroll, skill_sum, market_mean
 
 
 def _utilisation(infra: np.ndarray, gpus: np.ndarray, cfg: MarketConfig) -> np.ndarray:
