@@ -1,0 +1,530 @@
+"""Benchmark harness: throughput, scaling, construction, memory, data-collection share
+and sweep throughput of the talent-market model, against Mesa's BoltzmannWealth example
+measured in the same invocation (issue 6).
+
+Every timed model run happens in a fresh subprocess (``--child``), so peak RSS is per
+run and one run cannot warm or pollute another; each child first runs a small warm-up
+model (imports, numpy dispatch caches), then the timed one. Reported figures are the
+median over runs with min-max.
+
+Usage::
+
+    python benchmarks/run.py --quick            # ~1-2 minutes
+    python benchmarks/run.py                    # full: more runs, 200-run sweep
+    python benchmarks/run.py --check            # exit 1 if any target fails
+    python benchmarks/run.py --profile          # also write a pyinstrument profile
+    python benchmarks/run.py --source DIR       # benchmark the `market` package in DIR
+                                                # (e.g. a git worktree of an older commit)
+
+Results go to ``benchmarks/results.{json,csv}`` (``results-quick`` with ``--quick``;
+``--out``/``--tag`` to change; ``benchmarks/out/`` is git-ignored for scratch runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+STEPS = 120
+N_LABS = 20
+PHASES = (
+    "apply_events",
+    "grow",
+    "produce",
+    "lay_off",
+    "age_and_vest",
+    "enter",
+    "spin_out",
+    "search",
+    "clear",
+    "attrite",
+    "record",
+)
+BOLTZMANN_N, BOLTZMANN_SIDE, BOLTZMANN_STEPS = 1_000, 32, 100
+"""Boltzmann baseline: 1,000 agents on a 32 x 32 grid (about one agent per cell, as in
+the example's default 100 on 10 x 10), 100 steps, with its own data collection."""
+
+TARGETS = {
+    "ratio_vs_boltzmann_100k": 10.0,
+    "scaling_100k_over_10k": 12.0,
+    "construct_100k_s": 2.0,
+    "peak_rss_100k_mib": 1024.0,
+    "data_collection_share_100k": 0.20,
+}
+
+
+# -- children (one timed run each, fresh process) --------------------------------------
+def child_market(n_engineers: int, steps: int, seed: int) -> dict[str, Any]:
+    """Construct, run and tabulate one model; time phases and data collection."""
+    import market
+    from market.tables import build_tables
+
+    warm = market.TalentMarket(n_labs=N_LABS, n_engineers=1_000, rng=seed + 10_000)
+    for _ in range(12):
+        warm.step()
+    build_tables(warm)
+    del warm
+
+    t0 = time.perf_counter()
+    model = market.TalentMarket(n_labs=N_LABS, n_engineers=n_engineers, rng=seed)
+    construct = time.perf_counter() - t0
+
+    phase_time: dict[str, float] = defaultdict(float)
+    phase_cpu: dict[str, float] = defaultdict(float)
+
+    def timed(obj: Any, name: str, key: str) -> None:
+        # Instance attribute shadowing the method: timing lives only in the benchmark.
+        inner = getattr(obj, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                phase_time[key] += time.perf_counter() - t
+                phase_cpu[key] += time.process_time() - c
+
+        setattr(obj, name, wrapper)
+
+    for phase in PHASES:
+        timed(model, phase, phase)
+    timed(model.ledger, "add_moves", "ledger_add_moves")
+    timed(model.ledger, "add_lab_records", "ledger_add_lab_records")
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        model.step()
+    run, run_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    tables = build_tables(model)
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    # record() includes add_lab_records; add_moves is called from clear/attrite/...
+    data = phase_time["record"] + phase_time["ledger_add_moves"] + build
+    data_cpu = phase_cpu["record"] + phase_cpu["ledger_add_moves"] + build_cpu
+    return {
+        "n_engineers": n_engineers,
+        "steps": steps,
+        "seed": seed,
+        "construct_s": construct,
+        "run_s": run,
+        "tables_s": build,
+        "total_s": construct + run + build,
+        "run_cpu_s": run_cpu,
+        "tables_cpu_s": build_cpu,
+        "data_collection_s": data,
+        "data_collection_share": data / (run + build),
+        "data_collection_share_cpu": data_cpu / (run_cpu + build_cpu),
+        "phases_s": dict(phase_time),
+        "phases_cpu_s": dict(phase_cpu),
+        "final_labs": len(model.labs),
+        "people_rows": int(model.people.n),
+        "moves": len(tables["moves"]),
+        "agents": len(model.agents),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def child_boltzmann(n: int, side: int, steps: int, seed: int) -> dict[str, Any]:
+    """One run of Mesa's BoltzmannWealth example."""
+    from mesa.examples import BoltzmannWealth
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario
+
+    warm = BoltzmannWealth(BoltzmannScenario(n=100, width=10, height=10, rng=seed + 10_000))
+    for _ in range(10):
+        warm.step()
+    t0 = time.perf_counter()
+    model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=seed))
+    construct = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        model.step()
+    run, run_cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "n_agents": n,
+        "steps": steps,
+        "construct_s": construct,
+        "run_s": run,
+        "run_cpu_s": run_cpu,
+        "agent_steps_per_s": n * steps / run,
+        "agent_steps_per_cpu_s": n * steps / run_cpu,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def _peak_rss_mib() -> float:
+    # ru_maxrss is KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _sweep_task(seed: int) -> int:
+    """One sweep run: 2,000 engineers x 120 steps + tables (returns the move count)."""
+    import market
+    from market.tables import build_tables
+
+    model = market.TalentMarket(n_engineers=2_000, n_labs=N_LABS, rng=seed)
+    for _ in range(STEPS):
+        model.step()
+    return len(build_tables(model)["moves"])
+
+
+def child_sweep(workers: int, runs: int) -> dict[str, Any]:
+    """Runs per minute for ``runs`` sweep runs on ``workers`` local processes."""
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        moves = list(pool.map(_sweep_task, range(1, runs + 1)))
+    elapsed = time.perf_counter() - t0
+    return {
+        "workers": workers,
+        "runs": runs,
+        "elapsed_s": elapsed,
+        "runs_per_min": runs / elapsed * 60,
+        "moves_total": sum(moves),
+    }
+
+
+def child_batch_run() -> dict[str, Any]:
+    """The Mesa API check from the issue: batch_run with 2 processes still works."""
+    import mesa
+
+    import market
+
+    t0 = time.perf_counter()
+    rows = mesa.batch_run(
+        market.TalentMarket,
+        {"n_engineers": [500, 1000]},
+        rng=[1, 2],
+        max_steps=12,
+        number_processes=2,
+        display_progress=False,
+    )
+    return {"rows": len(rows), "elapsed_s": time.perf_counter() - t0}
+
+
+def child_profile(n_engineers: int, steps: int, out: str) -> dict[str, Any]:
+    """pyinstrument profile of one run (construction, steps, tables)."""
+    from pyinstrument import Profiler
+
+    import market
+    from market.tables import build_tables
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    model = market.TalentMarket(n_labs=N_LABS, n_engineers=n_engineers, rng=1)
+    for _ in range(steps):
+        model.step()
+    build_tables(model)
+    profiler.stop()
+    Path(out).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    Path(out).with_suffix(".html").write_text(profiler.output_html())
+    return {"profile": out}
+
+
+CHILDREN = {
+    "market": child_market,
+    "boltzmann": child_boltzmann,
+    "sweep": child_sweep,
+    "batch_run": child_batch_run,
+    "profile": child_profile,
+}
+
+
+def spawn(kind: str, source: Path | None, **kwargs: Any) -> dict[str, Any]:
+    """Run one child in a fresh interpreter and return its JSON result."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", kind, json.dumps(kwargs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=source or REPO,
+        check=False,
+    )
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        raise RuntimeError(f"child {kind} {kwargs} failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- parent ---------------------------------------------------------------------------
+def summarise(values: list[float]) -> dict[str, float]:
+    """Median, min and max."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def machine() -> dict[str, Any]:
+    """Where and with what the benchmark ran."""
+    import mesa
+    import numpy
+    import pandas
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "market"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_gib, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "mesa": mesa.__version__,
+        "git_commit": commit + ("+dirty(market/)" if dirty else ""),
+        "load_avg_start": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="talent-market benchmark (issue 6)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (~1-2 minutes)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target fails")
+    parser.add_argument("--profile", action="store_true", help="profile one 100k run")
+    parser.add_argument("--source", type=Path, help="directory holding the market package")
+    parser.add_argument("--out", type=Path, default=HERE, help="results directory")
+    parser.add_argument(
+        "--tag", help="results file stem (default: results, or results-quick with --quick)"
+    )
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, kwargs = args.child
+        print(json.dumps(CHILDREN[kind](**json.loads(kwargs))))
+        return 0
+
+    quick = args.quick
+    tag = args.tag or ("results-quick" if quick else "results")
+    repeats = {1_000: 3, 10_000: 3, 100_000: 1} if quick else {1_000: 5, 10_000: 5, 100_000: 5}
+    sweep_runs = 8 if quick else 200
+    info = machine()
+    info["mode"] = "quick" if quick else "full"
+    info["source"] = str(args.source or REPO)
+    print(f"talent-market benchmark ({info['mode']}) on {info['cpu']}, {info['cores']} cores")
+    started = time.perf_counter()
+
+    boltz = [
+        spawn(
+            "boltzmann",
+            args.source,
+            n=BOLTZMANN_N,
+            side=BOLTZMANN_SIDE,
+            steps=BOLTZMANN_STEPS,
+            seed=s,
+        )
+        for s in range(1, 4 if quick else 6)
+    ]
+    boltz_rate = summarise([b["agent_steps_per_s"] for b in boltz])
+    print(f"  Boltzmann {BOLTZMANN_N} agents: {boltz_rate['median']:,.0f} agent-steps/s")
+
+    sizes: dict[int, list[dict[str, Any]]] = {}
+    for n, r in repeats.items():
+        sizes[n] = [
+            spawn("market", args.source, n_engineers=n, steps=STEPS, seed=s)
+            for s in range(1, r + 1)
+        ]
+        med = statistics.median(x["run_s"] for x in sizes[n])
+        print(f"  {n:>7,} engineers: run {med:.2f} s ({n * STEPS / med:,.0f} engineer-steps/s)")
+
+    sweeps = {w: spawn("sweep", args.source, workers=w, runs=sweep_runs) for w in (1, 2)}
+    for w, s in sweeps.items():
+        print(
+            f"  sweep {s['runs']} runs x 2,000 engineers, {w} worker(s): "
+            f"{s['runs_per_min']:.1f} runs/min"
+        )
+    batch = spawn("batch_run", args.source)
+    if args.profile:
+        prof = HERE / "profile-100k.txt"
+        spawn("profile", args.source, n_engineers=100_000, steps=STEPS, out=str(prof))
+        print(f"  profile written to {prof.relative_to(REPO)} (+ .html)")
+
+    rows = build_rows(sizes, boltz, sweeps, batch)
+    info["load_avg_end"] = os.getloadavg()
+    info["wall_s"] = round(time.perf_counter() - started, 1)
+    info["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print_table(rows, info)
+    write(args.out, tag, rows, info, sizes, boltz, sweeps, batch)
+    failed = [r["metric"] for r in rows if r["pass"] is False]
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+    return 1 if args.check and failed else 0
+
+
+def build_rows(
+    sizes: dict[int, list[dict[str, Any]]],
+    boltz: list[dict[str, Any]],
+    sweeps: dict[int, dict[str, Any]],
+    batch: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The result table: one row per measured quantity, with target and PASS/FAIL."""
+    rows: list[dict[str, Any]] = []
+
+    def row(metric: str, stats: dict[str, float], unit: str, target: str = "", ok: Any = None):
+        rows.append({"metric": metric, "unit": unit, **stats, "target": target, "pass": ok})
+
+    boltz_rate = summarise([b["agent_steps_per_s"] for b in boltz])
+    boltz_cpu = summarise([b["agent_steps_per_cpu_s"] for b in boltz])
+    row("boltzmann_agent_steps_per_s", boltz_rate, "agent-steps/s")
+    row("boltzmann_agent_steps_per_cpu_s", boltz_cpu, "agent-steps/CPU-s")
+    rates = {}
+    for n, runs in sizes.items():
+        rates[n] = summarise([n * x["steps"] / x["run_s"] for x in runs])
+        row(f"market_{n // 1000}k_engineer_steps_per_s", rates[n], "engineer-steps/s")
+        cpu = summarise([n * x["steps"] / x["run_cpu_s"] for x in runs])
+        row(f"market_{n // 1000}k_engineer_steps_per_cpu_s", cpu, "engineer-steps/CPU-s")
+        e2e = summarise([n * x["steps"] / x["total_s"] for x in runs])
+        row(f"market_{n // 1000}k_end_to_end_per_s", e2e, "engineer-steps/s (incl. build+tables)")
+        if n == max(sizes):
+            ratio = {k: cpu[k] / boltz_cpu["median"] for k in ("median", "min", "max")}
+            row(f"ratio_vs_boltzmann_{n // 1000}k_cpu", ratio, "x (CPU time, information)")
+    for n in sizes:
+        ratio = {k: rates[n][k] / boltz_rate["median"] for k in ("median", "min", "max")}
+        target = TARGETS["ratio_vs_boltzmann_100k"] if n == 100_000 else None
+        row(
+            f"ratio_vs_boltzmann_{n // 1000}k",
+            ratio,
+            "x",
+            f">= {target:g}" if target else "",
+            ratio["median"] >= target if target else None,
+        )
+    if 10_000 in sizes and 100_000 in sizes:
+        t10 = summarise([x["run_s"] for x in sizes[10_000]])
+        t100 = summarise([x["run_s"] for x in sizes[100_000]])
+        scaling = {
+            "median": t100["median"] / t10["median"],
+            "min": t100["min"] / t10["max"],
+            "max": t100["max"] / t10["min"],
+        }
+        lim = TARGETS["scaling_100k_over_10k"]
+        row("scaling_100k_over_10k", scaling, "time ratio", f"<= {lim:g}", scaling["median"] <= lim)
+    for n, runs in sizes.items():
+        c = summarise([x["construct_s"] for x in runs])
+        lim = TARGETS["construct_100k_s"] if n == 100_000 else None
+        row(
+            f"construct_{n // 1000}k_s",
+            c,
+            "s",
+            f"<= {lim:g}" if lim else "",
+            c["median"] <= lim if lim else None,
+        )
+        rss = summarise([x["peak_rss_mib"] for x in runs])
+        lim = TARGETS["peak_rss_100k_mib"] if n == 100_000 else None
+        row(
+            f"peak_rss_{n // 1000}k_mib",
+            rss,
+            "MiB",
+            f"<= {lim:g}" if lim else "",
+            rss["max"] <= lim if lim else None,
+        )
+        if n == max(sizes):
+            cpu_share = summarise([x["data_collection_share_cpu"] for x in runs])
+            row(
+                f"data_collection_share_{n // 1000}k_cpu",
+                cpu_share,
+                "share of CPU time (information)",
+            )
+        share = summarise([x["data_collection_share"] for x in runs])
+        lim = TARGETS["data_collection_share_100k"] if n == 100_000 else None
+        row(
+            f"data_collection_share_{n // 1000}k",
+            share,
+            "share of steps+tables",
+            f"< {lim:g}" if lim else "",
+            share["median"] < lim if lim else None,
+        )
+    for w, s in sweeps.items():
+        rpm = s["runs_per_min"]
+        row(
+            f"sweep_runs_per_min_{w}w",
+            {"median": rpm, "min": rpm, "max": rpm},
+            f"runs/min ({s['runs']} runs)",
+        )
+    speedup = sweeps[2]["runs_per_min"] / sweeps[1]["runs_per_min"]
+    row("sweep_speedup_2w", {"median": speedup, "min": speedup, "max": speedup}, "x")
+    ok = batch["rows"] == 2 * 2  # one row per run (data_collection_period=-1)
+    row(
+        "mesa_batch_run_ok",
+        {"median": batch["rows"], "min": batch["rows"], "max": batch["rows"]},
+        "rows",
+        "= 4",
+        ok,
+    )
+    return rows
+
+
+def _fmt(v: float) -> str:
+    if abs(v) >= 1e4:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.3g}"
+
+
+def print_table(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
+    """Fixed-width table on stdout."""
+    head = f"{'metric':36} {'median':>12} {'min':>12} {'max':>12}  {'target':>8}  result"
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in rows:
+        verdict = {True: "PASS", False: "FAIL", None: ""}[r["pass"]]
+        print(
+            f"{r['metric']:36} {_fmt(r['median']):>12} {_fmt(r['min']):>12} "
+            f"{_fmt(r['max']):>12}  {r['target']:>8}  {verdict}"
+        )
+    print(
+        f"\nload average start {info['load_avg_start']}, end {info['load_avg_end']}; "
+        f"wall {info['wall_s']} s"
+    )
+
+
+def write(out: Path, tag: str, rows, info, sizes, boltz, sweeps, batch) -> None:
+    """``<tag>.json`` (everything, raw runs included) and ``<tag>.csv`` (the table)."""
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "machine": info,
+        "targets": TARGETS,
+        "table": rows,
+        "runs": {str(n): runs for n, runs in sizes.items()},
+        "boltzmann": boltz,
+        "sweeps": {str(w): s for w, s in sweeps.items()},
+        "batch_run": batch,
+    }
+    (out / f"{tag}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    with (out / f"{tag}.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(
+            fh, fieldnames=["metric", "unit", "median", "min", "max", "target", "pass"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {(out / f'{tag}.json').relative_to(REPO)} and .csv")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
