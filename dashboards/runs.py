@@ -220,23 +220,8 @@ def build_request(
 
 
 def with_horizon(spec: market.Scenario, steps: int) -> market.Scenario:
-    """``spec`` run for ``steps`` months; scheduled events after the horizon are dropped
-    (they could not fire), which ``with_overrides({"steps": ...})`` would refuse.
-    """
-    if steps == spec.steps:
-        return spec
-    data = spec.model_dump()
-    data["steps"] = steps
-    data["events"] = [
-        e
-        for e, event in zip(data["events"], spec.events, strict=True)
-        if _event_step(spec, event) <= steps
-    ]
-    return market.build_scenario(data)
-
-
-def _event_step(spec: market.Scenario, event: market.Event) -> int:
-    return event.at if isinstance(event.at, int) else spec.month_to_step(str(event.at))
+    """``spec`` run for ``steps`` months (events after the horizon are dropped)."""
+    return spec if steps == spec.steps else spec.truncated(steps)
 
 
 def finalise(spec: market.Scenario, seed: int) -> RunRequest:

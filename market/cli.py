@@ -202,7 +202,12 @@ def _register_plugins(argv: list[str] | None = None) -> None:
             continue
         try:
             command = ep.load()
-        except ImportError:  # the sub-package is not installed
+        except ImportError as exc:  # e.g. an optional extra is missing: say so, go on
+            err_console.print(
+                f"[yellow]warning:[/] sub-command {ep.name!r} is unavailable: {exc}",
+                highlight=False,
+                soft_wrap=True,
+            )
             continue
         app.command(name=ep.name)(command)
 

@@ -377,25 +377,30 @@ class Scenario(_Strict):
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A validated copy with dotted-path fields replaced.
 
-        Paths: ``steps``, ``market.sigma``, ``population.graduates_per_year``,
-        ``labs.Meta.gpus_h100e``, ``labs.Meta.policy.pay_multiplier``,
-        ``labs.*.policy.noncompete_months`` (every lab).
+        Paths: ``steps`` (see :meth:`truncated`), ``market.sigma``,
+        ``population.graduates_per_year``, ``labs.Meta.gpus_h100e``,
+        ``labs.Meta.policy.pay_multiplier``, ``labs.*.policy.noncompete_months``
+        (every lab).
         """
+        overrides = dict(overrides)
+        steps = overrides.pop("steps", None)
         data = self.model_dump()
         for path, value in overrides.items():
             _set_path(data, path, value, self.lab_names)
-        if "steps" in overrides and isinstance(overrides["steps"], int):
-            # A shorter run drops the events it never reaches; events outside the
-            # scenario's own steps are still errors.
+        scenario = build_scenario(data) if overrides else self
+        return scenario if steps is None else scenario.truncated(steps)
+
+    def truncated(self, steps: Any) -> Scenario:
+        """A copy run for ``steps`` months. Events a shorter run never reaches are
+        dropped; events outside the scenario's own run stay errors when it is built.
+        """
+        data = self.model_dump()
+        data["steps"] = steps
+        if isinstance(steps, int) and not isinstance(steps, bool):
             data["events"] = [
-                e
-                for e in data["events"]
-                if not (isinstance(e["at"], int) and e["at"] > overrides["steps"])
-                and not (
-                    isinstance(e["at"], str)
-                    and _MONTH.match(e["at"])
-                    and self.month_to_step(e["at"]) > overrides["steps"]
-                )
+                raw
+                for raw, event in zip(data["events"], self.events, strict=True)
+                if self.event_step(event) <= steps or steps >= self.steps
             ]
         return build_scenario(data)
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy.stats import qmc
 
 import market
-from market.config import Scenario, build_scenario
+from market.config import Scenario
 from market.errors import ScenarioError
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
@@ -219,18 +219,7 @@ def build_run_scenario(
 
 def truncated(sc: Scenario, steps: int) -> Scenario:
     """``sc`` run for ``steps`` months, without events scheduled after the last one."""
-    data = sc.model_dump()
-    data["steps"] = steps
-    data["events"] = [
-        ev
-        for ev, event in zip(data["events"], sc.events, strict=True)
-        if _event_step(sc, event.at) <= steps
-    ]
-    return build_scenario(data)
-
-
-def _event_step(sc: Scenario, at: int | str) -> int:
-    return at if isinstance(at, int) else sc.month_to_step(str(at))
+    return sc.truncated(steps)
 
 
 QUICK_ENGINEERS = 1000
