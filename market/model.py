@@ -445,7 +445,7 @@ class TalentMarket(mesa.Model):
             name=f"Spin-out {self.spinouts_founded} ({parent.origin})",
             kind="startup",
             gpus_h100e=0.4 * funding / self.cfg.spinout_gpu_cost_usd,
-            gpu_growth_per_year=0.5,
+            gpu_growth_per_year=parent.gpu_growth_per_year,
             budget_usd=0.2 * funding,
             budget_growth_per_year=0.2,
             efficiency=parent.efficiency,
@@ -456,6 +456,7 @@ class TalentMarket(mesa.Model):
                 counter_offer="exceed",
                 equity_share=0.7,
                 compute_allocation="top_teams",
+                hiring_bar_quantile=max(0.5, parent.policy.hiring_bar_quantile),
                 pay_band_floor=parent.policy.pay_band_floor,
             ),
         )
@@ -667,7 +668,9 @@ class TalentMarket(mesa.Model):
         staff = np.maximum(st.headcount.sum(axis=0), 1)
         retention = np.array([q.retention_bonus_frac for q in policies])
         mean_pay = st.payroll / (1 + retention) / staff
-        scale = np.where(st.skill_mean > 0, skill / np.maximum(st.skill_mean[labs], 1e-12), 1.0)
+        scale = np.where(
+            st.skill_mean[labs] > 0, skill / np.maximum(st.skill_mean[labs], 1e-12), 1.0
+        )
         return band[labs] * mean_pay[labs] * scale**self.pop.comp_skill_elasticity
 
     def _move(self, rows: np.ndarray, to: int | np.ndarray, pay: np.ndarray, reason: str) -> None:

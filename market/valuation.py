@@ -56,6 +56,21 @@ class LabState:
         return len(self.gpus)
 
     @property
+    def reference_log_compute(self) -> float:
+        """Log of the market's effective GPUs per researcher: the zero of the compute
+        amenity, so the job pool (no amenities) sits at the market's typical level.
+        """
+        researchers = self.headcount[RESEARCH].sum()
+        total = float((self.gpus * self.util).sum())
+        return float(np.log(max(total / researchers, 1e-3))) if researchers > 0 else 0.0
+
+    @property
+    def reference_mission(self) -> float:
+        """Headcount-weighted mean mission score: the zero of the mission amenity."""
+        staff = self.headcount.sum(axis=0)
+        return float(np.average(self.mission, weights=staff)) if staff.sum() > 0 else 0.0
+
+    @property
     def research_headcount(self) -> np.ndarray:
         """Researchers per lab."""
         return self.headcount[RESEARCH]
@@ -285,11 +300,16 @@ def amenity(
     incumbent: np.ndarray,
     gamma: float,
 ) -> np.ndarray:
-    """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers."""
+    """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers.
+
+    Each term is measured against the market's typical level (compute per researcher,
+    mean mission, mean skill), so the job pool, which has no amenities, is an average
+    outside option rather than the worst possible job.
+    """
     cph = compute_per_head(state, people, rows, labs, incumbent, gamma)
     w_c = people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[people.specialty[rows]]
     return (
-        w_c * np.log(np.maximum(cph, 1e-3))
-        + people.w_mission[rows] * state.mission[labs]
+        w_c * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
+        + people.w_mission[rows] * (state.mission[labs] - state.reference_mission)
         + people.w_colleagues[rows] * state.log_colleagues[labs]
     )

@@ -250,3 +250,39 @@ def test_recruiting_scales_with_staff_and_campus_intake_hires_graduates():
         return ((moves["reason"] == "graduate_hire") & (moves["to_lab"] != "Academia")).sum()
 
     assert grads_hired_by_labs(campus) > 2 * grads_hired_by_labs(plain)
+
+
+def test_pay_band_floor_follows_its_formula_and_lifts_new_hire_pay():
+    sc = market.generic_scenario(4, 600).with_overrides(
+        {"steps": 12, "labs.*.policy.pay_band_floor": 0.9}
+    )
+    model = market.TalentMarket(scenario=sc, rng=8)
+    labs = np.array([0, 1, 2, 1])
+    skill = np.array([1.0, 2.0, 3.0, 10.0])
+    floor = model._pay_band(labs, skill, [lab.policy for lab in model.labs])
+    st = model.state
+    mean_pay = st.payroll / st.headcount.sum(axis=0)
+    expected = 0.9 * mean_pay[labs] * (skill / st.skill_mean[labs])
+    np.testing.assert_allclose(floor, expected)
+    # Over a run, graduates hired by commercial labs are paid more with a band than without.
+    _, banded = run(sc, 8)
+    _, plain = run(sc.with_overrides({"labs.*.policy.pay_band_floor": 0.0}), 8)
+
+    def grad_pay(tables):
+        moves = tables["moves"]
+        hires = moves[(moves["reason"] == "graduate_hire") & (moves["to_lab"] != "Academia")]
+        return hires["new_comp_usd"].median()
+
+    assert grad_pay(banded) > grad_pay(plain)
+
+
+def test_pool_is_an_average_outside_option():
+    """A graduate's reservation pay is not undercut by a lab's ordinary amenities: the
+    amenity of a lab at the market's reference compute and mission is zero."""
+    model = market.TalentMarket(n_labs=4, n_engineers=400, rng=1)
+    st = model.state
+    researchers = st.headcount[RESEARCH].sum()
+    assert st.reference_log_compute == pytest.approx(
+        np.log((st.gpus * st.util).sum() / researchers)
+    )
+    assert min(st.mission) <= st.reference_mission <= max(st.mission)
