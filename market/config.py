@@ -246,6 +246,8 @@ class MarketConfig(_Strict):
     """Funding a spin-out raises; a fifth becomes its annual payroll budget."""
     spinout_gpu_cost_usd: float = Field(40_000, gt=0.0)
     """Price of one H100e for spin-outs buying compute (USD)."""
+    spinout_gpu_growth_per_year: float = Field(0.5, ge=-0.9, le=20.0)
+    """Annual growth of a spin-out's GPU stock."""
     spinout_pull: int = Field(10, ge=0, le=1000)
     """Former colleagues a founder tries to bring along."""
     max_labs: int = Field(60, ge=2, le=1000)

@@ -445,7 +445,7 @@ class TalentMarket(mesa.Model):
             name=f"Spin-out {self.spinouts_founded} ({parent.origin})",
             kind="startup",
             gpus_h100e=0.4 * funding / self.cfg.spinout_gpu_cost_usd,
-            gpu_growth_per_year=parent.gpu_growth_per_year,
+            gpu_growth_per_year=self.cfg.spinout_gpu_growth_per_year,
             budget_usd=0.2 * funding,
             budget_growth_per_year=0.2,
             efficiency=parent.efficiency,
