@@ -111,6 +111,12 @@ def main() -> int:
         type=Path,
         help="a directory holding the reference `market` package (instead of --ref)",
     )
+    parser.add_argument(
+        "--new-dir",
+        type=Path,
+        default=REPO,
+        help="the directory holding the `market` package under test (default: this checkout)",
+    )
     parser.add_argument("--fast", action="store_true", help="a few cases only")
     parser.add_argument("--big", action="store_true", help="add a 100,000-engineer run")
     args = parser.parse_args()
@@ -133,7 +139,7 @@ def main() -> int:
         for label, kw, steps in cases
     ]
     ref = run_cases(args.ref_dir.resolve(), cases) if args.ref_dir else run_ref(args.ref, cases)
-    new = run_cases(REPO, cases)
+    new = run_cases(args.new_dir.resolve(), cases)
     return compare(cases, ref, new)
 
 
