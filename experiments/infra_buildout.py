@@ -197,15 +197,16 @@ def print_table(summary: pd.DataFrame, extras: pd.DataFrame, scenario: market.Sc
     end = scenario.step_to_month(scenario.steps)
     print(f"\nInfrastructure hires into OpenAI by source, {start} to {end}")
     print("mean over seeds [95% CI of the mean]; diff = ramp - no ramp, paired by seed\n")
+    width = max(28, *(len(s) + 2 for s in summary["source"]))  # spin-out names are long
     for level in ("all", "senior"):
         sub = summary[summary["level"] == level]
         title = "all infrastructure hires" if level == "all" else "senior (top-quartile skill)"
         print(f"{title}:")
-        print(f"  {'source':28s} {'with ramp':>22s} {'without ramp':>22s} {'diff':>24s}")
+        print(f"  {'source':{width}s} {'with ramp':>22s} {'without ramp':>22s} {'diff':>24s}")
         for r in sub.itertuples(index=False):
             mark = " *" if r.source in FOCUS else ""
             print(
-                f"  {r.source + mark:28s} "
+                f"  {r.source + mark:{width}s} "
                 f"{r.ramp_mean:7.1f} [{r.ramp_lo:5.1f},{r.ramp_hi:6.1f}] "
                 f"{r.no_ramp_mean:7.1f} [{r.no_ramp_lo:5.1f},{r.no_ramp_hi:6.1f}] "
                 f"{r.diff_mean:+7.1f} [{r.diff_lo:+6.1f},{r.diff_hi:+6.1f}]"

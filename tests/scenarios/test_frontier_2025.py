@@ -127,7 +127,9 @@ def test_24_steps_keep_invariants(run_24):
     # Payroll within budget (layoffs are on).
     assert model.cfg.layoffs_enabled
     assert (labs["payroll_usd"] <= labs["budget_usd"] * (1 + 1e-6)).all()
-    assert (labs["deficit_usd"] == 0).all()
+    # Settlement can fill the headroom to the last cent, so allow float rounding
+    # (a few 1e-9 USD on a ~$2e7 payroll was seen with pay-band floors on).
+    assert (labs["deficit_usd"] <= labs["budget_usd"] * 1e-9).all()
     # Nobody is employed twice: each person row appears once; pool members have no lab.
     assert np.all(emp[emp == POOL] == POOL)
 
