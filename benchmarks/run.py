@@ -86,6 +86,8 @@ def child_market(n_engineers: int, steps: int, seed: int) -> dict[str, Any]:
 
     phase_time: dict[str, float] = defaultdict(float)
     phase_cpu: dict[str, float] = defaultdict(float)
+    last: dict[str, float] = {}
+    last_cpu: dict[str, float] = {}
 
     def timed(obj: Any, name: str, key: str) -> None:
         # Instance attribute shadowing the method: timing lives only in the benchmark.
@@ -96,13 +98,26 @@ def child_market(n_engineers: int, steps: int, seed: int) -> dict[str, Any]:
             try:
                 return inner(*args, **kwargs)
             finally:
-                phase_time[key] += time.perf_counter() - t
-                phase_cpu[key] += time.process_time() - c
+                last[key] = time.perf_counter() - t
+                last_cpu[key] = time.process_time() - c
+                phase_time[key] += last[key]
+                phase_cpu[key] += last_cpu[key]
 
         setattr(obj, name, wrapper)
 
     for phase in PHASES:
         timed(model, phase, phase)
+    # The end-of-month aggregate step() computes just before record(): time it apart,
+    # to report the data-collection share with and without it.
+    timed(model, "_aggregate", "_aggregate_last")
+    record_inner = model.record
+
+    def record_after_state() -> None:
+        phase_time["end_of_month_aggregate"] += last["_aggregate_last"]
+        phase_cpu["end_of_month_aggregate"] += last_cpu["_aggregate_last"]
+        record_inner()
+
+    model.record = record_after_state
     timed(model.ledger, "add_moves", "ledger_add_moves")
     timed(model.ledger, "add_lab_records", "ledger_add_lab_records")
 
@@ -129,6 +144,8 @@ def child_market(n_engineers: int, steps: int, seed: int) -> dict[str, Any]:
         "data_collection_s": data,
         "data_collection_share": data / (run + build),
         "data_collection_share_cpu": data_cpu / (run_cpu + build_cpu),
+        "data_collection_share_incl_state": (data + phase_time["end_of_month_aggregate"])
+        / (run + build),
         "phases_s": dict(phase_time),
         "phases_cpu_s": dict(phase_cpu),
         "final_labs": len(model.labs),
@@ -451,6 +468,13 @@ def build_rows(
                 cpu_share,
                 "share of CPU time (information)",
             )
+            if all("data_collection_share_incl_state" in x for x in runs):
+                incl = summarise([x["data_collection_share_incl_state"] for x in runs])
+                row(
+                    f"data_collection_share_{n // 1000}k_incl_state",
+                    incl,
+                    "share incl. end-of-month aggregate (information)",
+                )
         share = summarise([x["data_collection_share"] for x in runs])
         lim = TARGETS["data_collection_share_100k"] if n == 100_000 else None
         row(
