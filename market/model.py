@@ -23,7 +23,8 @@ import mesa
 import numpy as np
 
 from market.agents import SPECIALTY_NAMES, Engineer, Lab
-from market.auction import COUNTER_RULES, Bids, Incumbents, resolve
+from market.auction import resolve
+from market.bidding import PolicyArrays, make_offers, within_budget
 from market.config import (
     LAB_EVENT_FIELDS,
     POLICY_FIELDS,
@@ -43,7 +44,6 @@ from market.valuation import (
     ALLOCATION_RULES,
     LabState,
     aggregate,
-    amenity,
     marginal_value,
 )
 
@@ -536,89 +536,44 @@ class TalentMarket(mesa.Model):
         """
         if len(rows) == 0:
             return
-        p, st, cfg = self.people, self.state, self.cfg
-        gamma = cfg.allocation_gamma
-        cands, cand_idx = np.unique(rows, return_inverse=True)
-        inc_lab = p.employer[cands].astype(np.int64)
-        employed = inc_lab >= 0
-        safe_inc = np.where(employed, inc_lab, 0)
-        policies = [lab.policy for lab in self.labs]
-        mult = np.array([q.pay_multiplier for q in policies])
-        star_mult = np.array([q.star_pay_multiplier for q in policies])
-        cap = np.array([q.pay_cap_usd for q in policies])
-        nc = np.array([q.noncompete_months for q in policies]) * cfg.noncompete_enforcement
-        rule = np.array([COUNTER_RULES.index(q.counter_offer) for q in policies])
-        headroom = np.array([lab.budget_usd for lab in self.labs]) - st.payroll
-
-        # Outside bids
-        not_inc = np.zeros(len(rows), dtype=bool)
-        value = marginal_value(st, p, rows, labs, not_inc, cfg, self.price)
-        nc_months = np.where(employed, nc[safe_inc], 0.0)[cand_idx]
-        delay = np.maximum(0.0, 1 - nc_months / (12 * cfg.switch_cost_horizon_years))
-        star = p.skill[rows] >= self.star_skill
-        bid_mult = mult[labs] * np.where(star, star_mult[labs], 1.0)
-        max_pay = np.minimum.reduce(
-            [value * bid_mult * delay, cap[labs], np.maximum(headroom[labs], 0.0)]
+        p = self.people
+        pol = PolicyArrays.gather(self.labs, self.cfg)
+        offers = make_offers(
+            self.state,
+            p,
+            labs,
+            rows,
+            pol,
+            self.cfg,
+            self.price,
+            self.star_skill,
+            self.pop.comp_skill_elasticity,
         )
-        comp = p.comp_usd[rows]
-        switch = (
-            p.unvested_usd[rows] + nc_months / 12 * comp * cfg.noncompete_cost_share
-        ) / cfg.switch_cost_horizon_years
-        bids = Bids(
-            cand=cand_idx,
-            max_pay=max_pay,
-            amenity=amenity(st, p, rows, labs, not_inc, gamma),
-            switch_cost=switch,
-            min_pay=self._pay_band(labs, p.skill[rows], policies),
-        )
-        # Incumbents' counters
-        inc_value = marginal_value(
-            st, p, cands, safe_inc, np.ones(len(cands), bool), cfg, self.price
-        )
-        inc_comp = p.comp_usd[cands]
-        limit = np.minimum.reduce(
-            [
-                inc_value
-                * mult[safe_inc]
-                * np.where(p.skill[cands] >= self.star_skill, star_mult[safe_inc], 1.0),
-                cap[safe_inc],
-                inc_comp + np.maximum(headroom[safe_inc], 0.0),
-            ]
-        )
-        inc_amenity = np.where(
-            employed, amenity(st, p, cands, safe_inc, np.ones(len(cands), bool), gamma), 0.0
-        )
-        incumbents = Incumbents(
-            comp=inc_comp,
-            amenity=inc_amenity,
-            limit=limit,
-            rule=rule[safe_inc],
-            can_counter=employed & cfg.counter_offers_enabled,
-        )
-        out = resolve(bids, incumbents, threshold=cfg.move_threshold)
+        out = resolve(offers.bids, offers.incumbents, threshold=self.cfg.move_threshold)
 
         # Budget rationing: each lab keeps its best-surplus commitments within headroom.
         movers = np.flatnonzero(out.winner >= 0)
         counters = np.flatnonzero(out.countered)
         win = out.winner[movers]
-        retention = np.array([q.retention_bonus_frac for q in policies])
-        lab_of = np.concatenate([labs[win], inc_lab[counters]])
+        inc_comp = offers.incumbents.comp
+        lab_of = np.concatenate([labs[win], offers.inc_lab[counters]])
         cost = np.concatenate([out.pay[movers], out.pay[counters] - inc_comp[counters]]) * (
-            1 + retention[lab_of]
+            1 + pol.retention_frac[lab_of]
         )
         surplus = np.concatenate(
-            [value[win] - out.pay[movers], inc_value[counters] - out.pay[counters]]
+            [
+                offers.bid_value[win] - out.pay[movers],
+                offers.inc_value[counters] - out.pay[counters],
+            ]
         )
-        ok = _within_budget(lab_of, cost, surplus, np.maximum(headroom, 0.0))
+        ok = within_budget(lab_of, cost, surplus, np.maximum(offers.headroom, 0.0))
         ok_move, ok_counter = ok[: len(movers)], ok[len(movers) :]
-        movers, win = movers[ok_move], win[ok_move]
-        counters = counters[ok_counter]
+        movers, win, counters = movers[ok_move], win[ok_move], counters[ok_counter]
 
         # Settle counters, then moves by reason.
         if counters.size:
-            c_rows = cands[counters]
-            k = inc_lab[counters]
-            raise_usd = out.pay[counters] - inc_comp[counters]
+            c_rows = offers.cands[counters]
+            k = offers.inc_lab[counters]
             self.ledger.add_moves(
                 self.steps,
                 c_rows,
@@ -630,14 +585,13 @@ class TalentMarket(mesa.Model):
                 out.pay[counters],
                 "countered",
             )
+            raise_usd = out.pay[counters] - inc_comp[counters]
             p.comp_usd[c_rows] = out.pay[counters]
-            share = np.array([q.equity_share for q in policies])[k]
-            vest = np.array([q.vesting_months for q in policies])[k]
-            p.unvested_usd[c_rows] += share * raise_usd * vest / 12
+            p.unvested_usd[c_rows] += pol.equity_share[k] * raise_usd * pol.vesting_months[k] / 12
         if movers.size:
-            m_rows = cands[movers]
+            m_rows = offers.cands[movers]
             to = labs[win]
-            from_pool = ~employed[movers]
+            from_pool = offers.inc_lab[movers] < 0
             never_hired = p.hired_step[m_rows] < 0
             reason = np.where(spin[win], 3, np.where(from_pool, np.where(never_hired, 1, 2), 0))
             names = ("poached", "graduate_hire", "rehire", "spin_out")
@@ -654,24 +608,6 @@ class TalentMarket(mesa.Model):
                 sel = reason == code
                 if sel.any():
                     self._move(m_rows[sel], to[sel], pay[sel], name)
-
-    def _pay_band(
-        self, labs: np.ndarray, skill: np.ndarray, policies: list[Policy]
-    ) -> np.ndarray | None:
-        """Lowest pay each lab offers a new hire of ``skill``: ``pay_band_floor`` x the
-        lab's pay scale, mean pay x (skill / mean skill)^comp_skill_elasticity.
-        """
-        band = np.array([q.pay_band_floor for q in policies])
-        if not band.any():
-            return None
-        st = self.state
-        staff = np.maximum(st.headcount.sum(axis=0), 1)
-        retention = np.array([q.retention_bonus_frac for q in policies])
-        mean_pay = st.payroll / (1 + retention) / staff
-        scale = np.where(
-            st.skill_mean[labs] > 0, skill / np.maximum(st.skill_mean[labs], 1e-12), 1.0
-        )
-        return band[labs] * mean_pay[labs] * scale**self.pop.comp_skill_elasticity
 
     def _move(self, rows: np.ndarray, to: int | np.ndarray, pay: np.ndarray, reason: str) -> None:
         """Move ``rows`` to lab(s) ``to`` at ``pay`` with a fresh equity grant."""
@@ -805,24 +741,6 @@ class TalentMarket(mesa.Model):
     def n_labs(self) -> int:
         """Labs in the market (spin-outs included)."""
         return len(self.labs)
-
-
-def _within_budget(
-    lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
-) -> np.ndarray:
-    """Accept commitments per lab in order of ``priority`` while their costs fit."""
-    ok = np.zeros(len(lab), dtype=bool)
-    if len(lab) == 0:
-        return ok
-    order = np.lexsort((-priority, lab))
-    lab_sorted, cost_sorted = lab[order], cost[order]
-    cum = np.cumsum(cost_sorted)
-    start = np.concatenate([[0], np.flatnonzero(lab_sorted[1:] != lab_sorted[:-1]) + 1])
-    group_start_cum = np.repeat(
-        np.concatenate([[0.0], cum])[start], np.diff(np.append(start, len(order)))
-    )
-    ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
-    return ok
 
 
 def _group_quantiles(values: np.ndarray, bounds: np.ndarray, q: tuple[float, ...]) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import market
+from market.bidding import PolicyArrays, pay_band
 from market.people import INFRASTRUCTURE, POOL, RESEARCH
 from market.tables import build_tables
 from market.valuation import marginal_value
@@ -259,7 +260,8 @@ def test_pay_band_floor_follows_its_formula_and_lifts_new_hire_pay():
     model = market.TalentMarket(scenario=sc, rng=8)
     labs = np.array([0, 1, 2, 1])
     skill = np.array([1.0, 2.0, 3.0, 10.0])
-    floor = model._pay_band(labs, skill, [lab.policy for lab in model.labs])
+    pol = PolicyArrays.gather(model.labs, model.cfg)
+    floor = pay_band(model.state, labs, skill, pol, model.pop.comp_skill_elasticity)
     st = model.state
     mean_pay = st.payroll / st.headcount.sum(axis=0)
     expected = 0.9 * mean_pay[labs] * (skill / st.skill_mean[labs])

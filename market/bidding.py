@@ -1,0 +1,171 @@
+"""What each party offers before the auction resolves: outside bids, incumbents'
+counter limits and pay-band floors (from lab policies), and budget rationing after it.
+
+Pure functions of the month's lab aggregates and the people's columns; the model
+gathers the inputs and settles the outcome (docs/ODD.md, 7.5 and 7.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from market.agents import Lab
+from market.auction import COUNTER_RULES, Bids, Incumbents
+from market.config import MarketConfig
+from market.people import People
+from market.valuation import LabState, amenity, marginal_value
+
+
+@dataclass
+class PolicyArrays:
+    """Lab policies as per-lab arrays (index = lab index)."""
+
+    pay_multiplier: np.ndarray
+    star_pay_multiplier: np.ndarray
+    pay_cap_usd: np.ndarray
+    noncompete_months: np.ndarray  # binding months: policy x market enforcement
+    counter_rule: np.ndarray  # index into COUNTER_RULES
+    retention_frac: np.ndarray
+    equity_share: np.ndarray
+    vesting_months: np.ndarray
+    pay_band_floor: np.ndarray
+    budget_usd: np.ndarray
+
+    @classmethod
+    def gather(cls, labs: list[Lab], cfg: MarketConfig) -> PolicyArrays:
+        """Read every lab's current policy and budget."""
+        policies = [lab.policy for lab in labs]
+        return cls(
+            pay_multiplier=np.array([q.pay_multiplier for q in policies]),
+            star_pay_multiplier=np.array([q.star_pay_multiplier for q in policies]),
+            pay_cap_usd=np.array([q.pay_cap_usd for q in policies]),
+            noncompete_months=np.array([q.noncompete_months for q in policies])
+            * cfg.noncompete_enforcement,
+            counter_rule=np.array([COUNTER_RULES.index(q.counter_offer) for q in policies]),
+            retention_frac=np.array([q.retention_bonus_frac for q in policies]),
+            equity_share=np.array([q.equity_share for q in policies]),
+            vesting_months=np.array([q.vesting_months for q in policies]),
+            pay_band_floor=np.array([q.pay_band_floor for q in policies]),
+            budget_usd=np.array([lab.budget_usd for lab in labs]),
+        )
+
+    def willingness(self, labs: np.ndarray, is_star: np.ndarray) -> np.ndarray:
+        """Multiplier on valuation: pay multiplier, times the star multiplier for stars."""
+        return self.pay_multiplier[labs] * np.where(is_star, self.star_pay_multiplier[labs], 1.0)
+
+
+@dataclass
+class Offers:
+    """Everything the auction and the settlement need for one month."""
+
+    cands: np.ndarray  # people with at least one outside bid (sorted rows)
+    inc_lab: np.ndarray  # their current lab, or a negative code (pool)
+    bids: Bids
+    incumbents: Incumbents
+    bid_value: np.ndarray  # bidder's valuation, per bid
+    inc_value: np.ndarray  # incumbent's valuation, per candidate
+    headroom: np.ndarray  # budget minus payroll, per lab
+
+
+def make_offers(
+    state: LabState,
+    people: People,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    pol: PolicyArrays,
+    cfg: MarketConfig,
+    price: float,
+    star_skill: float,
+    comp_skill_elasticity: float,
+) -> Offers:
+    """Outside bids for the (lab, person) pairs and each candidate's incumbent offer."""
+    gamma = cfg.allocation_gamma
+    cands, cand_idx = np.unique(rows, return_inverse=True)
+    inc_lab = people.employer[cands].astype(np.int64)
+    employed = inc_lab >= 0
+    safe_inc = np.where(employed, inc_lab, 0)
+    headroom = pol.budget_usd - state.payroll
+
+    # Outside bids, discounted for the months a non-compete keeps the person idle.
+    not_inc = np.zeros(len(rows), dtype=bool)
+    value = marginal_value(state, people, rows, labs, not_inc, cfg, price)
+    nc_months = np.where(employed, pol.noncompete_months[safe_inc], 0.0)[cand_idx]
+    delay = np.maximum(0.0, 1 - nc_months / (12 * cfg.switch_cost_horizon_years))
+    max_pay = np.minimum.reduce(
+        [
+            value * pol.willingness(labs, people.skill[rows] >= star_skill) * delay,
+            pol.pay_cap_usd[labs],
+            np.maximum(headroom[labs], 0.0),
+        ]
+    )
+    comp = people.comp_usd[rows]
+    switch = (
+        people.unvested_usd[rows] + nc_months / 12 * comp * cfg.noncompete_cost_share
+    ) / cfg.switch_cost_horizon_years
+    bids = Bids(
+        cand=cand_idx,
+        max_pay=max_pay,
+        amenity=amenity(state, people, rows, labs, not_inc, gamma),
+        switch_cost=switch,
+        min_pay=pay_band(state, labs, people.skill[rows], pol, comp_skill_elasticity),
+    )
+
+    # Incumbents: how far each may counter (its own valuation, cap and budget).
+    is_inc = np.ones(len(cands), dtype=bool)
+    inc_value = marginal_value(state, people, cands, safe_inc, is_inc, cfg, price)
+    inc_comp = people.comp_usd[cands]
+    limit = np.minimum.reduce(
+        [
+            inc_value * pol.willingness(safe_inc, people.skill[cands] >= star_skill),
+            pol.pay_cap_usd[safe_inc],
+            inc_comp + np.maximum(headroom[safe_inc], 0.0),
+        ]
+    )
+    incumbents = Incumbents(
+        comp=inc_comp,
+        amenity=np.where(employed, amenity(state, people, cands, safe_inc, is_inc, gamma), 0.0),
+        limit=limit,
+        rule=pol.counter_rule[safe_inc],
+        can_counter=employed & cfg.counter_offers_enabled,
+    )
+    return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
+
+
+def pay_band(
+    state: LabState,
+    labs: np.ndarray,
+    skill: np.ndarray,
+    pol: PolicyArrays,
+    comp_skill_elasticity: float,
+) -> np.ndarray | None:
+    """Lowest pay each lab offers a new hire of ``skill``: ``pay_band_floor`` x the
+    lab's pay scale, mean pay x (skill / mean skill)^comp_skill_elasticity; None when no
+    lab has a band.
+    """
+    if not pol.pay_band_floor.any():
+        return None
+    staff = np.maximum(state.headcount.sum(axis=0), 1)
+    mean_pay = state.payroll / (1 + pol.retention_frac) / staff
+    mean_skill = state.skill_mean[labs]
+    scale = np.where(mean_skill > 0, skill / np.maximum(mean_skill, 1e-12), 1.0)
+    return pol.pay_band_floor[labs] * mean_pay[labs] * scale**comp_skill_elasticity
+
+
+def within_budget(
+    lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
+) -> np.ndarray:
+    """Accept commitments per lab in order of ``priority`` while their costs fit."""
+    ok = np.zeros(len(lab), dtype=bool)
+    if len(lab) == 0:
+        return ok
+    order = np.lexsort((-priority, lab))
+    lab_sorted, cost_sorted = lab[order], cost[order]
+    cum = np.cumsum(cost_sorted)
+    start = np.concatenate([[0], np.flatnonzero(lab_sorted[1:] != lab_sorted[:-1]) + 1])
+    group_start_cum = np.repeat(
+        np.concatenate([[0.0], cum])[start], np.diff(np.append(start, len(order)))
+    )
+    ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
+    return ok
