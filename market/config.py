@@ -246,6 +246,8 @@ class MarketConfig(_Strict):
     """Funding a spin-out raises; a fifth becomes its annual payroll budget."""
     spinout_gpu_cost_usd: float = Field(40_000, gt=0.0)
     """Price of one H100e for spin-outs buying compute (USD)."""
+    spinout_capability_share: float = Field(0.05, ge=0.0, le=1.0)
+    """A spin-out's initial capability as a share of its parent's (what founders carry)."""
     spinout_gpu_growth_per_year: float = Field(0.5, ge=-0.9, le=20.0)
     """Annual growth of a spin-out's GPU stock."""
     spinout_pull: int = Field(10, ge=0, le=1000)

@@ -450,7 +450,7 @@ class TalentMarket(mesa.Model):
             budget_growth_per_year=0.2,
             efficiency=parent.efficiency,
             mission=0.8,
-            capability=0.2 * parent.capability,
+            capability=self.cfg.spinout_capability_share * parent.capability,
             headcount={},
             policy=Policy(
                 counter_offer="exceed",
@@ -710,7 +710,10 @@ class TalentMarket(mesa.Model):
                 "departures": self._departures[:n_labs].copy(),
                 "payroll_usd": st.payroll,
                 "budget_usd": budgets,
-                "deficit_usd": np.maximum(st.payroll - budgets, 0.0),
+                # Payroll above budget (debt, with layoffs off); float noise is not debt.
+                "deficit_usd": np.where(
+                    st.payroll > budgets * (1 + 1e-9), st.payroll - budgets, 0.0
+                ),
                 "comp_median_usd": quantiles[:, 0],
                 "comp_p90_usd": quantiles[:, 1],
                 "comp_p99_usd": quantiles[:, 2],
