@@ -224,9 +224,10 @@ class MarketConfig(_Strict):
     """Years over which forfeited equity must be made up by the new pay."""
     noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
     """Share of non-compete months that bind (0 = ban, as in California)."""
-    academia_absorbs_graduates: bool = True
-    """Switch: graduates still unhired after ``pool_months`` take posts in academia-kind
-    labs (at their reservation pay, while the budget allows) instead of leaving."""
+    outside_absorbs_graduates: bool = True
+    """Switch: graduates still unhired after ``pool_months`` join the outside sector
+    (labs of kind academia or infra: universities and the wider tech/fintech pool) at
+    their reservation pay, while its budget allows, instead of leaving the market."""
     noncompete_cost_share: float = Field(0.5, ge=0.0, le=1.0)
     """Share of pay a mover loses per binding non-compete month (career delay)."""
     # Exits, layoffs, spin-outs

@@ -47,6 +47,9 @@ from market.valuation import (
     marginal_value,
 )
 
+OUTSIDE_SECTOR = ("academia", "infra")
+"""Lab kinds that take in graduates no lab hired (universities, the wider tech pool)."""
+
 SCALAR_OVERRIDES = {
     **{name: "market" for name in MarketConfig.model_fields},
     **{name: "population" for name in PopulationConfig.model_fields},
@@ -352,14 +355,14 @@ class TalentMarket(mesa.Model):
     # 6. entry
     def enter(self) -> None:
         """Graduates join the job pool; pool members past ``pool_months`` go to the
-        outside sector (graduates, while academia has budget) or leave the market.
+        outside sector (graduates, while it has budget) or leave the market.
         """
         p = self.people
         stale = np.flatnonzero(
             (p.view("employer") == POOL) & (p.view("tenure_months") > self.pop.pool_months)
         )
-        if self.cfg.academia_absorbs_graduates:
-            stale = self._absorb_into_academia(stale)
+        if self.cfg.outside_absorbs_graduates:
+            stale = self._absorb_into_outside_sector(stale)
         self._remove_agents(stale)
         p.employer[stale] = GONE
         if not self.cfg.graduates_enabled or self.pop.graduates_per_year <= 0:
@@ -380,27 +383,36 @@ class TalentMarket(mesa.Model):
         )
         self._add_engineer_agents(rows)
 
-    def _absorb_into_academia(self, stale: np.ndarray) -> np.ndarray:
-        """Unhired graduates take posts in academia (largest budget headroom first) at
-        their reservation pay while its budget allows; returns those still unplaced.
+    def _absorb_into_outside_sector(self, stale: np.ndarray) -> np.ndarray:
+        """Unhired graduates take posts in the outside sector at their reservation pay,
+        best first, while its budget allows: researchers in academia, infrastructure and
+        product people in the wider tech pool, then anyone wherever budget is left.
+        Returns those still unplaced.
         """
         p = self.people
         graduates = stale[p.hired_step[stale] < 0]
         if graduates.size == 0:
             return stale
         graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
-        academia = [lab for lab in self.labs if lab.kind == "academia"]
-        headroom = {lab.index: lab.budget_usd - self.state.payroll[lab.index] for lab in academia}
+        outside = [lab for lab in self.labs if lab.kind in OUTSIDE_SECTOR]
+        headroom = {lab.index: lab.budget_usd - self.state.payroll[lab.index] for lab in outside}
         placed_all = []
-        for lab in sorted(academia, key=lambda lab: -headroom[lab.index]):
-            if graduates.size == 0 or headroom[lab.index] <= 0:
-                continue
-            cost = p.comp_usd[graduates] * (1 + lab.policy.retention_bonus_frac)
-            fits = np.cumsum(cost) <= headroom[lab.index]
-            placed, graduates = graduates[fits], graduates[~fits]
-            if placed.size:
-                self._move(placed, lab.index, p.comp_usd[placed].copy(), "graduate_hire")
-                placed_all.append(placed)
+        for matching_only in (True, False):
+            for lab in sorted(outside, key=lambda lab: -headroom[lab.index]):
+                wants = graduates
+                if matching_only:
+                    is_research = p.specialty[graduates] == RESEARCH
+                    wants = graduates[is_research == (lab.kind == "academia")]
+                if wants.size == 0 or headroom[lab.index] <= 0:
+                    continue
+                cost = p.comp_usd[wants] * (1 + lab.policy.retention_bonus_frac)
+                placed = wants[np.cumsum(cost) <= headroom[lab.index]]
+                if placed.size:
+                    headroom[lab.index] -= cost[: placed.size].sum()
+                    self._move(placed, lab.index, p.comp_usd[placed].copy(), "graduate_hire")
+                    placed_all.append(placed)
+                    graduates = np.setdiff1d(graduates, placed, assume_unique=True)
+                    graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
         if not placed_all:
             return stale
         return np.setdiff1d(stale, np.concatenate(placed_all), assume_unique=True)

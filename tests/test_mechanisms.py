@@ -101,7 +101,7 @@ def test_unhired_graduates_go_to_academia_or_leave():
     assert (into_academia["step"] > sc.population.pool_months).all()
     academia = tables["labs"][tables["labs"]["lab"] == "Academia"]
     assert (academia["payroll_usd"] <= academia["budget_usd"] * (1 + 1e-9)).all()
-    off = sc.with_overrides({"market.academia_absorbs_graduates": False})
+    off = sc.with_overrides({"market.outside_absorbs_graduates": False})
     _, tables_off = run(off, 2)
     assert (tables_off["moves"]["reason"] != "graduate_hire").all()
 
