@@ -35,7 +35,6 @@ import pandas as pd
 from scipy import stats
 
 import market
-from experiments.validate import with_steps
 from market.errors import ScenarioError
 from market.io import load_scenario
 
@@ -244,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scenario = load_scenario(args.scenario)
         if args.steps is not None:
-            scenario = with_steps(scenario, args.steps)
+            scenario = scenario.truncated(args.steps)
         else:
             try:
                 last = scenario.month_to_step(args.until)
@@ -256,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"must lie within the run ({scenario.start} to "
                     f"{scenario.step_to_month(scenario.steps)}), got {args.until}",
                 )
-            scenario = with_steps(scenario, last)
+            scenario = scenario.truncated(last)
         without_ramp(scenario)
         if args.seeds < 2:
             raise ScenarioError("--seeds", "must be >= 2 for an interval")

@@ -45,18 +45,6 @@ SNAPSHOT_MONTH = "2025-12"
 """People-level pay statistics are taken at the end of 2025 (the reference's year)."""
 
 
-def with_steps(scenario: market.Scenario, steps: int) -> market.Scenario:
-    """A copy that runs ``steps`` months, dropping events scheduled after the end.
-
-    The core rejects events outside the run, so shortening a scenario needs this.
-    """
-    data = scenario.model_dump()
-    data["steps"] = steps
-    data["events"] = [e for e in scenario.events if scenario.event_step(e) <= steps]
-    data["events"] = [e.model_dump() for e in data["events"]]
-    return market.build_scenario(data)
-
-
 @dataclass(frozen=True)
 class Pattern:
     """One observed pattern, its source, how to compute it, and when it matches."""
@@ -816,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scenario = load_scenario(args.scenario)
         if args.steps is not None:
-            scenario = with_steps(scenario, args.steps)
+            scenario = scenario.truncated(args.steps)
         if scenario.month_to_step(SNAPSHOT_MONTH) > scenario.steps:
             raise ScenarioError("--steps", f"must reach {SNAPSHOT_MONTH} (the pay snapshot)")
         if args.seeds < 2:

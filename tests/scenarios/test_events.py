@@ -11,7 +11,6 @@ import pytest
 import tomli_w
 
 import market
-from experiments.validate import with_steps
 from market.errors import ScenarioError
 from market.io import load_scenario
 from market.io.scenario_toml import load_scenario_text
@@ -58,7 +57,7 @@ def test_events_fire_at_their_step_and_only_there():
 
 
 def test_builtin_timeline_fires_xai_expansion_in_april_2025():
-    sc = with_steps(load_scenario("frontier-2025").scaled(1500), 5)
+    sc = load_scenario("frontier-2025").scaled(1500).truncated(5)
     model = market.TalentMarket(scenario=sc, rng=1)
     xai = model.labs[model.lab_names.index("xAI")]
     before = []

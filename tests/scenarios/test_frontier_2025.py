@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import market
-from experiments.validate import with_steps
 from market.io import load_scenario
 from market.people import GONE, POOL
 
@@ -51,7 +50,7 @@ def raw() -> dict:
 
 @pytest.fixture(scope="module")
 def run_24():
-    sc = with_steps(load_scenario("frontier-2025").scaled(3000), 24)
+    sc = load_scenario("frontier-2025").scaled(3000).truncated(24)
     return market.run_scenario(sc, seed=1, keep_model=True)
 
 
