@@ -102,3 +102,21 @@ def test_toml_round_trip(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(market.scenario_to_toml(sc))
     assert market.load_scenario(path) == sc
+
+
+def test_shorter_runs_drop_unreachable_events_but_bad_events_still_fail():
+    data = market.generic_scenario(3, 100).model_dump()
+    data["steps"] = 24
+    data["events"] = [
+        {"at": 3, "lab": "Lab1", "field": "pay_multiplier", "value": 2},
+        {"at": "2026-06", "lab": "Lab1", "field": "pay_multiplier", "value": 3},
+    ]
+    sc = market.build_scenario(data)
+    assert len(sc.truncated(12).events) == 1
+    assert sc.with_overrides({"steps": 12}).events == sc.truncated(12).events
+    assert len(sc.with_overrides({"steps": 36}).events) == 2  # longer runs keep them all
+    with pytest.raises(ScenarioError, match="steps: must be >= 1"):
+        sc.truncated(0)
+    data["events"][1]["at"] = "2027-06"  # outside the scenario's own 24 months
+    with pytest.raises(ScenarioError, match=r"events\[1\]\.at: .* outside the run"):
+        market.build_scenario(data)
