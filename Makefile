@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 OUT ?= results/frontier-2025
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-slow lint bench dashboard clean
+.PHONY: setup run test lint bench dashboard clean
 
 setup: $(VENV)/.installed
 
@@ -22,9 +22,6 @@ run: setup  ## the calibrated scenario: tables into $(OUT), summary printed
 test: setup  ## lint, then the default suite (browser tests skip without chromium)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
-
-test-slow: setup  ## the long tests only (CI runs them after `make test`)
-	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
