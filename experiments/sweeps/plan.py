@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from market.provenance import describe_seed, seed_from_description
+
 if TYPE_CHECKING:
     from experiments.sweeps.design import ResolvedDesign, Scalar
 
@@ -31,8 +33,11 @@ class RunSpec:
 
     def seed(self) -> np.random.SeedSequence:
         """The run's SeedSequence, rebuilt from the stored strings."""
-        key = tuple(int(k) for k in self.seed_spawn_key.split(",") if k)
-        return np.random.SeedSequence(int(self.seed_entropy), spawn_key=key)
+        seed = seed_from_description(
+            {"entropy": self.seed_entropy, "spawn_key": self.seed_spawn_key}
+        )
+        assert isinstance(seed, np.random.SeedSequence)
+        return seed
 
     def identity(self) -> dict[str, Any]:
         """The columns that identify the run in every table."""
@@ -60,14 +65,15 @@ def build_plan(design: ResolvedDesign) -> list[RunSpec]:
     for p, point in enumerate(design.points):
         for r in range(reps):
             child = children[r if design.file.common_random_numbers else p * reps + r]
+            described = describe_seed(child)
             runs.append(
                 RunSpec(
                     run_id=run_id(p, r),
                     point=p,
                     replicate=r,
                     overrides=dict(point),
-                    seed_entropy=str(root.entropy),
-                    seed_spawn_key=",".join(str(k) for k in child.spawn_key),
+                    seed_entropy=described["entropy"],
+                    seed_spawn_key=described["spawn_key"],
                 )
             )
     return runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -39,9 +39,3 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``target`` atomically."""
     atomic_write_bytes(target, text.encode("utf-8"))
-
-
-def atomic_write_with(target: str | os.PathLike[str], writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp_path)`` and move the result onto ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        writer(tmp)
