@@ -41,6 +41,7 @@ from dashboards.runs import (
     seed_of,
     tables_zip,
 )
+from market.codes import SPECIALTIES
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,8 @@ def _window(value: Any, steps: int) -> tuple[int, int]:
 def _specialties(value: Any) -> list[str]:
     if value is None:
         return []
-    if not isinstance(value, list) or any(v not in figures.SPECIALTIES for v in value):
-        raise market.ScenarioError(
-            "specialty", f"must be a subset of {', '.join(figures.SPECIALTIES)}"
-        )
+    if not isinstance(value, list) or any(v not in SPECIALTIES for v in value):
+        raise market.ScenarioError("specialty", f"must be a subset of {', '.join(SPECIALTIES)}")
     return value
 
 

@@ -25,7 +25,6 @@ EXIT = "Left the market"
 BETWEEN_LABS = ("poached", "spin_out")
 ENTRY_REASONS = ("graduate_hire", "rehire")
 EXIT_REASONS = ("attrition", "layoff")
-SPECIALTIES = ("research", "infrastructure", "product")
 
 PALETTE = (
     "#1f77b4",

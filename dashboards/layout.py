@@ -14,8 +14,9 @@ from dash import dcc, html
 
 from dashboards import ids
 from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, FieldSpec, number_text
-from dashboards.figures import SPECIALTIES, empty_figure
+from dashboards.figures import empty_figure
 from dashboards.runs import Limits
+from market.codes import SPECIALTIES
 
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"scale": 2}}
 

@@ -35,11 +35,11 @@ import pandas as pd
 from scipy import stats
 
 import market
+from market.codes import HIRE_REASONS
 from market.errors import ScenarioError
 from market.io import load_scenario
 
 RAMP_FIELDS = ("gpus_h100e", "gpu_growth_per_year")
-HIRE_REASONS = ("poached", "graduate_hire", "rehire", "spin_out")
 FOCUS = ("Tesla", "xAI", "Big tech & fintech")
 """The sources the 2025 news named (Robinhood-style shops are in the pool)."""
 POOL_LABEL = "(graduates and job pool)"

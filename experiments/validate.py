@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 import market
+from market.codes import HIRE_REASONS
 from market.errors import ScenarioError
 from market.io import load_scenario
 from market.model import TalentMarket
@@ -40,7 +41,6 @@ from market.people import POOL
 from market.provenance import git_commit, utc_now
 from market.tables import build_tables
 
-HIRE_REASONS = ("poached", "graduate_hire", "rehire", "spin_out")
 SNAPSHOT_MONTH = "2025-12"
 """People-level pay statistics are taken at the end of 2025 (the reference's year)."""
 

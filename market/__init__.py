@@ -10,6 +10,7 @@ or, Mesa-style, ``market.TalentMarket(n_engineers=1000, rng=1)`` and ``step()``.
 """
 
 from market.agents import Engineer, Lab
+from market.codes import MOVE_REASONS
 from market.config import (
     Event,
     LabConfig,
@@ -29,7 +30,7 @@ from market.io.scenario_toml import (
 )
 from market.model import TalentMarket
 from market.runner import RunResult, run_scenario
-from market.tables import MOVE_REASONS, TABLE_NAMES
+from market.tables import TABLE_NAMES
 
 __all__ = [
     "MOVE_REASONS",

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from market.codes import SPECIALTIES
 from market.config import LabConfig, Policy
 from market.people import GONE, POOL
 
 if TYPE_CHECKING:
     from market.model import TalentMarket
 
-SPECIALTY_NAMES: tuple[str, ...] = ("research", "infrastructure", "product")
+SPECIALTY_NAMES = SPECIALTIES
 
 
 class Lab(mesa.Agent):

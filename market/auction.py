@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-COUNTER_RULES: tuple[str, ...] = ("none", "match", "exceed")
-NONE, MATCH, EXCEED = 0, 1, 2
+from market.codes import COUNTER_RULES, Counter
+
+NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
+__all__ = ["COUNTER_RULES", "Bids", "Incumbents", "Outcome", "best_utility", "resolve"]
 
 
 @dataclass

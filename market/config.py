@@ -9,16 +9,12 @@ Scenarios are plain data: the model reads them, file formats live in
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from market.codes import SPECIALTIES, ComputeAllocation, CounterOfferRule, LabKind
 from market.errors import ScenarioError
-
-CounterOfferRule = Literal["none", "match", "exceed"]
-ComputeAllocation = Literal["equal", "skill_weighted", "top_teams"]
-LabKind = Literal["frontier", "big_tech", "startup", "infra", "academia"]
-SPECIALTIES: tuple[str, ...] = ("research", "infrastructure", "product")
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from market.tables import MOVE_REASONS
+from market.codes import MOVE_REASONS
 
 REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(MOVE_REASONS)}
 MOVE_COLUMNS: dict[str, type] = {

@@ -25,6 +25,7 @@ import numpy as np
 from market.agents import SPECIALTY_NAMES, Engineer, Lab
 from market.auction import resolve
 from market.bidding import PolicyArrays, make_offers, within_budget
+from market.codes import ALLOCATION_RULES, OUTSIDE_SECTOR
 from market.config import (
     LAB_EVENT_FIELDS,
     POLICY_FIELDS,
@@ -40,15 +41,7 @@ from market.ledger import Ledger
 from market.people import GONE, POOL, RESEARCH, People
 from market.production import capability_increment
 from market.search import draw_candidates, group_order
-from market.valuation import (
-    ALLOCATION_RULES,
-    LabState,
-    aggregate,
-    marginal_value,
-)
-
-OUTSIDE_SECTOR = ("academia", "infra")
-"""Lab kinds that take in graduates no lab hired (universities, the wider tech pool)."""
+from market.valuation import LabState, aggregate, marginal_value
 
 SCALAR_OVERRIDES = {
     **{name: "market" for name in MarketConfig.model_fields},

@@ -11,11 +11,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-RESEARCH, INFRASTRUCTURE, PRODUCT = 0, 1, 2
-POOL = -1
-"""Employer code: searching for a job (new graduates, laid-off people)."""
-GONE = -2
-"""Employer code: left the market."""
+from market.codes import Employer, Specialty
+
+RESEARCH, INFRASTRUCTURE, PRODUCT = Specialty.RESEARCH, Specialty.INFRASTRUCTURE, Specialty.PRODUCT
+POOL, GONE = Employer.POOL, Employer.GONE
 
 
 @dataclass

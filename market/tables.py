@@ -33,24 +33,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from market.codes import BETWEEN_LABS, MOVE_REASONS
+
 if TYPE_CHECKING:
     from market.model import TalentMarket
 
-MOVE_REASONS: tuple[str, ...] = (
-    "poached",
-    "countered",
-    "graduate_hire",
-    "rehire",
-    "spin_out",
-    "attrition",
-    "layoff",
-)
-"""Why a row is in ``moves``: poached (changed employer on an outside offer),
-countered (stayed on a raised counter-offer), graduate_hire (new entrant hired),
-rehire (hired from the pool of laid-off people), spin_out (founded or joined a
-spin-out), attrition (left the market), layoff (laid off into the pool)."""
-
-BETWEEN_LABS = ("poached", "spin_out")
 RETENTION_MONTHS = 24
 TABLE_NAMES: tuple[str, ...] = ("labs", "moves", "flows", "retention", "summary")
 

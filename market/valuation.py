@@ -24,7 +24,6 @@ from market.config import MarketConfig
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
 from market.production import ces, monetisation, utilisation
 
-ALLOCATION_RULES: tuple[str, ...] = ("equal", "skill_weighted", "top_teams")
 COMPUTE_PREF_BY_SPECIALTY = np.array([1.0, 0.6, 0.3])
 """How much each specialty cares about compute per head, relative to research."""
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 import market
+from market.codes import ALLOCATION_RULES
 from market.model import _group_quantiles
 from market.people import GONE, INFRASTRUCTURE, POOL, PRODUCT, RESEARCH
 from market.search import group_order
 from market.tables import _months, build_tables
-from market.valuation import ALLOCATION_RULES, aggregate
+from market.valuation import aggregate
 
 
 def reference_aggregate_sums(people, n_labs, allocation, g):
