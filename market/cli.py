@@ -87,12 +87,25 @@ def run(
         str, typer.Option("--formats", help="Comma-separated: parquet,csv.")
     ] = "parquet,csv",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    precedence: Annotated[
+        str,
+        typer.Option(
+            help="Scheduled events on a field you --set: user (dropped), relative "
+            "(rescaled by your change) or events (still applied). Each is reported.",
+        ),
+    ] = "user",
 ) -> None:
     """Run a scenario, write its tables and print a per-lab summary."""
     try:
         spec = load_scenario(scenario)
         if set_:
-            spec = spec.with_overrides(dict(parse_assignment(s) for s in set_))
+            spec = spec.with_overrides(
+                dict(parse_assignment(s) for s in set_), precedence=precedence
+            )
+            for item in spec.event_overrides:
+                err_console.print(
+                    f"note: {item.message()}", markup=False, highlight=False, soft_wrap=True
+                )
         if engineers is not None:
             spec = spec.scaled(engineers)
         if steps is not None:

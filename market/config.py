@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from market.codes import SPECIALTIES, ComputeAllocation, CounterOfferRule, LabKind
 from market.errors import ScenarioError
+from market.precedence import EventOverride, apply_precedence
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -305,6 +306,7 @@ class Scenario(_Strict):
     """Scheduled policy changes."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Where numbers come from: free-form notes keyed by what they support."""
+    _event_overrides: tuple[EventOverride, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _check_cross_references(self) -> Self:
@@ -375,20 +377,34 @@ class Scenario(_Strict):
             )
         return step
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+    @property
+    def event_overrides(self) -> tuple[EventOverride, ...]:
+        """Scheduled events that set a field a user changed, and what became of each
+        (:mod:`market.precedence`); empty for a scenario nobody changed.
+        """
+        return self._event_overrides
+
+    def with_overrides(self, overrides: dict[str, Any], precedence: str = "user") -> Scenario:
         """A validated copy with dotted-path fields replaced.
 
         Paths: ``steps`` (see :meth:`truncated`), ``market.sigma``,
         ``population.graduates_per_year``, ``labs.Meta.gpus_h100e``,
         ``labs.Meta.policy.pay_multiplier``, ``labs.*.policy.noncompete_months``
-        (every lab).
+        (every lab). Scheduled events on a changed field follow ``precedence``
+        (``user``: dropped, ``relative``: rescaled, ``events``: still applied); the
+        copy's :attr:`event_overrides` reports each one.
         """
         overrides = dict(overrides)
         steps = overrides.pop("steps", None)
-        data = self.model_dump()
-        for path, value in overrides.items():
-            _set_path(data, path, value, self.lab_names)
-        scenario = build_scenario(data) if overrides else self
+        scenario = self
+        if overrides:
+            data = self.model_dump()
+            for path, value in overrides.items():
+                _set_path(data, path, value, self.lab_names)
+            changed = build_scenario(data)
+            events, report = apply_precedence(self, changed, overrides, precedence)
+            scenario = build_scenario({**data, "events": events}) if report else changed
+            scenario._event_overrides = (*self._event_overrides, *report)
         return scenario if steps is None else scenario.truncated(steps)
 
     def truncated(self, steps: Any) -> Scenario:
@@ -403,7 +419,7 @@ class Scenario(_Strict):
                 for raw, event in zip(data["events"], self.events, strict=True)
                 if self.event_step(event) <= steps or steps >= self.steps
             ]
-        return build_scenario(data)
+        return self._carry_report(build_scenario(data))
 
     def scaled(self, n_engineers: int) -> Scenario:
         """A copy whose headcounts, budgets and graduate inflow are scaled to
@@ -426,7 +442,11 @@ class Scenario(_Strict):
         for event in data["events"]:
             if event["field"] in ("gpus_h100e", "budget_usd"):
                 event["value"] = float(event["value"]) * factor
-        return build_scenario(data)
+        return self._carry_report(build_scenario(data))
+
+    def _carry_report(self, copy: Scenario) -> Scenario:
+        copy._event_overrides = self._event_overrides
+        return copy
 
 
 def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:

@@ -63,6 +63,7 @@ def run_scenario(
         "scenario": scenario.name,
         "parameters": scenario.model_dump(mode="json"),
         "seed": describe_seed(seed),
+        "event_overrides": [item.to_dict() for item in scenario.event_overrides],
         "steps": total,
         "start_month": scenario.start,
         "end_month": scenario.step_to_month(total),
