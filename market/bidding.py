@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.agents import Lab
-from market.auction import COUNTER_RULES, Bids, Incumbents
+from market.auction import Bids, Incumbents
 from market.config import MarketConfig
+from market.labs import LabTable
 from market.people import People
 from market.valuation import LabState, amenity, marginal_value
 
@@ -26,7 +26,7 @@ class PolicyArrays:
     star_pay_multiplier: np.ndarray
     pay_cap_usd: np.ndarray
     noncompete_months: np.ndarray  # binding months: policy x market enforcement
-    counter_rule: np.ndarray  # index into COUNTER_RULES
+    counter_rule: np.ndarray  # market.codes.Counter
     retention_frac: np.ndarray
     equity_share: np.ndarray
     vesting_months: np.ndarray
@@ -34,21 +34,19 @@ class PolicyArrays:
     budget_usd: np.ndarray
 
     @classmethod
-    def gather(cls, labs: list[Lab], cfg: MarketConfig) -> PolicyArrays:
-        """Read every lab's current policy and budget."""
-        policies = [lab.policy for lab in labs]
+    def of(cls, labs: LabTable, cfg: MarketConfig) -> PolicyArrays:
+        """The policy columns of the lab table, non-competes scaled by enforcement."""
         return cls(
-            pay_multiplier=np.array([q.pay_multiplier for q in policies]),
-            star_pay_multiplier=np.array([q.star_pay_multiplier for q in policies]),
-            pay_cap_usd=np.array([q.pay_cap_usd for q in policies]),
-            noncompete_months=np.array([q.noncompete_months for q in policies])
-            * cfg.noncompete_enforcement,
-            counter_rule=np.array([COUNTER_RULES.index(q.counter_offer) for q in policies]),
-            retention_frac=np.array([q.retention_bonus_frac for q in policies]),
-            equity_share=np.array([q.equity_share for q in policies]),
-            vesting_months=np.array([q.vesting_months for q in policies]),
-            pay_band_floor=np.array([q.pay_band_floor for q in policies]),
-            budget_usd=np.array([lab.budget_usd for lab in labs]),
+            pay_multiplier=labs.pay_multiplier,
+            star_pay_multiplier=labs.star_pay_multiplier,
+            pay_cap_usd=labs.pay_cap_usd,
+            noncompete_months=labs.noncompete_months * cfg.noncompete_enforcement,
+            counter_rule=labs.counter_rule,
+            retention_frac=labs.retention_bonus_frac,
+            equity_share=labs.equity_share,
+            vesting_months=labs.vesting_months,
+            pay_band_floor=labs.pay_band_floor,
+            budget_usd=labs.budget_usd,
         )
 
     def willingness(self, labs: np.ndarray, is_star: np.ndarray) -> np.ndarray:

@@ -146,11 +146,22 @@ class PopulationConfig(_Strict):
     """Mean weight on log colleague quality (mean skill), in log-pay units."""
     pref_dispersion: float = Field(0.5, ge=0.0, le=5.0)
     """Coefficient of variation of the preference weights across people."""
+    layoff_reservation_share: float = Field(0.8, gt=0.0, le=1.0)
+    """Pay a laid-off person asks for while in the pool, as a share of their last pay
+    (assumption: a modest cut to get back in)."""
+    initial_tenure_max_months: int = Field(60, ge=1, le=600)
+    """Initial staff have tenure drawn uniformly from 0 to this many months (assumption)."""
+    initial_unvested_range: tuple[float, float] = (0.5, 1.0)
+    """Initial staff hold a uniform share in this range of a full equity grant
+    (assumption: grants part-vested at the start)."""
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Self:
         if any(x < 0 for x in self.graduate_mix) or abs(sum(self.graduate_mix) - 1) > 1e-6:
             raise ValueError("graduate_mix must be three non-negative shares summing to 1")
+        low, high = self.initial_unvested_range
+        if not 0 <= low <= high <= 1:
+            raise ValueError("initial_unvested_range must be two shares 0 <= low <= high <= 1")
         return self
 
 
@@ -250,6 +261,21 @@ class MarketConfig(_Strict):
     """Annual growth of a spin-out's GPU stock."""
     spinout_pull: int = Field(10, ge=0, le=1000)
     """Former colleagues a founder tries to bring along."""
+    spinout_tie_multiplier: float = Field(5.0, ge=1.0, le=100.0)
+    """A spin-out's search tie to its parent, as a multiple of ``tie_bias`` (founders
+    know their former colleagues; assumption)."""
+    spinout_gpu_share: float = Field(0.4, ge=0.0, le=1.0)
+    """Share of a spin-out's funding spent on GPUs at ``spinout_gpu_cost_usd``."""
+    spinout_budget_share: float = Field(0.2, ge=0.0, le=1.0)
+    """Share of a spin-out's funding that becomes its annual payroll budget."""
+    spinout_budget_growth_per_year: float = Field(0.2, ge=-0.9, le=10.0)
+    """Baseline annual budget growth of a spin-out."""
+    spinout_mission: float = Field(0.8, ge=0.0, le=1.0)
+    """Mission score of a spin-out (founders' labs pitch a mission; assumption)."""
+    spinout_equity_share: float = Field(0.7, ge=0.0, le=1.0)
+    """Share of a spin-out's pay in equity (start-up packages are equity-heavy)."""
+    spinout_hiring_bar_quantile: float = Field(0.5, ge=0.0, lt=1.0)
+    """Lowest hiring bar of a spin-out (it keeps its parent's bar if that is higher)."""
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
 

@@ -6,9 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from market.codes import MOVE_REASONS
+from market.codes import Reason
 
-REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(MOVE_REASONS)}
 MOVE_COLUMNS: dict[str, type] = {
     "step": np.int32,
     "person_id": np.int64,
@@ -40,7 +39,7 @@ class Ledger:
         skill: np.ndarray,
         old_comp: np.ndarray,
         new_comp: np.ndarray,
-        reason: str,
+        reason: Reason,
     ) -> None:
         """Record a batch of moves that share a reason (lab codes -1 mean none)."""
         k = len(rows)
@@ -55,7 +54,7 @@ class Ledger:
             "skill": skill,
             "old_comp_usd": old_comp,
             "new_comp_usd": new_comp,
-            "reason": np.full(k, REASON_CODE[reason]),
+            "reason": np.full(k, int(reason)),
         }
         for name, dtype in MOVE_COLUMNS.items():
             self._moves[name].append(np.array(batch[name], dtype=dtype))  # one copy

@@ -32,10 +32,16 @@ def test_views_follow_the_columns_and_leavers_are_removed():
         model.step()
     gone = np.flatnonzero(model.people.view("employer") == GONE)
     assert gone.size > 0
-    assert all(model.engineers[r] is None for r in gone)
-    alive = [a for a in model.engineers if a is not None]
-    assert len(alive) == len(model.agents_by_type[market.Engineer])
-    assert all(a.active for a in alive)
+    engineers = model.agents_by_type[market.Engineer]
+    rows = {a.row for a in engineers}
+    assert rows.isdisjoint(gone.tolist())
+    in_market = np.flatnonzero(model.people.view("employer") != GONE)
+    assert rows == set(in_market.tolist())
+    assert all(a.active for a in engineers)
+    # A later read follows the columns again: new entrants get views, leavers lose them.
+    model.step()
+    rows_after = {a.row for a in model.agents_by_type[market.Engineer]}
+    assert rows_after == set(np.flatnonzero(model.people.view("employer") != GONE).tolist())
 
 
 def test_datacollector_reports_each_step_and_model_pickles():

@@ -23,7 +23,7 @@ def test_same_researcher_is_worth_more_at_a_gpu_rich_lab(two_labs):
     model = market.TalentMarket(scenario=two_labs(), rng=1)
     row = np.flatnonzero(model.people.view("specialty") == RESEARCH)
     values = marginal_value(
-        model.state,
+        model.state.lab_state,
         model.people,
         np.repeat(row, 2),
         np.array([0, 1]),
@@ -39,12 +39,12 @@ def test_infrastructure_talent_makes_gpus_useful():
     model = market.TalentMarket(scenario=sc, rng=1)
     infra = np.flatnonzero(model.people.view("specialty") == INFRASTRUCTURE)
     lab0 = infra[model.people.employer[infra] == 0]
-    before = model.state.util[0]
+    before = model.state.lab_state
     model.people.employer[lab0] = POOL  # lab 0 loses its infra team
-    after = model._aggregate()
-    assert after.util[0] < before
+    after = model.state.refresh()
+    assert after.util[0] < before.util[0]
     assert after.util[0] == pytest.approx(sc.market.utilisation_min)
-    assert after.output[0] < model.state.output[0]
+    assert after.output[0] < before.output[0]
 
 
 def poached_counts(sc: market.Scenario, seeds=range(6), steps=24) -> np.ndarray:
@@ -231,7 +231,7 @@ def test_hiring_bar_keeps_labs_from_bidding_below_it():
     model, tables = run(sc, 4)
     hires = tables["moves"][tables["moves"]["reason"].isin(["poached", "rehire"])]
     assert len(hires) > 0
-    assert (hires["skill"] >= model._skill_quantile(0.8)).all()
+    assert (hires["skill"] >= model.state.skill_quantile(0.8)).all()
 
 
 def test_recruiting_scales_with_staff_and_campus_intake_hires_graduates():
@@ -260,9 +260,9 @@ def test_pay_band_floor_follows_its_formula_and_lifts_new_hire_pay():
     model = market.TalentMarket(scenario=sc, rng=8)
     labs = np.array([0, 1, 2, 1])
     skill = np.array([1.0, 2.0, 3.0, 10.0])
-    pol = PolicyArrays.gather(model.labs, model.cfg)
-    floor = pay_band(model.state, labs, skill, pol, model.pop.comp_skill_elasticity)
-    st = model.state
+    pol = PolicyArrays.of(model.state.labs, model.cfg)
+    st = model.state.lab_state
+    floor = pay_band(st, labs, skill, pol, model.pop.comp_skill_elasticity)
     mean_pay = st.payroll / st.headcount.sum(axis=0)
     expected = 0.9 * mean_pay[labs] * (skill / st.skill_mean[labs])
     np.testing.assert_allclose(floor, expected)
@@ -282,7 +282,7 @@ def test_pool_is_an_average_outside_option():
     """A graduate's reservation pay is not undercut by a lab's ordinary amenities: the
     amenity of a lab at the market's reference compute and mission is zero."""
     model = market.TalentMarket(n_labs=4, n_engineers=400, rng=1)
-    st = model.state
+    st = model.state.lab_state
     researchers = st.headcount[RESEARCH].sum()
     assert st.reference_log_compute == pytest.approx(
         np.log((st.gpus * st.util).sum() / researchers)

@@ -10,8 +10,8 @@ import pytest
 
 import market
 from market.codes import ALLOCATION_RULES
-from market.model import _group_quantiles
 from market.people import GONE, INFRASTRUCTURE, POOL, PRODUCT, RESEARCH
+from market.phases.record import group_quantiles
 from market.search import group_order
 from market.tables import _months, build_tables
 from market.valuation import aggregate
@@ -104,7 +104,7 @@ def test_group_quantiles_match_numpy_bitwise(seed):
         np.round(rng.pareto(2.2, bounds[-1]) * 3e5, 2),
     ][seed % 3]
     q = (0.5, 0.9, 0.99)
-    got = _group_quantiles(values.copy(), bounds, q)
+    got = group_quantiles(values.copy(), bounds, q)
     for j in range(len(sizes)):
         seg = values[bounds[j] : bounds[j + 1]]
         if seg.size:
@@ -116,7 +116,7 @@ def test_group_quantiles_match_numpy_bitwise(seed):
 def test_group_quantiles_with_nan_fall_back_to_numpy():
     values = np.array([1.0, np.nan, 3.0, 4.0, 5.0])
     bounds = np.array([0, 3, 5])
-    got = _group_quantiles(values.copy(), bounds, (0.5,))
+    got = group_quantiles(values.copy(), bounds, (0.5,))
     np.testing.assert_array_equal(got[:, 0], [np.nan, 4.5])
 
 

@@ -1,0 +1,143 @@
+"""Columnar state of the labs: one numpy column per field, one entry per lab.
+
+Labs are few but every phase reads their fields for all labs at once, so they live
+in columns like the people do (:mod:`market.people`). Policies stay validated pydantic
+objects (``policies[j]``) and are mirrored into code and number columns whenever they
+change (:meth:`LabTable.set_policy`), so a phase never rebuilds an array from a list.
+The Mesa ``Lab`` agents are thin views onto this table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from market.codes import ALLOCATION_RULES, COUNTER_RULES, OUTSIDE_SECTOR
+from market.config import LAB_EVENT_FIELDS, LabConfig, Policy
+
+STATE_COLUMNS: tuple[str, ...] = (
+    *sorted(LAB_EVENT_FIELDS),
+    "capability",
+    "capability_year_ago",
+    "utilisation",
+    "research_output",
+)
+"""Float columns of lab state (the event fields among them)."""
+
+POLICY_COLUMNS: tuple[str, ...] = (
+    "pay_multiplier",
+    "star_pay_multiplier",
+    "pay_cap_usd",
+    "retention_bonus_frac",
+    "equity_share",
+    "vesting_months",
+    "vesting_cliff_months",
+    "noncompete_months",
+    "poaching_intensity",
+    "hiring_bar_quantile",
+    "pay_band_floor",
+    "graduate_intake_per_100_staff",
+)
+"""Numeric policy fields mirrored as float columns."""
+
+
+class LabTable:
+    """Every lab's state and policy as columns (index = lab index)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.kinds: list[str] = []
+        self.origins: list[str] = []
+        """The scenario lab each lab descends from (itself, or a spin-out's root)."""
+        self.policies: list[Policy] = []
+        self.founded_step = np.zeros(0, dtype=np.int64)
+        self.outside_sector = np.zeros(0, dtype=bool)
+        """Kind academia or infra: takes in graduates no lab hired."""
+        self.counter_rule = np.zeros(0, dtype=np.int64)
+        """Code of the counter-offer rule (:class:`market.codes.Counter`)."""
+        self.allocation = np.zeros(0, dtype=np.int64)
+        """Code of the compute-allocation rule (:class:`market.codes.Allocation`)."""
+        for name in (*STATE_COLUMNS, *POLICY_COLUMNS):
+            setattr(self, name, np.zeros(0))
+
+    # typed views of the float columns (set dynamically above)
+    gpus_h100e: np.ndarray
+    gpu_growth_per_year: np.ndarray
+    budget_usd: np.ndarray
+    budget_growth_per_year: np.ndarray
+    efficiency: np.ndarray
+    mission: np.ndarray
+    capability: np.ndarray
+    capability_year_ago: np.ndarray
+    utilisation: np.ndarray
+    research_output: np.ndarray
+    pay_multiplier: np.ndarray
+    star_pay_multiplier: np.ndarray
+    pay_cap_usd: np.ndarray
+    retention_bonus_frac: np.ndarray
+    equity_share: np.ndarray
+    vesting_months: np.ndarray
+    vesting_cliff_months: np.ndarray
+    noncompete_months: np.ndarray
+    poaching_intensity: np.ndarray
+    hiring_bar_quantile: np.ndarray
+    pay_band_floor: np.ndarray
+    graduate_intake_per_100_staff: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def add(self, cfg: LabConfig, founded_step: int = 0, origin: str | None = None) -> int:
+        """Append a lab from its configuration; returns its index."""
+        values = {
+            "gpus_h100e": cfg.gpus_h100e,
+            "gpu_growth_per_year": cfg.gpu_growth_per_year,
+            "budget_usd": cfg.budget_usd,
+            "budget_growth_per_year": cfg.budget_growth_per_year,
+            "efficiency": cfg.efficiency,
+            "mission": cfg.mission,
+            "capability": cfg.capability,
+            "capability_year_ago": cfg.capability,
+            "utilisation": 0.0,
+            "research_output": 0.0,
+        }
+        for name, value in values.items():
+            setattr(self, name, np.append(getattr(self, name), value))
+        for name in POLICY_COLUMNS:
+            setattr(self, name, np.append(getattr(self, name), 0.0))
+        self.counter_rule = np.append(self.counter_rule, 0)
+        self.allocation = np.append(self.allocation, 0)
+        self.founded_step = np.append(self.founded_step, founded_step)
+        self.outside_sector = np.append(self.outside_sector, cfg.kind in OUTSIDE_SECTOR)
+        self.names.append(cfg.name)
+        self.kinds.append(cfg.kind)
+        self.origins.append(origin or cfg.name)
+        self.policies.append(cfg.policy)
+        index = len(self.names) - 1
+        self.set_policy(index, cfg.policy.model_copy())
+        return index
+
+    def index(self, name: str) -> int:
+        """Index of the lab called ``name``."""
+        return self.names.index(name)
+
+    def set_policy(self, j: int, policy: Policy) -> None:
+        """Replace lab ``j``'s policy and refresh its policy columns."""
+        self.policies[j] = policy
+        for name in POLICY_COLUMNS:
+            getattr(self, name)[j] = getattr(policy, name)
+        self.counter_rule[j] = COUNTER_RULES.index(policy.counter_offer)
+        self.allocation[j] = ALLOCATION_RULES.index(policy.compute_allocation)
+
+    def set_field(self, j: int, field: str, value: Any) -> Any:
+        """Set a lab or policy field of lab ``j`` (validated); returns the old value."""
+        if field in LAB_EVENT_FIELDS:
+            column = getattr(self, field)
+            old = float(column[j])
+            column[j] = float(value)
+            return old
+        policy = self.policies[j]
+        old = getattr(policy, field)
+        self.set_policy(j, Policy.model_validate({**policy.model_dump(), field: value}))
+        return old

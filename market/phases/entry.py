@@ -1,0 +1,65 @@
+"""Phase 6: graduates enter the job pool; people who searched too long leave it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from market.codes import Employer, Reason, Specialty
+from market.moves import move
+from market.population import add_graduates
+from market.state import MarketState
+
+
+def enter(state: MarketState, rng: np.random.Generator) -> None:
+    """Pool members past ``pool_months`` go to the outside sector (graduates, while it
+    has budget) or leave the market; then ``Poisson(graduates_per_year / 12)`` new
+    graduates join the pool.
+    """
+    p, pop, cfg = state.people, state.pop, state.cfg
+    stale = np.flatnonzero(
+        (p.view("employer") == Employer.POOL) & (p.view("tenure_months") > pop.pool_months)
+    )
+    if cfg.outside_absorbs_graduates:
+        stale = absorb_into_outside_sector(state, stale)
+    p.employer[stale] = Employer.GONE
+    if not cfg.graduates_enabled or pop.graduates_per_year <= 0:
+        return
+    n = int(rng.poisson(pop.graduates_per_year / 12))
+    if n > 0:
+        add_graduates(state, rng, n)
+
+
+def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndarray:
+    """Unhired graduates among ``stale`` take posts in the outside sector at their
+    reservation pay, best first, while its budget allows: researchers in academia,
+    infrastructure and product people in the wider tech pool, then anyone wherever
+    budget is left. Returns those still unplaced.
+    """
+    p, labs = state.people, state.labs
+    graduates = stale[p.hired_step[stale] < 0]
+    if graduates.size == 0:
+        return stale
+    graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
+    outside = [int(j) for j in np.flatnonzero(labs.outside_sector)]
+    payroll = state.lab_state.payroll
+    headroom = {j: labs.budget_usd[j] - payroll[j] for j in outside}
+    placed_all = []
+    for matching_only in (True, False):
+        for j in sorted(outside, key=lambda j: -headroom[j]):
+            wants = graduates
+            if matching_only:
+                is_research = p.specialty[graduates] == Specialty.RESEARCH
+                wants = graduates[is_research == (labs.kinds[j] == "academia")]
+            if wants.size == 0 or headroom[j] <= 0:
+                continue
+            cost = p.comp_usd[wants] * (1 + labs.retention_bonus_frac[j])
+            placed = wants[np.cumsum(cost) <= headroom[j]]
+            if placed.size:
+                headroom[j] -= cost[: placed.size].sum()
+                move(state, placed, j, p.comp_usd[placed].copy(), Reason.GRADUATE_HIRE)
+                placed_all.append(placed)
+                graduates = np.setdiff1d(graduates, placed, assume_unique=True)
+                graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
+    if not placed_all:
+        return stale
+    return np.setdiff1d(stale, np.concatenate(placed_all), assume_unique=True)
