@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from market.config import Event, Scenario
+from market.config import Event, MarketConfig, Scenario
 from market.state import MarketState
 
 Revert = tuple[str | None, str, Any]
@@ -44,6 +44,7 @@ def set_field(state: MarketState, lab: str | None, name: str, value: Any) -> Any
     """Set a market field (``lab`` None) or a lab/policy field; returns the old value."""
     if lab is None:
         old = getattr(state.cfg, name)
-        state.cfg = state.cfg.model_copy(update={name: value})
+        # Validated like the scenario (model_copy(update=...) would skip validation).
+        state.cfg = MarketConfig.model_validate({**state.cfg.model_dump(), name: value})
         return old
     return state.labs.set_field(state.labs.index(lab), name, value)

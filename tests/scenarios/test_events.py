@@ -120,3 +120,17 @@ def test_cli_exits_2_with_one_line_on_bad_events(tmp_path: Path, event: dict, ne
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr and needle in proc.stderr
     assert not out.exists()
+
+
+def test_market_wide_event_values_are_validated_when_applied():
+    """Issue 9 fix: {at = 1, field = "sigma", value = "0.9"} passed scenario validation,
+    then step 1 died with TypeError (model_copy(update=...) skipped validation)."""
+    sc = market.generic_scenario(4, 200).model_dump()
+    sc["steps"] = 3
+    sc["events"] = [{"at": 1, "field": "sigma", "value": "0.9", "months": 1}]
+    model = market.TalentMarket(scenario=market.build_scenario(sc), rng=1)
+    model.step()
+    assert model.cfg.sigma == 0.9
+    assert isinstance(model.cfg.sigma, float)
+    model.step()  # the revert restores the scenario's value
+    assert model.cfg.sigma == market.generic_scenario(4, 200).market.sigma
