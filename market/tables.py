@@ -11,7 +11,8 @@ Schemas (one row per ...):
     step, month, person_id, from_lab, to_lab, specialty, skill, old_comp_usd,
     new_comp_usd, reason. ``from_lab`` is "" for entrants (graduates, the pool),
     ``to_lab`` is "" for exits. ``reason`` is one of :data:`MOVE_REASONS`; for
-    "countered" from_lab == to_lab (the person stayed on a raised counter-offer).
+    "countered" from_lab == to_lab (the person stayed on a raised counter-offer); a
+    "pool_exit" row (both labs "") is someone leaving the job pool unhired.
 ``flows`` (from_lab x to_lab x period)
     period ("all" or the calendar year), from_lab, to_lab, moves, reverse_moves,
     flow_ratio (moves / reverse_moves, NaN when there are none back). Only changes of

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import market
+from market.codes import EXIT_REASONS
 from market.people import GONE, POOL
 from market.tables import build_tables
 
@@ -60,6 +61,7 @@ def check_ledger_chains(model: market.TalentMarket, moves: pd.DataFrame) -> None
     where the model says each person is."""
     names = model.lab_names
     emp = model.people.view("employer")
+    last_reason = {}
     for pid, group in moves.sort_values(["person_id", "step"], kind="stable").groupby("person_id"):
         prev_to = None
         for row in group.itertuples():
@@ -68,12 +70,16 @@ def check_ledger_chains(model: market.TalentMarket, moves: pd.DataFrame) -> None
             if row.reason == "countered":
                 assert row.from_lab == row.to_lab != ""
             prev_to = row.to_lab
+            last_reason[pid] = row.reason
         code = int(emp[pid])
         expected = names[code] if code >= 0 else ""
         if code == GONE and prev_to != "":
             raise AssertionError(f"person {pid} gone but ledger ends at {prev_to}")
         if code >= 0 or code == POOL:
             assert prev_to == expected, f"person {pid}: ledger {prev_to!r}, model {expected!r}"
+    # Nobody leaves the market without a ledger row saying so (issue 9: pool exits).
+    gone = np.flatnonzero(emp == GONE)
+    assert all(last_reason.get(int(pid)) in EXIT_REASONS for pid in gone)
 
 
 def check_lab_accounting(labs: pd.DataFrame, layoffs_enabled: bool) -> None:

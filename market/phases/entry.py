@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Employer, Reason, Specialty
-from market.moves import move
+from market.moves import leave, move
 from market.population import add_graduates
 from market.state import MarketState
 
@@ -21,7 +21,7 @@ def enter(state: MarketState, rng: np.random.Generator) -> None:
     )
     if cfg.outside_absorbs_graduates:
         stale = absorb_into_outside_sector(state, stale)
-    p.employer[stale] = Employer.GONE
+    leave(state, stale, Employer.GONE, Reason.POOL_EXIT)
     if not cfg.graduates_enabled or pop.graduates_per_year <= 0:
         return
     n = int(rng.poisson(pop.graduates_per_year / 12))
