@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from market.tables import flows_table, retention_table, summary_table
+import market
+from market.tables import build_tables, flows_table, retention_table, summary_table
 
 
 def moves_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -92,3 +93,22 @@ def test_summary_net_flow_talent_share_and_rank():
     assert summary["talent_share"].sum() == 1.0
     assert summary.loc["C", "talent_share"] == 25 / 40
     assert list(summary.sort_values("capability_rank").index) == ["A", "B", "C"]
+
+
+def test_gpus_per_researcher_is_missing_for_a_lab_without_researchers():
+    """Issue 9 fix: a lab with no researchers reported its whole fleet (20,000) per head."""
+    sc = market.generic_scenario(4, 400).model_dump()
+    sc["labs"][1]["headcount"] = {"research": 0, "infrastructure": 20, "product": 10}
+    sc["steps"] = 1
+    sc["market"]["offers_enabled"] = False
+    model = market.TalentMarket(scenario=market.build_scenario(sc), rng=2)
+    model.step()
+    labs = build_tables(model)["labs"]
+    no_research = labs[labs["research"] == 0]
+    assert len(no_research) >= 2  # lab 1 at steps 0 and 1
+    assert no_research["gpus_per_researcher"].isna().all()
+    with_research = labs[labs["research"] > 0]
+    np.testing.assert_allclose(
+        with_research["gpus_per_researcher"],
+        with_research["gpus_h100e"] / with_research["research"],
+    )

@@ -46,7 +46,8 @@ def record(state: MarketState) -> None:
             "comp_p90_usd": quantiles[:, 1],
             "comp_p99_usd": quantiles[:, 2],
             "gpus_h100e": gpus.copy(),
-            "gpus_per_researcher": gpus / np.maximum(research, 1),
+            # Missing (NaN), not the whole fleet, for a lab without researchers.
+            "gpus_per_researcher": np.where(research > 0, gpus / np.maximum(research, 1), np.nan),
             "utilisation": agg.util,
             "research_output": labs.research_output.copy(),
             "capability": labs.capability.copy(),
