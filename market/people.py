@@ -60,6 +60,17 @@ class People:
 
     def __post_init__(self) -> None:
         self.n = 0  # rows in use
+        self.version = 0
+        """Bumped by :meth:`add` and :meth:`touch`: who works where, and for what pay,
+        may have changed (the aggregate cache keys on it)."""
+
+    def touch(self) -> None:
+        """Say that employer, pay, skill or specialty columns were written.
+
+        The model's settlement functions call it; code that writes those columns
+        directly must call it too before the next ``MarketState.refresh``.
+        """
+        self.version += 1
 
     @property
     def capacity(self) -> int:
@@ -75,6 +86,7 @@ class People:
         for name, values in columns.items():
             getattr(self, name)[rows] = values
         self.n += k
+        self.version += 1
         return rows
 
     def _grow(self, capacity: int) -> None:

@@ -53,27 +53,34 @@ def draw_candidates(
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     weight = people.skill[sorted_rows] ** star_targeting
     cum = np.cumsum(weight)
-    cum_start = np.concatenate([[0.0], cum])[bounds[:-1]]
-    group_weight = np.concatenate([[0.0], cum])[bounds[1:]] - cum_start
-    labs_out, rows_out = [], []
-    for lab in range(n_labs):
-        k = int(n_draws[lab])
-        if k == 0:
-            continue
-        w = ties[lab, : n_labs + 1] * group_weight
-        w[lab] = 0.0
-        total = w.sum()
-        if total <= 0:
-            continue
-        groups = rng.choice(n_labs + 1, size=k, p=w / total)
-        target = cum_start[groups] + rng.random(k) * group_weight[groups]
-        idx = np.searchsorted(cum, target, side="right")
-        idx = np.clip(idx, bounds[groups], bounds[groups + 1] - 1)
-        labs_out.append(np.full(k, lab))
-        rows_out.append(sorted_rows[idx])
-    if not labs_out:
+    cum0 = np.concatenate([[0.0], cum])
+    cum_start = cum0[bounds[:-1]]
+    group_weight = cum0[bounds[1:]] - cum_start
+    # Source weights per lab (its own group excluded); labs that draw nothing, or see
+    # nobody, consume no random numbers.
+    w = ties[:n_labs, : n_labs + 1] * group_weight
+    w[np.arange(n_labs), np.arange(n_labs)] = 0.0
+    total = w.sum(axis=1)
+    k = np.where(total > 0, n_draws, 0).astype(np.int64)
+    active = np.flatnonzero(k)
+    if active.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    labs_arr = np.concatenate(labs_out).astype(np.int64)
-    rows_arr = np.concatenate(rows_out).astype(np.int64)
+    # Exactly what, lab by lab, rng.choice(L + 1, size=k, p=w / total) (k uniforms
+    # against the cdf of p) and then rng.random(k) would draw: one call, same stream.
+    u = rng.random(2 * int(k.sum()))
+    lab_of = np.repeat(active, k[active])
+    first = np.repeat(np.cumsum(2 * k[active]) - 2 * k[active], k[active])
+    within = np.arange(len(lab_of)) - np.repeat(np.cumsum(k[active]) - k[active], k[active])
+    u_source = u[first + within]
+    u_person = u[first + k[lab_of] + within]
+    cdf = (w[active] / total[active, None]).cumsum(axis=1)
+    cdf /= cdf[:, -1:]
+    row_of = np.repeat(np.arange(active.size), k[active])
+    groups = (cdf[row_of] <= u_source[:, None]).sum(axis=1)  # searchsorted, side="right"
+    target = cum_start[groups] + u_person * group_weight[groups]
+    idx = np.searchsorted(cum, target, side="right")
+    idx = np.clip(idx, bounds[groups], bounds[groups + 1] - 1)
+    labs_arr = lab_of.astype(np.int64)
+    rows_arr = sorted_rows[idx].astype(np.int64)
     key = np.unique(labs_arr * (people.n + 1) + rows_arr)
     return key // (people.n + 1), key % (people.n + 1)

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from market.codes import BETWEEN_LABS, MOVE_REASONS
+from market.codes import BETWEEN_LABS, HIRE_REASONS, MOVE_REASONS
 
 if TYPE_CHECKING:
     from market.model import TalentMarket
@@ -67,33 +68,46 @@ def labs_table(model: TalentMarket) -> pd.DataFrame:
 def moves_table(model: TalentMarket) -> pd.DataFrame:
     """The move ledger with lab names and calendar months."""
     raw = model.ledger.move_records()
-    names = np.array([*model.lab_names, ""], dtype=object)  # index -1 -> ""
-    df = pd.DataFrame(
+    lab_codes = [raw["from_lab"], raw["to_lab"]]
+    n_labs = len(model.lab_names)
+    from_lab, to_lab = (
+        _labels([*model.lab_names, ""], np.where(c >= 0, c, n_labs)) for c in lab_codes
+    )
+    months, month_codes = _month_codes(model, raw["step"])
+    return pd.DataFrame(
         {
             "step": raw["step"],
-            "month": _months(model, raw["step"]),
+            "month": _labels(months, month_codes),
             "person_id": raw["person_id"],
-            "from_lab": names[raw["from_lab"]],
-            "to_lab": names[raw["to_lab"]],
-            "specialty": np.array(model.specialty_names, dtype=object)[raw["specialty"]],
+            "from_lab": from_lab,
+            "to_lab": to_lab,
+            "specialty": _labels(list(model.specialty_names), raw["specialty"]),
             "skill": raw["skill"],
             "old_comp_usd": raw["old_comp_usd"],
             "new_comp_usd": raw["new_comp_usd"],
-            "reason": np.array(MOVE_REASONS, dtype=object)[raw["reason"]],
+            "reason": _labels(list(MOVE_REASONS), raw["reason"]),
         }
     )
-    for col in ("month", "from_lab", "to_lab", "specialty", "reason"):
-        df[col] = df[col].astype(str)
-    return df
+
+
+def _labels(names: list[str], codes: np.ndarray) -> pd.Series:
+    """A string column ``names[codes]``, built by Arrow's take (no Python objects)."""
+    taken = pa.array(names, type=pa.string()).take(pa.array(codes.astype(np.int64)))
+    return pd.Series(taken, dtype="str")
+
+
+def _month_codes(model: TalentMarket, steps: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The distinct calendar months of ``steps`` and each row's index into them."""
+    distinct, inverse = np.unique(steps, return_inverse=True)
+    return [model.config.step_to_month(int(s)) for s in distinct], inverse
 
 
 def _months(model: TalentMarket, steps: np.ndarray) -> list[str]:
     """Calendar month of each step: one ``step_to_month`` call per distinct step
     rather than per row (the ledger has ~10^5 rows at market scale).
     """
-    distinct, inverse = np.unique(steps, return_inverse=True)
-    names = np.array([model.config.step_to_month(int(s)) for s in distinct], dtype=object)
-    return names[inverse].tolist()
+    names, inverse = _month_codes(model, steps)
+    return np.array(names, dtype=object)[inverse].tolist()
 
 
 def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
@@ -121,9 +135,8 @@ def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
 
 def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) -> pd.DataFrame:
     """Share of people hired in steps 1..T-24 still at the hiring lab 24 months later."""
-    hire_reasons = ["poached", "graduate_hire", "rehire", "spin_out"]
     hires = moves.loc[
-        moves["reason"].isin(hire_reasons) & (moves["step"] <= final_step - RETENTION_MONTHS),
+        moves["reason"].isin(HIRE_REASONS) & (moves["step"] <= final_step - RETENTION_MONTHS),
         ["person_id", "step", "to_lab"],
     ]
     # Any later change of employer or exit ends a spell at the hiring lab.

@@ -87,20 +87,27 @@ def aggregate(
 ) -> LabState:
     """Sum the people of each lab and evaluate production (one O(N) pass of bincounts).
 
-    ``cache``, a dict the caller keeps between calls, skips the sums when the people at
-    labs (rows, lab, skill, specialty, pay), the allocation rules and ``allocation_gamma``
-    all equal the previous call's (e.g. at the start of a month, when nothing changed
-    since the last month's record). Equality is checked in full, element by element, so
-    the result is exactly what it would be without the cache.
+    ``cache``, a dict the caller keeps between calls, skips the sums when the allocation
+    rules and ``allocation_gamma`` equal the previous call's and either the people's
+    :attr:`~market.people.People.version` is unchanged (e.g. at the start of a month,
+    when nothing changed since the last month's record) or the people at labs (rows,
+    lab, skill, specialty, pay) equal the previous call's, element by element.
     """
     n_labs = len(gpus)
+    g = cfg.allocation_gamma
+    if (
+        cache is not None
+        and cache.get("version") == people.version
+        and cache.get("gamma") == g
+        and np.array_equal(cache["inputs"][-1], allocation)
+    ):
+        return _evaluate(cache["sums"], gpus, efficiency, allocation, mission, retention_frac, cfg)
     emp = people.view("employer")
     at_lab = np.flatnonzero(emp >= 0)
     lab = emp[at_lab]
     s = people.skill[at_lab]
     spec = people.specialty[at_lab]
     comp = people.comp_usd[at_lab]
-    g = cfg.allocation_gamma
     inputs = (at_lab, lab, s, spec, comp, allocation)
     if cache is not None and cache.get("gamma") == g and _all_equal(cache.get("inputs"), inputs):
         sums = cache["sums"]
@@ -108,6 +115,21 @@ def aggregate(
         sums = _people_sums(lab, s, spec, comp, n_labs, allocation, g)
         if cache is not None:  # the gathered arrays are fresh copies; allocation is not
             cache.update(gamma=g, inputs=(*inputs[:-1], allocation.copy()), sums=sums)
+    if cache is not None:
+        cache["version"] = people.version
+    return _evaluate(sums, gpus, efficiency, allocation, mission, retention_frac, cfg)
+
+
+def _evaluate(
+    sums: tuple,
+    gpus: np.ndarray,
+    efficiency: np.ndarray,
+    allocation: np.ndarray,
+    mission: np.ndarray,
+    retention_frac: np.ndarray,
+    cfg: MarketConfig,
+) -> LabState:
+    """Lab aggregates from the people sums and this month's lab columns."""
     headcount, by_spec, s2, talent, payroll, skill_sum, market_mean = (
         x.copy() if isinstance(x, np.ndarray) else x for x in sums
     )

@@ -41,6 +41,7 @@ def test_infrastructure_talent_makes_gpus_useful():
     lab0 = infra[model.people.employer[infra] == 0]
     before = model.state.lab_state
     model.people.employer[lab0] = POOL  # lab 0 loses its infra team
+    model.people.touch()
     after = model.state.refresh()
     assert after.util[0] < before.util[0]
     assert after.util[0] == pytest.approx(sc.market.utilisation_min)

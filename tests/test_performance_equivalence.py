@@ -137,3 +137,38 @@ def test_engineers_stay_mesa_agents(spun_out_model):
     one = next(iter(engineers))
     assert one.active and one.skill == model.people.skill[one.row]
     assert set(build_tables(model)) == set(market.TABLE_NAMES)
+
+
+def test_cached_aggregates_equal_fresh_ones_at_every_refresh():
+    """The version-keyed cache (people unchanged since the last refresh) never serves
+    stale sums: at each refresh of a run with layoffs, spin-outs and counters, the
+    cached result equals a refresh with the cache emptied."""
+    import dataclasses
+
+    from market.state import MarketState
+
+    checked = []
+    original = MarketState.refresh
+
+    def paranoid(self):
+        cached = original(self)
+        self._cache.clear()
+        fresh = original(self)
+        for f in dataclasses.fields(fresh):
+            np.testing.assert_array_equal(getattr(cached, f.name), getattr(fresh, f.name))
+        checked.append(self.step)
+        return fresh
+
+    MarketState.refresh = paranoid
+    try:
+        model = market.TalentMarket(
+            n_labs=6, n_engineers=2_000, spinout_rate_per_year=0.9, rng=5, steps=24
+        )
+        cut = model.config.labs[0].budget_usd * 0.5
+        model.state.labs.budget_usd[0] = cut  # forces layoffs at lab 0
+        for _ in range(24):
+            model.step()
+    finally:
+        MarketState.refresh = original
+    assert len(checked) > 3 * 24
+    assert model.spinouts_founded > 0

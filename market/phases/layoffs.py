@@ -36,4 +36,5 @@ def lay_off(state: MarketState) -> None:
         cut = rows[order[: min(n_cut, len(rows))]]
         leave(state, cut, Employer.POOL, Reason.LAYOFF)
         p.comp_usd[cut] *= state.pop.layoff_reservation_share
+        p.touch()
     state.refresh()
