@@ -1,0 +1,45 @@
+import numpy as np
+
+from market.codes import MOVE_REASONS, Employer, Specialty
+from market.phases.entry import enter
+
+POOL = int(Employer.POOL)
+
+
+def test_stale_graduates_join_the_outside_sector_while_it_has_budget(make_state):
+    grads = [
+        {"employer": POOL, "tenure_months": 7, "hired_step": -1, "comp_usd": 100.0, "skill": s}
+        for s in (3.0, 2.0, 1.0)
+    ]
+    laid_off = {"employer": POOL, "tenure_months": 7, "hired_step": 5, "comp_usd": 100.0}
+    fresh = {"employer": POOL, "tenure_months": 2, "hired_step": -1}
+    st = make_state(
+        [{"name": "Lab"}, {"name": "Uni", "kind": "academia", "budget_usd": 250.0}],
+        [*grads, laid_off, fresh],
+        population={"pool_months": 6, "graduates_per_year": 0.0},
+    )
+    enter(st, np.random.default_rng(0))
+    emp = st.people.employer[:5].tolist()
+    # The two best graduates fit academia's 250 of headroom; the third and the laid-off
+    # person leave the market; the fresh graduate keeps searching.
+    assert emp == [1, 1, Employer.GONE, Employer.GONE, POOL]
+    reasons = [MOVE_REASONS[r] for r in st.ledger.move_records()["reason"]]
+    assert sorted(reasons) == ["graduate_hire", "graduate_hire", "pool_exit", "pool_exit"]
+
+
+def test_graduates_enter_the_pool_with_the_configured_mix(make_state):
+    st = make_state(
+        [{"name": "A"}, {"name": "B"}],
+        [],
+        population={
+            "graduates_per_year": 12_000.0,
+            "graduate_mix": (1.0, 0.0, 0.0),
+            "graduate_reservation_usd": 123.0,
+        },
+    )
+    enter(st, np.random.default_rng(1))
+    p = st.people
+    assert 850 < p.n < 1150  # Poisson(1,000)
+    assert (p.view("employer") == POOL).all()
+    assert (p.view("specialty") == Specialty.RESEARCH).all()
+    assert (p.view("comp_usd") == 123.0).all() and (p.view("hired_step") == -1).all()
