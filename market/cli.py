@@ -184,7 +184,7 @@ def _fmt(key: str, value: Any) -> str:
     if key == "net_flow":
         return f"{int(value):+d}"
     if isinstance(value, float | np.floating):
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+        return f"{value:,.1f}" if abs(float(value)) >= 10 else f"{value:,.2f}"
     return f"{value:,}"
 
 

@@ -643,7 +643,7 @@ def generic_scenario(n_labs: int = 8, n_engineers: int = 1_000) -> Scenario:
         raise ScenarioError("n_labs", f"must be >= 2 (got {n_labs})")
     if n_engineers < n_labs:
         raise ScenarioError("n_engineers", f"must be >= n_labs ({n_labs}) (got {n_engineers})")
-    labs = []
+    labs: list[dict[str, Any]] = []
     commercial = n_labs - 1
     # Mean/median pay under Pareto(2.2) skill with pay proportional to skill, so
     # budgets start about 15% above payroll.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Reason, Specialty
-from market.config import LabConfig, Policy
+from market.config import Headcount, LabConfig, Policy
 from market.moves import move
 from market.state import MarketState
 
@@ -72,7 +72,7 @@ def found_lab(state: MarketState, parent: int) -> int:
         efficiency=float(labs.efficiency[parent]),
         mission=cfg.spinout_mission,
         capability=cfg.spinout_capability_share * float(labs.capability[parent]),
-        headcount={},
+        headcount=Headcount(),
         policy=Policy(
             counter_offer="exceed",
             equity_share=cfg.spinout_equity_share,
