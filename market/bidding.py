@@ -110,7 +110,28 @@ def make_offers(
         min_pay=pay_band(state, labs, people.skill[rows], pol, comp_skill_elasticity),
     )
 
-    # Incumbents: how far each may counter (its own valuation, cap and budget).
+    incumbents, inc_value = incumbent_offers(
+        state, people, cands, inc_lab, pol, cfg, price, star_skill, headroom
+    )
+    return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
+
+
+def incumbent_offers(
+    state: LabState,
+    people: People,
+    cands: np.ndarray,
+    inc_lab: np.ndarray,
+    pol: PolicyArrays,
+    cfg: MarketConfig,
+    price: float,
+    star_skill: float,
+    headroom: np.ndarray,
+) -> tuple[Incumbents, np.ndarray]:
+    """How far each candidate's incumbent may counter (its own valuation, cap and
+    budget), and that valuation. Candidates in the pool have no incumbent to counter.
+    """
+    employed = inc_lab >= 0
+    safe_inc = np.where(employed, inc_lab, 0)
     is_inc = np.ones(len(cands), dtype=bool)
     inc_value = marginal_value(state, people, cands, safe_inc, is_inc, cfg, price)
     inc_comp = people.comp_usd[cands]
@@ -121,6 +142,7 @@ def make_offers(
             inc_comp + np.maximum(headroom[safe_inc], 0.0),
         ]
     )
+    gamma = cfg.allocation_gamma
     incumbents = Incumbents(
         comp=inc_comp,
         amenity=np.where(employed, amenity(state, people, cands, safe_inc, is_inc, gamma), 0.0),
@@ -128,7 +150,7 @@ def make_offers(
         rule=pol.counter_rule[safe_inc],
         can_counter=employed & cfg.counter_offers_enabled,
     )
-    return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
+    return incumbents, inc_value
 
 
 def pay_band(

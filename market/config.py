@@ -643,7 +643,6 @@ def generic_scenario(n_labs: int = 8, n_engineers: int = 1_000) -> Scenario:
         raise ScenarioError("n_labs", f"must be >= 2 (got {n_labs})")
     if n_engineers < n_labs:
         raise ScenarioError("n_engineers", f"must be >= n_labs ({n_labs}) (got {n_engineers})")
-    labs: list[dict[str, Any]] = []
     commercial = n_labs - 1
     # Mean/median pay under Pareto(2.2) skill with pay proportional to skill, so
     # budgets start about 15% above payroll.
@@ -652,52 +651,10 @@ def generic_scenario(n_labs: int = 8, n_engineers: int = 1_000) -> Scenario:
     academia_people = n_engineers // 3
     per_lab = [(n_engineers - academia_people) // commercial] * commercial
     per_lab[0] += (n_engineers - academia_people) - sum(per_lab)
-    for i in range(commercial):
-        n = per_lab[i]
-        research = round(n * 0.5)
-        infra = round(n * 0.25)
-        labs.append(
-            {
-                "name": f"Lab{i + 1}",
-                "kind": "frontier" if i < max(1, commercial // 2) else "big_tech",
-                "gpus_h100e": 100.0 * n * 0.6**i,
-                "gpu_growth_per_year": 0.6,
-                "budget_usd": n * 350_000.0 * pay_mean_over_median * 1.15,
-                "mission": 0.3 + 0.4 * (i % 3) / 2,
-                "comp_median_usd": 350_000.0,
-                "headcount": {
-                    "research": research,
-                    "infrastructure": infra,
-                    "product": n - research - infra,
-                },
-                "ties": [f"Lab{j + 1}" for j in range(commercial) if abs(j - i) == 1],
-            }
-        )
-    labs.append(
-        {
-            "name": "Academia",
-            "kind": "academia",
-            "gpus_h100e": 5.0 * academia_people,
-            "gpu_growth_per_year": 0.2,
-            "budget_usd": academia_people * 150_000.0 * pay_mean_over_median * 1.1,
-            "budget_growth_per_year": 0.03,
-            "mission": 0.8,
-            "comp_median_usd": 150_000.0,
-            "talent_quality": 0.8,
-            "headcount": {
-                "research": round(academia_people * 0.7),
-                "infrastructure": round(academia_people * 0.1),
-                "product": academia_people
-                - round(academia_people * 0.7)
-                - round(academia_people * 0.1),
-            },
-            "policy": {
-                "counter_offer": "none",
-                "equity_share": 0.0,
-                "poaching_intensity": 0.3,
-            },
-        }
-    )
+    labs = [
+        _generic_lab(i, per_lab[i], commercial, pay_mean_over_median) for i in range(commercial)
+    ]
+    labs.append(_generic_academia(academia_people, pay_mean_over_median))
     return build_scenario(
         {
             "name": "generic",
@@ -711,3 +668,53 @@ def generic_scenario(n_labs: int = 8, n_engineers: int = 1_000) -> Scenario:
             },
         }
     )
+
+
+def _generic_lab(i: int, n: int, commercial: int, pay_mean_over_median: float) -> dict[str, Any]:
+    """Commercial lab ``i`` of the generic market, with ``n`` people: compute falls
+    geometrically with ``i``, budgets start about 15% above payroll.
+    """
+    research = round(n * 0.5)
+    infra = round(n * 0.25)
+    return {
+        "name": f"Lab{i + 1}",
+        "kind": "frontier" if i < max(1, commercial // 2) else "big_tech",
+        "gpus_h100e": 100.0 * n * 0.6**i,
+        "gpu_growth_per_year": 0.6,
+        "budget_usd": n * 350_000.0 * pay_mean_over_median * 1.15,
+        "mission": 0.3 + 0.4 * (i % 3) / 2,
+        "comp_median_usd": 350_000.0,
+        "headcount": {
+            "research": research,
+            "infrastructure": infra,
+            "product": n - research - infra,
+        },
+        "ties": [f"Lab{j + 1}" for j in range(commercial) if abs(j - i) == 1],
+    }
+
+
+def _generic_academia(academia_people: int, pay_mean_over_median: float) -> dict[str, Any]:
+    """The generic market's academia: a third of the people, little compute."""
+    return {
+        "name": "Academia",
+        "kind": "academia",
+        "gpus_h100e": 5.0 * academia_people,
+        "gpu_growth_per_year": 0.2,
+        "budget_usd": academia_people * 150_000.0 * pay_mean_over_median * 1.1,
+        "budget_growth_per_year": 0.03,
+        "mission": 0.8,
+        "comp_median_usd": 150_000.0,
+        "talent_quality": 0.8,
+        "headcount": {
+            "research": round(academia_people * 0.7),
+            "infrastructure": round(academia_people * 0.1),
+            "product": academia_people
+            - round(academia_people * 0.7)
+            - round(academia_people * 0.1),
+        },
+        "policy": {
+            "counter_offer": "none",
+            "equity_share": 0.0,
+            "poaching_intensity": 0.3,
+        },
+    }

@@ -65,18 +65,7 @@ def draw_candidates(
     active = np.flatnonzero(k)
     if active.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    # Exactly what, lab by lab, rng.choice(L + 1, size=k, p=w / total) (k uniforms
-    # against the cdf of p) and then rng.random(k) would draw: one call, same stream.
-    u = rng.random(2 * int(k.sum()))
-    lab_of = np.repeat(active, k[active])
-    first = np.repeat(np.cumsum(2 * k[active]) - 2 * k[active], k[active])
-    within = np.arange(len(lab_of)) - np.repeat(np.cumsum(k[active]) - k[active], k[active])
-    u_source = u[first + within]
-    u_person = u[first + k[lab_of] + within]
-    cdf = (w[active] / total[active, None]).cumsum(axis=1)
-    cdf /= cdf[:, -1:]
-    row_of = np.repeat(np.arange(active.size), k[active])
-    groups = (cdf[row_of] <= u_source[:, None]).sum(axis=1)  # searchsorted, side="right"
+    groups, u_person, lab_of = _draw_sources(rng, w, total, k, active)
     target = cum_start[groups] + u_person * group_weight[groups]
     idx = np.searchsorted(cum, target, side="right")
     idx = np.clip(idx, bounds[groups], bounds[groups + 1] - 1)
@@ -84,3 +73,29 @@ def draw_candidates(
     rows_arr = sorted_rows[idx].astype(np.int64)
     key = np.unique(labs_arr * (people.n + 1) + rows_arr)
     return key // (people.n + 1), key % (people.n + 1)
+
+
+def _draw_sources(
+    rng: np.random.Generator,
+    w: np.ndarray,
+    total: np.ndarray,
+    k: np.ndarray,
+    active: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source group of each draw, the uniform that picks the person in it, and the
+    drawing lab: exactly what, lab by lab, ``rng.choice(L + 1, size=k, p=w / total)``
+    (k uniforms against the cdf of p) and then ``rng.random(k)`` would draw, in one
+    call on the same stream.
+    """
+    u = rng.random(2 * int(k.sum()))
+    counts = k[active]
+    lab_of = np.repeat(active, counts)
+    first = np.repeat(np.cumsum(2 * counts) - 2 * counts, counts)
+    within = np.arange(len(lab_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+    u_source = u[first + within]
+    u_person = u[first + k[lab_of] + within]
+    cdf = (w[active] / total[active, None]).cumsum(axis=1)
+    cdf /= cdf[:, -1:]
+    row_of = np.repeat(np.arange(active.size), counts)
+    groups = (cdf[row_of] <= u_source[:, None]).sum(axis=1)  # searchsorted, side="right"
+    return groups, u_person, lab_of
