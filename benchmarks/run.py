@@ -1,6 +1,8 @@
 """Benchmark harness: throughput, scaling, construction, memory, data-collection share
 and sweep throughput of the talent-market model, against Mesa's BoltzmannWealth example
-measured in the same invocation (issue 6).
+measured in the same invocation (issues 6 and 9): generic markets of 1k-100k engineers,
+the calibrated frontier-2025 run end to end, and 1,000,000 engineers (full mode, or
+``--quick --million``). Targets are judged on CPU time; wall-time twins are reported.
 
 Every timed model run happens in a fresh subprocess (``--child``), so peak RSS is per
 run and one run cannot warm or pollute another; each child first runs a small warm-up
@@ -9,10 +11,11 @@ median over runs with min-max.
 
 Usage::
 
-    python benchmarks/run.py --quick            # ~1-2 minutes
-    python benchmarks/run.py                    # full: more runs, 200-run sweep
+    python benchmarks/run.py --quick            # ~2 minutes, no 1M case
+    python benchmarks/run.py --quick --million  # quick plus the 1M case
+    python benchmarks/run.py                    # full: more runs, 1M case, 200-run sweep
     python benchmarks/run.py --check            # exit 1 if any target fails
-    python benchmarks/run.py --profile          # also write a pyinstrument profile
+    python benchmarks/run.py --profile          # also profile a 100k and a frontier run
     python benchmarks/run.py --source DIR       # benchmark the `market` package in DIR
                                                 # (e.g. a git worktree of an older commit)
 
@@ -379,7 +382,7 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="talent-market benchmark (issue 6)")
+    parser = argparse.ArgumentParser(description="talent-market benchmark (issues 6 and 9)")
     parser.add_argument("--quick", action="store_true", help="fewer runs (~1-2 minutes)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target fails")
     parser.add_argument(
