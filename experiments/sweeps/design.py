@@ -28,6 +28,7 @@ from scipy.stats import qmc
 import market
 from market.config import Scenario
 from market.errors import ScenarioError
+from market.precedence import EventOverride, Precedence
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
 Scalar = bool | int | float | str
@@ -146,6 +147,16 @@ class DesignFile(_Strict):
     """Outcome metrics by name (default: all, see experiments.sweeps.metrics)."""
     series: list[str] = Field(default_factory=list)
     """Columns of the per-step ``labs`` table to keep for every run (default: none)."""
+    precedence: Precedence = "user"
+    """What happens to a scheduled event on a field a design point changes: ``user``
+    (the event is dropped, the point's value wins), ``relative`` (the event is rescaled
+    by the change) or ``events`` (the event still applies). Every affected event is
+    reported (stderr, metadata.json, the ``event_overrides`` table)."""
+    measure: str | None = Field(None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    """``module:function`` that runs one scenario and returns its outcome columns
+    (replaces the built-in ``metrics``); called as ``fn(scenario, seed, **measure_options)``."""
+    measure_options: dict[str, Scalar] = Field(default_factory=dict)
+    """Keyword arguments passed to ``measure``."""
     design: DesignSpec
     """How design points are generated."""
 
@@ -165,6 +176,8 @@ class ResolvedDesign:
     """Unrounded sampler output (sobol/morris), in point order, for the analysis."""
     problem: dict[str, Any] | None = None
     """SALib problem dict for sampled designs."""
+    event_overrides: list[tuple[EventOverride, ...]] = field(default_factory=list)
+    """Per design point, the scheduled events its changes affect (see ``precedence``)."""
     digest: str = field(default="")
 
     @property
@@ -179,7 +192,17 @@ class ResolvedDesign:
 
     def scenario_for(self, overrides: dict[str, Scalar]) -> Scenario:
         """The scenario of one design point."""
-        return build_run_scenario(self.base, overrides, self.file.n_engineers, self.file.steps)
+        return build_run_scenario(
+            self.base, overrides, self.file.n_engineers, self.file.steps, self.file.precedence
+        )
+
+    def overridden_events(self) -> list[dict[str, Any]]:
+        """Every (design point, affected event) pair as plain rows."""
+        return [
+            {"point": i, **item.to_dict()}
+            for i, items in enumerate(self.event_overrides)
+            for item in items
+        ]
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly description stored in the manifest and table metadata."""
@@ -191,6 +214,8 @@ class ResolvedDesign:
             "n_runs": self.n_runs,
             "parameters": self.parameter_names,
             "metrics": self.metrics,
+            "precedence": self.file.precedence,
+            "event_overrides": self.overridden_events(),
             "digest": self.digest,
         }
 
@@ -200,20 +225,26 @@ def build_run_scenario(
     overrides: dict[str, Scalar],
     n_engineers: int | None,
     steps: int | None,
+    precedence: str = "user",
 ) -> Scenario:
-    """Apply ``overrides`` (real-world units), then rescale, then set the steps.
+    """Set the steps, apply ``overrides`` (real-world units) under ``precedence``, then
+    rescale.
 
-    Shortening a run drops the scenario's scheduled events that fall after its end; a
-    ``steps`` parameter wins over the design's ``steps``.
+    Shortening a run drops the scenario's scheduled events that fall after its end (so
+    they are not reported as overwritten); a ``steps`` parameter wins over the design's
+    ``steps``. Events on a field that ``overrides`` change follow ``precedence`` and are
+    listed in the result's ``event_overrides``.
     """
     overrides = dict(overrides)
     if "steps" in overrides:
         steps = int(overrides.pop("steps"))  # type: ignore[arg-type]
-    sc = base.with_overrides(overrides) if overrides else base
-    if n_engineers is not None:
-        sc = sc.scaled(n_engineers)
+    sc = base
     if steps is not None and steps != sc.steps:
         sc = truncated(sc, steps)
+    if overrides:
+        sc = sc.with_overrides(overrides, precedence=precedence)
+    if n_engineers is not None:
+        sc = sc.scaled(n_engineers)
     return sc
 
 
@@ -305,7 +336,10 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
         names = list(dict.fromkeys(k for point in ds.points for k in point))
         for key in names:
             check_path(base, key, next(p[key] for p in ds.points if key in p), "design.points")
-        points = [dict(p) for p in ds.points]
+        # A point that leaves a parameter out runs with the base value: store that, so
+        # parameter columns never hold missing values.
+        defaults = {key: check_path(base, key, None, "design.points") for key in names}
+        points = [{key: p.get(key, defaults[key]) for key in names} for p in ds.points]
     else:
         integer = []
         for i, p in enumerate(ds.parameters):
@@ -326,13 +360,18 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
             else:
                 matrix = morris_matrix(problem, ds.samples or 2, ds.levels, seed)
             points = points_from_matrix(names, matrix, integer)
+    if spec.measure is not None:
+        resolve_measure(spec.measure)
+    overridden = []
     for i, point in enumerate(points):
         try:
-            build_run_scenario(base, point, spec.n_engineers, spec.steps)
+            sc = build_run_scenario(base, point, spec.n_engineers, spec.steps, spec.precedence)
         except ScenarioError as exc:
             raise ScenarioError(f"design point {i} {_short(point)}", str(exc)) from None
+        overridden.append(tuple(sc.event_overrides))
     dtypes = {name: column_dtype([p.get(name) for p in points]) for name in names}
     resolved = ResolvedDesign(spec, base, points, names, metrics, dtypes, matrix, problem)
+    resolved.event_overrides = overridden
     resolved.digest = design_digest(resolved)
     return resolved
 
@@ -347,12 +386,28 @@ def _load_base(name: str, base_dir: Path) -> Scenario:
         raise ScenarioError("scenario", str(exc)) from None
 
 
+def resolve_measure(spec: str) -> Any:
+    """The function named ``module:function`` (a ScenarioError if it does not exist)."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ScenarioError("measure", f"cannot load {spec!r}: {exc}") from None
+    if not callable(fn):
+        raise ScenarioError("measure", f"{spec!r} is not a function")
+    return fn
+
+
 def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> Any:
     """Check that ``path`` names a scenario field accepting ``trial``; return its
-    current value (for ``labs.*`` the first lab's).
+    current value (for ``labs.*`` the first lab's). ``trial=None`` only reads it.
     """
     try:
-        if path == "steps":
+        if trial is None:
+            pass
+        elif path == "steps":
             truncated(base, int(trial))  # type: ignore[arg-type]
         else:
             base.with_overrides({path: trial})
@@ -373,15 +428,16 @@ def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> A
 
 
 def column_dtype(values: list[Any]) -> str:
-    """One pandas dtype for a parameter column: Int64, float64, boolean or string."""
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
-        return "boolean"
-    if present and all(_is_int(v) for v in present):
-        return "Int64"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+    """One numpy-backed dtype for a parameter column: int64, float64, bool or object
+    (strings). Never a nullable extension type: points always hold every parameter.
+    """
+    if values and all(isinstance(v, bool) for v in values):
+        return "bool"
+    if values and all(_is_int(v) for v in values):
+        return "int64"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return "float64"
-    return "string"
+    return "object"
 
 
 def _is_int(value: Any) -> bool:
@@ -446,6 +502,7 @@ def design_digest(design: ResolvedDesign) -> str:
         "base": design.base.model_dump(mode="json"),
         "points": design.points,
         "metrics": design.metrics,
+        "dtypes": design.parameter_dtypes,
     }
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -12,6 +12,8 @@ from experiments.sweeps.executors import (
 from experiments.sweeps.runner import batch_size, run_sweep
 from market.errors import ScenarioError
 
+TABLES = ("runs", "outcomes", "aggregate", "series")
+
 
 @pytest.fixture(scope="module")
 def serial_result(tmp_path_factory, make_design):
@@ -21,21 +23,22 @@ def serial_result(tmp_path_factory, make_design):
 
 
 def assert_same_tables(a, b):
-    assert set(a.tables) == set(b.tables) == {"runs", "aggregate", "series"}
+    assert set(a.tables) == set(b.tables) == {*TABLES, "event_overrides"}
     for name in a.tables:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
-    for name in ("runs", "aggregate", "series"):
+    for name in TABLES:
         file = f"{name}.parquet"
         assert (a.out_dir / file).read_bytes() == (b.out_dir / file).read_bytes()
 
 
 def test_serial_tables_have_every_run(serial_result):
     design, _, outcome = serial_result
-    runs = outcome.tables["runs"]
+    runs, wide = outcome.tables["runs"], outcome.wide
     assert list(runs["run_id"]) == sorted(runs["run_id"]) and len(runs) == design.n_runs
-    assert runs["researchers.Meta"].nunique() > 1  # runs differ
-    agg = outcome.tables["aggregate"]
-    assert len(agg) == len(design.points) * (len(runs.columns) - 7)
+    assert wide["researchers.Meta"].nunique() > 1  # runs differ
+    n_columns = len(wide.columns) - 7  # ids and the two parameters
+    assert len(outcome.tables["outcomes"]) == design.n_runs * n_columns
+    assert len(outcome.tables["aggregate"]) == len(design.points) * n_columns
 
 
 def test_process_pool_matches_serial(serial_result, tmp_path):
