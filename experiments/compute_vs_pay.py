@@ -18,7 +18,6 @@ import typer
 
 import market
 from experiments.sweeps import analysis, figures, script
-from experiments.sweeps.console import DaskLocal, Out, Quick, Scheduler, Workers
 from experiments.sweeps.design import DesignFile
 
 GPU_SHARES = [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -62,12 +61,9 @@ def design(lab: str, extra_usd: float, gpu_cost_usd: float, replications: int) -
     )
 
 
+@script.command
 def main(
-    quick: Quick = False,
-    out: Out = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    dask_local: DaskLocal = None,
+    harness: script.Harness,
     lab: Annotated[str, typer.Option(help="The lab that spends.")] = "Meta",
     extra_usd: Annotated[float, typer.Option(min=0, help="Extra spend per year (USD).")] = 2e9,
     gpu_cost_usd: Annotated[
@@ -81,10 +77,8 @@ def main(
     except market.ScenarioError as exc:
         script.fail(str(exc))
         return
-    outcome = script.run(
-        spec, quick=quick, out=out, workers=workers, scheduler=scheduler, dask_local=dask_local
-    )
-    runs = outcome.tables["runs"]
+    outcome = harness.run(spec)
+    runs = outcome.wide
     rows = []
     for metric in (f"capability.{lab}", f"researchers.{lab}", f"talent_share.{lab}"):
         d = analysis.paired_difference(runs, metric)

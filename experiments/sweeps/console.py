@@ -26,7 +26,7 @@ from market.errors import ScenarioError
 USAGE_ERROR = 2
 INTERRUPTED = 130
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 Quick = Annotated[bool, typer.Option("--quick", help="Tiny design for a smoke run.")]
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
@@ -54,6 +54,10 @@ PrecedenceOption = Annotated[
         "(rescaled) or events (still applied). Every affected event is reported.",
     ),
 ]
+ScenarioName = Annotated[
+    str, typer.Option("--scenario", help="Base scenario: built-in name or TOML file.")
+]
+Seeds = Annotated[int, typer.Option("--seeds", min=2, help="Replications (seeds) per variant.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 

@@ -178,6 +178,11 @@ class ResolvedDesign:
     """SALib problem dict for sampled designs."""
     event_overrides: list[tuple[EventOverride, ...]] = field(default_factory=list)
     """Per design point, the scheduled events its changes affect (see ``precedence``)."""
+    defaults: dict[str, Scalar] = field(default_factory=dict)
+    """Base-scenario value of each parameter, shown in the tables for a list-design
+    point that leaves the parameter out (that point keeps the base and its events)."""
+    quick: bool = False
+    """A smoke run (``--quick``): tables are written, no conclusion is printed."""
     digest: str = field(default="")
 
     @property
@@ -195,6 +200,11 @@ class ResolvedDesign:
         return build_run_scenario(
             self.base, overrides, self.file.n_engineers, self.file.steps, self.file.precedence
         )
+
+    def parameter_values(self, point: int) -> dict[str, Scalar]:
+        """The parameter columns of ``point`` (base values where the point has none)."""
+        given = self.points[point]
+        return {k: given.get(k, self.defaults.get(k)) for k in self.parameter_names}
 
     def overridden_events(self) -> list[dict[str, Any]]:
         """Every (design point, affected event) pair as plain rows."""
@@ -295,8 +305,12 @@ def design_from_dict(data: dict[str, Any]) -> DesignFile:
         raise ScenarioError(where, message) from None
 
 
-def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
-    """Read, validate and resolve a design TOML file (``quick``: its tiny variant)."""
+def load_design(
+    path: str | Path, quick: bool = False, precedence: str | None = None
+) -> ResolvedDesign:
+    """Read, validate and resolve a design TOML file (``quick``: its tiny variant;
+    ``precedence``: replaces the file's rule).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -306,12 +320,16 @@ def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("design", f"{path} is not valid TOML: {exc}") from None
+    if precedence is not None:
+        data["precedence"] = precedence
     spec = design_from_dict(data)
     if spec.name is None:
         spec = spec.model_copy(update={"name": path.stem})
     if quick:
         spec = quick_variant(spec)
-    return resolve_design(spec, base_dir=path.parent)
+    design = resolve_design(spec, base_dir=path.parent)
+    design.quick = quick
+    return design
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -322,11 +340,15 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 # -- resolution -------------------------------------------------------------------
-def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesign:
-    """Load the base scenario, check every parameter and point, generate the points."""
+def resolve_design(
+    spec: DesignFile, base_dir: str | Path = ".", base: Scenario | None = None
+) -> ResolvedDesign:
+    """Load the base scenario (or take ``base``, a scenario built in Python), check
+    every parameter and point, generate the points.
+    """
     from experiments.sweeps.metrics import validate_metrics, validate_series
 
-    base = _load_base(spec.scenario, Path(base_dir))
+    base = base if base is not None else _load_base(spec.scenario, Path(base_dir))
     metrics = validate_metrics(spec.metrics)
     validate_series(spec.series)
     ds = spec.design
@@ -336,11 +358,12 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
         names = list(dict.fromkeys(k for point in ds.points for k in point))
         for key in names:
             check_path(base, key, next(p[key] for p in ds.points if key in p), "design.points")
-        # A point that leaves a parameter out runs with the base value: store that, so
-        # parameter columns never hold missing values.
+        # A point that leaves a parameter out keeps the base (and its events); its
+        # table columns show the base value, so parameter columns are never missing.
         defaults = {key: check_path(base, key, None, "design.points") for key in names}
-        points = [{key: p.get(key, defaults[key]) for key in names} for p in ds.points]
+        points = [dict(p) for p in ds.points]
     else:
+        defaults = {}
         integer = []
         for i, p in enumerate(ds.parameters):
             trial = p.values[0] if p.values is not None else p.low
@@ -369,9 +392,12 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
         except ScenarioError as exc:
             raise ScenarioError(f"design point {i} {_short(point)}", str(exc)) from None
         overridden.append(tuple(sc.event_overrides))
-    dtypes = {name: column_dtype([p.get(name) for p in points]) for name in names}
+    dtypes = {
+        name: column_dtype([p.get(name, defaults.get(name)) for p in points]) for name in names
+    }
     resolved = ResolvedDesign(spec, base, points, names, metrics, dtypes, matrix, problem)
     resolved.event_overrides = overridden
+    resolved.defaults = defaults
     resolved.digest = design_digest(resolved)
     return resolved
 

@@ -172,6 +172,7 @@ def _task(design: ResolvedDesign, runs: list[RunSpec]) -> BatchTask:
         parameter_dtypes=design.parameter_dtypes,
         runs=runs,
         precedence=design.file.precedence,
+        parameter_defaults=dict(design.defaults),
         measure=design.file.measure,
         measure_options=dict(design.file.measure_options),
     )

@@ -175,8 +175,7 @@ def event_overrides_table(design: ResolvedDesign) -> pd.DataFrame:
     ]
     rows = []
     for row in design.overridden_events():
-        params = design.points[row["point"]]
-        rows.append({**row, **{k: params.get(k) for k in design.parameter_names}})
+        rows.append({**row, **design.parameter_values(row["point"])})
     df = pd.DataFrame(rows, columns=columns)
     for col in ("event_value", "user_value", "new_value"):
         numeric = pd.to_numeric(df[col], errors="coerce")
@@ -192,6 +191,23 @@ def table_metadata(design: ResolvedDesign) -> dict[str, Any]:
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
+
+
+def write_extra_table(
+    out: Path,
+    name: str,
+    df: pd.DataFrame,
+    design: ResolvedDesign,
+    extra: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Write one more result table (Parquet + CSV) beside the sweep tables."""
+    meta = {**table_metadata(design), "table": name, "smoke_run": design.quick, **(extra or {})}
+    paths = [out / f"{name}.parquet", out / f"{name}.csv"]
+    atomic_write_bytes(paths[0], table_to_parquet_bytes(df, meta))
+    atomic_write_bytes(paths[1], table_to_csv_bytes(df))
+    for path in paths:
+        os.chmod(path, FILE_MODE)
+    return paths
 
 
 def write_tables(

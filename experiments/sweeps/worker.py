@@ -31,6 +31,7 @@ class BatchTask:
     parameter_dtypes: dict[str, str]
     runs: list[RunSpec]
     precedence: str = "user"
+    parameter_defaults: dict[str, object] = field(default_factory=dict)
     measure: str | None = None
     measure_options: dict[str, object] = field(default_factory=dict)
 
@@ -58,7 +59,13 @@ def execute_batch(task: BatchTask) -> BatchResult:
         scenario = build_run_scenario(
             task.base, spec.overrides, task.n_engineers, task.steps, task.precedence
         )
-        row = {**spec.identity(), **{k: spec.overrides.get(k) for k in task.parameter_dtypes}}
+        row = {
+            **spec.identity(),
+            **{
+                k: spec.overrides.get(k, task.parameter_defaults.get(k))
+                for k in task.parameter_dtypes
+            },
+        }
         if measure is not None:
             row.update(measure(scenario, spec.seed(), **task.measure_options))
             rows.append(row)

@@ -79,12 +79,9 @@ def test_list_design_and_sobol_sizes(make_design):
             "points": [{"market.sigma": 0.5}, {"market.sigma": 1.0, "steps": 6}],
         }
     )
-    # a point that leaves a parameter out holds the base scenario's value
-    steps = listed.base.steps
-    assert listed.points == [
-        {"market.sigma": 0.5, "steps": steps},
-        {"market.sigma": 1.0, "steps": 6},
-    ]
+    assert listed.points == [{"market.sigma": 0.5}, {"market.sigma": 1.0, "steps": 6}]
+    # a point that leaves a parameter out keeps the base; its column shows the base value
+    assert listed.parameter_values(0) == {"market.sigma": 0.5, "steps": listed.base.steps}
     assert listed.parameter_names == ["market.sigma", "steps"]
     sob = make_design(
         replications=1,
