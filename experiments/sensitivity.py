@@ -9,7 +9,7 @@ are computed on the point means, and the seed-noise share (how much of the varia
 is run-to-run noise) is reported beside them. S1, ST and S2 come with SALib's 95%
 bootstrap intervals; a warning says when the sample is too small for them.
 
-    python experiments/sensitivity.py [--quick] [--samples 64] [--replications 3] [--out DIR]
+    python experiments/sensitivity.py [--quick] [--samples 64] [--replications 2] [--out DIR]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ OUTCOMES = ["research_hhi", "capability_gap", "between_lab_moves_per_year", "spi
 
 def design(
     samples: int,
-    replications: int = 3,
+    replications: int = 2,
     second_order: bool = True,
     n_engineers: int | None = None,
     steps: int = 60,
@@ -70,7 +70,7 @@ def design(
 def main(
     harness: script.Harness,
     samples: Annotated[int, typer.Option(min=2, help="Sobol base sample N (power of 2).")] = 64,
-    replications: Annotated[int, typer.Option(min=1, help="Seeds per Saltelli point.")] = 3,
+    replications: Annotated[int, typer.Option(min=1, help="Seeds per Saltelli point.")] = 2,
     second_order: Annotated[
         bool, typer.Option(help="Also sample for second-order indices S2.")
     ] = True,
