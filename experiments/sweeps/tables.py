@@ -107,12 +107,13 @@ def wide_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     column = outcomes["metric"].where(
         outcomes["lab"].isna(), outcomes["metric"] + "." + outcomes["lab"].fillna("")
     )
-    wide = (
+    values = (
         outcomes.assign(column=column)
-        .pivot_table(index=list(KEY_COLUMNS), columns="column", values="value", dropna=False)
+        .pivot_table(index="run_id", columns="column", values="value", dropna=False)
         .reindex(columns=list(dict.fromkeys(column)))
-        .reset_index()
     )
+    keys = outcomes[list(KEY_COLUMNS)].drop_duplicates("run_id").set_index("run_id")
+    wide = keys.join(values).reset_index()
     wide.columns.name = None
     return wide
 
