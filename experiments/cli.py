@@ -14,14 +14,17 @@ from experiments.sweeps.console import (
     BatchRuns,
     DaskLocal,
     Out,
+    PrecedenceOption,
     Quick,
     Quiet,
     Scheduler,
     Workers,
+    err_console,
     execute,
     fail,
 )
 from experiments.sweeps.design import load_design
+from experiments.sweeps.indices import write_indices
 from market.errors import ScenarioError
 
 
@@ -34,10 +37,11 @@ def sweep(
     quick: Quick = False,
     batch_runs: BatchRuns = None,
     quiet: Quiet = False,
+    precedence: PrecedenceOption = None,
 ) -> None:
     """Run a parameter sweep from a design file; rerun the same command to resume."""
     try:
-        resolved = load_design(design, quick=quick)
+        resolved = load_design(design, quick=quick, precedence=precedence)
     except ScenarioError as exc:
         fail(str(exc))
         return
@@ -51,13 +55,21 @@ def sweep(
         batch_runs=batch_runs,
         quiet=quiet,
     )
+    names = list(outcome.tables)
+    if resolved.file.design.kind in ("sobol", "morris"):
+        report = write_indices(resolved, outcome.wide, out_dir)
+        names += [f"{report.kind}_indices", "seed_noise"]
+        names += ["sobol_pairs"] if report.pairs is not None else []
+        for warning in report.warnings:
+            err_console.print(f"warning: {warning}", highlight=False)
     console = Console()
     console.print(
         f"{len(outcome.tables['runs'])} runs in {outcome.seconds:.1f} s; tables written to "
-        f"[bold]{out_dir}[/]: runs, aggregate"
-        + (", series" if "series" in outcome.tables else "")
-        + " (.parquet, .csv) + metadata.json"
+        f"[bold]{out_dir}[/]: {', '.join(names)} (.parquet, .csv) + metadata.json",
+        highlight=False,
     )
+    if quick:
+        console.print("SMOKE RUN (--quick): a tiny variant of the design; draw no conclusions.")
 
 
 def main() -> None:

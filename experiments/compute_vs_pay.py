@@ -7,6 +7,13 @@ raises the lab's payroll budget and, in the same proportion, its pay multiplier.
 the defaults, all-GPU means 100k more H100e from the start.
 Question: which split leaves the lab most capable at the end of the run?
 
+Both halves of the money persist: the budget and GPU changes are user changes, so under
+the default precedence rule (``user``) the lab's scheduled events on those fields (for
+Meta the 2025-06 budget rise and the 2025-10 cut) are dropped at every split and
+reported; ``--precedence relative`` keeps them, rescaled by the change, and
+``--precedence events`` reproduces the old, biased behaviour (the budget events reset
+the extra pay money while the extra GPUs stay).
+
     python experiments/compute_vs_pay.py [--quick] [--lab Meta] [--extra-usd 2e9]
 """
 
@@ -18,7 +25,6 @@ import typer
 
 import market
 from experiments.sweeps import analysis, figures, script
-from experiments.sweeps.console import DaskLocal, Out, Quick, Scheduler, Workers
 from experiments.sweeps.design import DesignFile
 
 GPU_SHARES = [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -62,12 +68,9 @@ def design(lab: str, extra_usd: float, gpu_cost_usd: float, replications: int) -
     )
 
 
+@script.command
 def main(
-    quick: Quick = False,
-    out: Out = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    dask_local: DaskLocal = None,
+    harness: script.Harness,
     lab: Annotated[str, typer.Option(help="The lab that spends.")] = "Meta",
     extra_usd: Annotated[float, typer.Option(min=0, help="Extra spend per year (USD).")] = 2e9,
     gpu_cost_usd: Annotated[
@@ -81,10 +84,8 @@ def main(
     except market.ScenarioError as exc:
         script.fail(str(exc))
         return
-    outcome = script.run(
-        spec, quick=quick, out=out, workers=workers, scheduler=scheduler, dask_local=dask_local
-    )
-    runs = outcome.tables["runs"]
+    outcome = harness.run(spec)
+    runs = outcome.wide
     rows = []
     for metric in (f"capability.{lab}", f"researchers.{lab}", f"talent_share.{lab}"):
         d = analysis.paired_difference(runs, metric)
@@ -128,6 +129,13 @@ def main(
         f"best split for capability: {best['gpu_share']:.0%} GPUs / {1 - best['gpu_share']:.0%} "
         f"pay, capability {best['mean']:.3g}",
     ]
+    vs_best = analysis.paired_difference(runs, f"capability.{lab}", int(best["point"]))
+    tied = vs_best[(vs_best["diff_high"] >= 0) & (vs_best["point"] != best["point"])]
+    shares = ", ".join(f"{GPU_SHARES[p]:.0%}" for p in tied["point"])
+    lines.append(
+        "splits not distinguishable from the best (paired 95% CI of the difference "
+        f"includes 0): {shares or 'none'}"
+    )
     for row in cap.itertuples():
         head = heads[heads["point"] == row.point].iloc[0]
         lines.append(

@@ -8,7 +8,13 @@ counts infrastructure hires into OpenAI by source lab from the start of the ramp
 ``--until`` (default December 2027, a year after the ramp ends; the scenario runs ten
 years, but later hires have little to do with the 2025 ramp); "senior" means the top
 quarter of infrastructure skill at the start.
-Prints the table and writes it as CSV with per-seed counts.
+Spin-out labs are pooled as one source (``spin-outs``): each name is a different lab
+in each seed.
+
+Runs on the sweep machinery: two one-point sweeps with the same seeds (replicate ``r``
+of both uses child ``r`` of ``SeedSequence(--root-seed)``), ``out/ramp`` and
+``out/no_ramp``, whose ``measure`` is :func:`measure`; the paired summary, figure and
+answer go into ``--out`` (default ``results/infra_buildout``).
 
 Intervals: for each variant the mean over seeds and the 95% confidence interval of the
 mean (t distribution); for the difference (ramp minus no ramp) the same over the paired
@@ -17,24 +23,27 @@ per-seed differences.
 Usage::
 
     python -m experiments.infra_buildout                  # 20 seeds x 2 variants
-    python -m experiments.infra_buildout --quick          # 4 seeds, 6,000 people
+    python -m experiments.infra_buildout --quick          # smoke run
     python -m experiments.infra_buildout --seeds 40 --out results/infra_buildout
     python -m experiments.infra_buildout --until 2034-12  # the whole ten-year run
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from pathlib import Path
+import dataclasses
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import typer
 
 import market
+from experiments.sweeps import figures, script
+from experiments.sweeps.analysis import paired_difference
+from experiments.sweeps.console import ScenarioName, Seeds
+from experiments.sweeps.design import DesignFile
+from experiments.sweeps.runner import SweepOutcome
+from experiments.sweeps.tables import t_interval
 from market.codes import HIRE_REASONS
 from market.errors import ScenarioError
 from market.io import load_scenario
@@ -70,8 +79,23 @@ def ramp_start(scenario: market.Scenario) -> int:
     return min(scenario.event_step(scenario.events[i]) for i in ramp_events(scenario))
 
 
-def infra_hires(scenario: market.Scenario, seed: np.random.SeedSequence, start: int) -> dict:
-    """Infrastructure hires into OpenAI from ``start`` on, by source (all and senior)."""
+SPIN_OUTS = "spin-outs"
+LEVELS = ("all", "senior")
+ROOT_SEED = 20250701
+
+
+def sources(scenario: market.Scenario) -> list[str]:
+    """Every source a hire can come from: the scenario's labs, the pool, spin-outs."""
+    return [*scenario.lab_names, POOL_LABEL, SPIN_OUTS]
+
+
+def measure(
+    scenario: market.Scenario, seed: np.random.SeedSequence, start: int
+) -> dict[str, float]:
+    """The sweep ``measure``: infrastructure hires into OpenAI from step ``start`` on,
+    by source (``hires_all.<source>``, ``hires_senior.<source>``, spin-outs pooled),
+    and OpenAI's utilisation and infrastructure headcount at the end.
+    """
     result = market.run_scenario(scenario, seed=seed, keep_model=True)
     moves = result.tables["moves"]
     model = result.model
@@ -85,203 +109,160 @@ def infra_hires(scenario: market.Scenario, seed: np.random.SeedSequence, start: 
         & moves["reason"].isin(HIRE_REASONS)
         & (moves["step"] >= start)
     ]
+    known = set(scenario.lab_names)
     source = hires["from_lab"].replace("", POOL_LABEL)
+    source = source.where(source.isin(known | {POOL_LABEL}), SPIN_OUTS)
+    out: dict[str, float] = {}
+    for level, chosen in (("all", source), ("senior", source[hires["skill"] >= senior_skill])):
+        counts = chosen.value_counts()
+        for name in sources(scenario):
+            out[f"hires_{level}.{name}"] = float(counts.get(name, 0))
     labs = result.tables["labs"]
     last = labs[labs["step"] == labs["step"].max()].set_index("lab")
-    return {
-        "all": source.value_counts().to_dict(),
-        "senior": source[hires["skill"] >= senior_skill].value_counts().to_dict(),
-        "openai_utilisation_end": float(last.loc["OpenAI", "utilisation"]),
-        "openai_infra_end": float(last.loc["OpenAI", "infrastructure"]),
-    }
+    out["openai_utilisation_end"] = float(last.loc["OpenAI", "utilisation"])
+    out["openai_infra_end"] = float(last.loc["OpenAI", "infrastructure"])
+    return out
 
 
-def _task(args: tuple[str, market.Scenario, np.random.SeedSequence, int, int]):
-    variant, scenario, seed, start, index = args
-    return variant, index, infra_hires(scenario, seed, start)
-
-
-def run(
-    scenario: market.Scenario, n_seeds: int, root_seed: int, workers: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-seed counts (long table) and extras for both variants."""
-    variants = {"ramp": scenario, "no_ramp": without_ramp(scenario)}
-    start = ramp_start(scenario)
-    seeds = np.random.SeedSequence(root_seed).spawn(n_seeds)
-    tasks = [(v, sc, s, start, i) for v, sc in variants.items() for i, s in enumerate(seeds)]
-    rows, extras = [], []
-    began = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_task, t) for t in tasks]
-        for done, fut in enumerate(as_completed(futures), start=1):
-            variant, index, res = fut.result()
-            for level in ("all", "senior"):
-                for src, n in res[level].items():
-                    rows.append(
-                        {
-                            "variant": variant,
-                            "seed": index,
-                            "level": level,
-                            "source": src,
-                            "hires": n,
-                        }
-                    )
-            extras.append(
-                {
-                    "variant": variant,
-                    "seed": index,
-                    "openai_utilisation_end": res["openai_utilisation_end"],
-                    "openai_infra_end": res["openai_infra_end"],
-                }
-            )
-            print(
-                f"  run {done}/{len(tasks)} ({time.perf_counter() - began:.0f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
-    per_seed = pd.DataFrame(rows, columns=["variant", "seed", "level", "source", "hires"])
-    return per_seed, pd.DataFrame(extras)
-
-
-def _ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of the mean."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if len(values) < 2 or values.std(ddof=1) == 0:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half
-
-
-def summarise(per_seed: pd.DataFrame, n_seeds: int) -> pd.DataFrame:
-    """Mean and 95% CI per variant and for the paired difference, by level and source."""
-    full = (
-        per_seed.pivot_table(
-            index=["level", "source", "seed"],
-            columns="variant",
-            values="hires",
-            aggfunc="sum",
-            fill_value=0,
-        )
-        .reindex(columns=["ramp", "no_ramp"], fill_value=0)
-        .reset_index()
+def design(variant: str, scenario: str, seeds: int, steps: int, start: int) -> DesignFile:
+    """One variant: a one-point sweep of ``seeds`` replications."""
+    return DesignFile.model_validate(
+        {
+            "name": f"infra_buildout-{variant}",
+            "description": f"OpenAI infrastructure hires by source, {variant}",
+            "scenario": scenario,
+            "steps": steps,
+            "replications": seeds,
+            "root_seed": ROOT_SEED,
+            "measure": "experiments.infra_buildout:measure",
+            "measure_options": {"start": start},
+            "design": {"kind": "list", "points": [{}]},
+        }
     )
-    out = []
-    for (level, source), group in full.groupby(["level", "source"]):
-        g = group.set_index("seed")[["ramp", "no_ramp"]].reindex(range(n_seeds), fill_value=0)
-        ramp, base = g["ramp"].to_numpy(float), g["no_ramp"].to_numpy(float)
-        r, b, d = _ci(ramp), _ci(base), _ci(ramp - base)
-        out.append(
+
+
+def summarise(ramp: pd.DataFrame, no_ramp: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% CI per variant and for the paired difference, by level and source."""
+    both = pd.concat([ramp.assign(point=0), no_ramp.assign(point=1)], ignore_index=True)
+    rows = []
+    for column in [c for c in ramp.columns if c.startswith("hires_")]:
+        level, _, source = column.removeprefix("hires_").partition(".")
+        r = t_interval(ramp[column].to_numpy(float))
+        b = t_interval(no_ramp[column].to_numpy(float))
+        d = paired_difference(both, column, baseline_point=1).set_index("point").loc[0]
+        rows.append(
             {
                 "level": level,
                 "source": source,
                 "ramp_mean": r[0],
-                "ramp_lo": r[1],
-                "ramp_hi": r[2],
+                "ramp_lo": r[2],
+                "ramp_hi": r[3],
                 "no_ramp_mean": b[0],
-                "no_ramp_lo": b[1],
-                "no_ramp_hi": b[2],
-                "diff_mean": d[0],
-                "diff_lo": d[1],
-                "diff_hi": d[2],
+                "no_ramp_lo": b[2],
+                "no_ramp_hi": b[3],
+                "diff_mean": d["diff"],
+                "diff_lo": d["diff_low"],
+                "diff_hi": d["diff_high"],
             }
         )
-    df = pd.DataFrame(out)
+    df = pd.DataFrame(rows)
     return df.sort_values(["level", "ramp_mean"], ascending=[True, False], ignore_index=True)
 
 
-def print_table(summary: pd.DataFrame, extras: pd.DataFrame, scenario: market.Scenario) -> None:
-    """Human-readable answer."""
+def answer_lines(
+    summary: pd.DataFrame, extras: pd.DataFrame, scenario: market.Scenario
+) -> list[str]:
+    """The printed answer: the table per level, OpenAI's end state."""
     start = scenario.step_to_month(ramp_start(scenario))
     end = scenario.step_to_month(scenario.steps)
-    print(f"\nInfrastructure hires into OpenAI by source, {start} to {end}")
-    print("mean over seeds [95% CI of the mean]; diff = ramp - no ramp, paired by seed\n")
-    width = max(28, *(len(s) + 2 for s in summary["source"]))  # spin-out names are long
-    for level in ("all", "senior"):
-        sub = summary[summary["level"] == level]
+    lines = [
+        f"Infrastructure hires into OpenAI by source, {start} to {end}",
+        "mean over seeds [95% CI of the mean]; diff = ramp - no ramp, paired by seed",
+    ]
+    width = max(28, *(len(s) + 2 for s in summary["source"]))
+    for level in LEVELS:
+        sub = summary[
+            (summary["level"] == level) & (summary["ramp_mean"] + summary["no_ramp_mean"] > 0)
+        ]
         title = "all infrastructure hires" if level == "all" else "senior (top-quartile skill)"
-        print(f"{title}:")
-        print(f"  {'source':{width}s} {'with ramp':>22s} {'without ramp':>22s} {'diff':>24s}")
+        lines += ["", f"{title}:"]
+        lines.append(
+            f"  {'source':{width}s} {'with ramp':>22s} {'without ramp':>22s} {'diff':>24s}"
+        )
         for r in sub.itertuples(index=False):
             mark = " *" if r.source in FOCUS else ""
-            print(
+            lines.append(
                 f"  {r.source + mark:{width}s} "
-                f"{r.ramp_mean:7.1f} [{r.ramp_lo:5.1f},{r.ramp_hi:6.1f}] "
-                f"{r.no_ramp_mean:7.1f} [{r.no_ramp_lo:5.1f},{r.no_ramp_hi:6.1f}] "
-                f"{r.diff_mean:+7.1f} [{r.diff_lo:+6.1f},{r.diff_hi:+6.1f}]"
+                f"{r.ramp_mean:7.1f} {script.ci(r.ramp_lo, r.ramp_hi, '5.1f')} "
+                f"{r.no_ramp_mean:7.1f} {script.ci(r.no_ramp_lo, r.no_ramp_hi, '5.1f')} "
+                f"{r.diff_mean:+7.1f} {script.ci(r.diff_lo, r.diff_hi, '+6.1f')}"
             )
-        print()
-    ex = extras.groupby("variant")[["openai_utilisation_end", "openai_infra_end"]].mean()
-    print("OpenAI at the end (mean over seeds):")
-    print(ex.round(2).to_string())
-    print("* = sources named in the 2025 news (Tesla, xAI, Robinhood-style shops in the pool)")
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", default="frontier-2025", help="built-in name or TOML file")
-    ap.add_argument("--seeds", type=int, default=20, help="replications per variant")
-    ap.add_argument("--steps", type=int, default=None, help="months (overrides --until)")
-    ap.add_argument(
-        "--until",
-        default="2027-12",
-        help="last month counted, YYYY-MM (default 2027-12; the run stops there)",
+    lines += ["", "OpenAI at the end (mean over seeds):"]
+    lines += extras.round(2).to_string().splitlines()
+    lines.append(
+        "* = sources named in the 2025 news (Tesla, xAI, Robinhood-style shops in the pool)"
     )
-    ap.add_argument("--root-seed", type=int, default=20250701, help="root of SeedSequence")
-    ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    ap.add_argument(
-        "--out", type=Path, default=Path("results/infra_buildout"), help="CSV output folder"
-    )
-    ap.add_argument("--quick", action="store_true", help="4 seeds, 6,000 people (smoke test)")
-    return ap.parse_args(argv)
+    return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run both variants, print and export; returns the exit code."""
-    args = parse_args(argv)
+@script.command
+def main(
+    harness: script.Harness,
+    scenario: ScenarioName = "frontier-2025",
+    seeds: Seeds = 20,
+    until: Annotated[
+        str, typer.Option(help="Last month counted, YYYY-MM (the run stops there).")
+    ] = "2027-12",
+) -> None:
+    """Run both variants over the same seeds and report OpenAI's infra hires by source."""
     try:
-        scenario = load_scenario(args.scenario)
-        if args.steps is not None:
-            scenario = scenario.truncated(args.steps)
-        else:
-            try:
-                last = scenario.month_to_step(args.until)
-            except ValueError as exc:
-                raise ScenarioError("--until", str(exc)) from None
-            if not 1 <= last <= scenario.steps:
-                raise ScenarioError(
-                    "--until",
-                    f"must lie within the run ({scenario.start} to "
-                    f"{scenario.step_to_month(scenario.steps)}), got {args.until}",
-                )
-            scenario = scenario.truncated(last)
-        without_ramp(scenario)
-        if args.seeds < 2:
-            raise ScenarioError("--seeds", "must be >= 2 for an interval")
+        base = load_scenario(scenario)
+        try:
+            last = base.month_to_step(until)
+        except ValueError as exc:
+            raise ScenarioError("--until", str(exc)) from None
+        if not 1 <= last <= base.steps:
+            raise ScenarioError(
+                "--until",
+                f"must lie within the run ({base.start} to "
+                f"{base.step_to_month(base.steps)}), got {until}",
+            )
+        ramp_sc = base.truncated(last)
+        no_ramp_sc = without_ramp(ramp_sc)
+        start = ramp_start(ramp_sc)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    n_seeds = args.seeds
-    if args.quick:
-        n_seeds = min(n_seeds, 4)
-        scenario = scenario.scaled(6000)
-    began = time.perf_counter()
-    print(
-        f"infra_buildout: {scenario.name}, {n_seeds} seeds x 2 variants x "
-        f"{scenario.steps} months, {args.workers} workers",
-        file=sys.stderr,
+        script.fail(str(exc))
+        return
+    root = harness.out_dir("infra_buildout")
+    outcomes: dict[str, SweepOutcome] = {}
+    for variant, sc in (("ramp", ramp_sc), ("no_ramp", no_ramp_sc)):
+        spec = design(variant, scenario, seeds, last, start)
+        outcomes[variant] = harness.run(spec, out=root / variant, base=sc)
+    ramp, no_ramp = (outcomes[v].wide for v in ("ramp", "no_ramp"))
+    summary = summarise(ramp, no_ramp)
+    extras = pd.DataFrame(
+        {
+            v: o.wide[["openai_utilisation_end", "openai_infra_end"]].mean()
+            for v, o in outcomes.items()
+        }
+    ).T
+    top = dataclasses.replace(outcomes["ramp"], out_dir=root)  # summary files go in --out
+    script.save_table(top, "infra_hires_by_source", summary)
+    script.save_table(top, "openai_end_state", extras.reset_index(names="variant"))
+    everyone = summary[summary["level"] == "all"].assign(
+        err=lambda d: (d["diff_hi"] - d["diff_lo"]) / 2
     )
-    per_seed, extras = run(scenario, n_seeds, args.root_seed, args.workers)
-    summary = summarise(per_seed, n_seeds)
-    print_table(summary, extras, scenario)
-    args.out.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(args.out / "infra_hires_by_source.csv", index=False)
-    per_seed.to_csv(args.out / "infra_hires_per_seed.csv", index=False)
-    extras.to_csv(args.out / "openai_end_state.csv", index=False)
-    print(f"wrote {args.out}/ in {time.perf_counter() - began:.0f} s")
-    return 0
+    fig = figures.bars_with_errors(
+        everyone[everyone["ramp_mean"] + everyone["no_ramp_mean"] > 0],
+        "source",
+        "diff_mean",
+        "err",
+        title="Extra infrastructure hires into OpenAI caused by its compute ramp (95% CI)",
+        y_title="hires with ramp - without (paired by seed)",
+    )
+    figures.save_figure(fig, root, "infra_hires_diff")
+    script.answer(top, answer_lines(summary, extras, outcomes["ramp"].design.scenario_for({})))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    typer.run(main)

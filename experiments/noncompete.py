@@ -15,7 +15,6 @@ import typer
 
 import market
 from experiments.sweeps import analysis, figures, script
-from experiments.sweeps.console import DaskLocal, Out, Quick, Scheduler, Workers
 from experiments.sweeps.design import DesignFile
 
 EVERYONE = [0, 6, 12]
@@ -63,20 +62,15 @@ def gpu_rich_labs(scenario: market.Scenario, n: int = GPU_RICH) -> list[str]:
     return sorted(ratio, key=lambda name: -ratio[name])[:n]
 
 
+@script.command
 def main(
-    quick: Quick = False,
-    out: Out = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    dask_local: DaskLocal = None,
+    harness: script.Harness,
     replications: Annotated[int, typer.Option(min=2, help="Seeds per setting.")] = 10,
 ) -> None:
     """Sweep non-compete settings and report flows and per-lab effects."""
     spec, labels = design(replications)
-    outcome = script.run(
-        spec, quick=quick, out=out, workers=workers, scheduler=scheduler, dask_local=dask_local
-    )
-    runs = outcome.tables["runs"].copy()
+    outcome = harness.run(spec)
+    runs = outcome.wide.copy()
     base = outcome.design.base
     rich = gpu_rich_labs(base)
     runs["net_flow_gpu_rich"] = runs[[f"net_flow.{lab}" for lab in rich]].sum(axis=1)

@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from experiments.sweeps import analysis, figures, script
-from experiments.sweeps.console import DaskLocal, Out, Quick, Scheduler, Workers
 from experiments.sweeps.design import DesignFile
 
 MULTIPLIERS = [1.0, 2.0, 3.0, 4.0, 5.0]
@@ -39,25 +38,15 @@ def design(lab: str, replications: int = 20) -> DesignFile:
     )
 
 
+@script.command
 def main(
-    quick: Quick = False,
-    out: Out = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    dask_local: DaskLocal = None,
+    harness: script.Harness,
     lab: Annotated[str, typer.Option(help="The lab that raises pay.")] = "Meta",
     replications: Annotated[int, typer.Option(min=2, help="Seeds per level.")] = 20,
 ) -> None:
     """Sweep one lab's pay multiplier and report its research headcount gain."""
-    outcome = script.run(
-        design(lab, replications),
-        quick=quick,
-        out=out,
-        workers=workers,
-        scheduler=scheduler,
-        dask_local=dask_local,
-    )
-    runs, param = outcome.tables["runs"], f"labs.{lab}.policy.pay_multiplier"
+    outcome = harness.run(design(lab, replications))
+    runs, param = outcome.wide, f"labs.{lab}.policy.pay_multiplier"
     levels = runs.groupby("point")[param].first()
     labs = outcome.design.base.lab_names
     diffs = []

@@ -1,22 +1,26 @@
 """Global sensitivity: Sobol indices (SALib, Saltelli sampling) of key parameters on
-key outcomes of the frontier-2025 market.
+key outcomes of the frontier-2025 market, with replications.
 
 Question: which assumptions drive concentration of research talent, the leader's
 capability lead, the rate of moves between labs and the number of spin-outs?
 
-    python experiments/sensitivity.py [--quick] [--samples 64] [--out DIR]
+Every Saltelli point runs ``--replications`` seeds (paired across points); the indices
+are computed on the point means, and the seed-noise share (how much of the variance
+is run-to-run noise) is reported beside them. S1, ST and S2 come with SALib's 95%
+bootstrap intervals; a warning says when the sample is too small for them.
+
+    python experiments/sensitivity.py [--quick] [--samples 64] [--replications 2] [--out DIR]
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from experiments.sweeps import analysis, figures, script
-from experiments.sweeps.console import DaskLocal, Out, Quick, Scheduler, Workers
+from experiments.sweeps import script
 from experiments.sweeps.design import DesignFile
+from experiments.sweeps.indices import write_indices
 
 PARAMETERS = [
     ("market.sigma", 0.2, 2.0),
@@ -32,89 +36,88 @@ lab's willingness to pay."""
 OUTCOMES = ["research_hhi", "capability_gap", "between_lab_moves_per_year", "spin_outs"]
 
 
-def design(samples: int) -> DesignFile:
-    """Saltelli sample of size samples * (D + 2), one seed per point (first order)."""
+def design(
+    samples: int,
+    replications: int = 2,
+    second_order: bool = True,
+    n_engineers: int | None = None,
+    steps: int = 60,
+) -> DesignFile:
+    """Saltelli sample of N * (2D + 2) points (N * (D + 2) without second order),
+    ``replications`` paired seeds each, at full scale unless ``n_engineers`` is given.
+    """
     return DesignFile.model_validate(
         {
             "name": "sensitivity",
             "description": "Sobol indices of key parameters on concentration and flows",
             "scenario": "frontier-2025",
-            "n_engineers": 5000,
-            "steps": 60,
-            "replications": 1,
+            "n_engineers": n_engineers,
+            "steps": steps,
+            "replications": replications,
             "root_seed": 20250704,
             "metrics": OUTCOMES,
             "design": {
                 "kind": "sobol",
                 "samples": samples,
+                "second_order": second_order,
                 "parameters": [{"path": p, "low": lo, "high": hi} for p, lo, hi in PARAMETERS],
             },
         }
     )
 
 
+@script.command
 def main(
-    quick: Quick = False,
-    out: Out = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    dask_local: DaskLocal = None,
+    harness: script.Harness,
     samples: Annotated[int, typer.Option(min=2, help="Sobol base sample N (power of 2).")] = 64,
+    replications: Annotated[int, typer.Option(min=1, help="Seeds per Saltelli point.")] = 2,
+    second_order: Annotated[
+        bool, typer.Option(help="Also sample for second-order indices S2.")
+    ] = True,
+    engineers: Annotated[
+        int | None,
+        typer.Option(min=100, help="Rescale to this many people (default: full scale)."),
+    ] = None,
+    steps: Annotated[int, typer.Option(min=12, max=120, help="Months per run.")] = 60,
 ) -> None:
-    """Run the Saltelli design and report first-order and total Sobol indices."""
-    outcome = script.run(
-        design(samples),
-        quick=quick,
-        out=out,
-        workers=workers,
-        scheduler=scheduler,
-        dask_local=dask_local,
-    )
-    runs = outcome.tables["runs"]
-    frames = []
-    for metric in OUTCOMES:
-        first, _ = analysis.sobol_indices(
-            outcome.design, analysis.point_means(runs, metric), seed=1
-        )
-        frames.append(first.assign(metric=metric))
-    indices = pd.concat(frames, ignore_index=True)[
-        ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-    ]
-    script.save_table(outcome, "sobol_indices", indices)
-    fig = figures.bars_with_errors(
-        indices,
-        "metric",
-        "ST",
-        "ST_conf",
-        group="parameter",
-        title="Total-order Sobol indices (95% bootstrap half-widths)",
-        y_title="ST",
-    )
-    figures.save_figure(fig, outcome.out_dir, "sobol_total")
-    fig = figures.bars_with_errors(
-        indices,
-        "metric",
-        "S1",
-        "S1_conf",
-        group="parameter",
-        title="First-order Sobol indices",
-        y_title="S1",
-    )
-    figures.save_figure(fig, outcome.out_dir, "sobol_first")
+    """Run the replicated Saltelli design and report S1, ST (and S2) with intervals."""
+    try:
+        spec = design(samples, replications, second_order, engineers, steps)
+    except ValueError as exc:
+        script.fail(f"--samples: {exc.errors()[0]['ctx']['error']}")  # type: ignore[attr-defined]
+        return
+    outcome = harness.run(spec)
+    report = write_indices(outcome.design, outcome.wide, outcome.out_dir)
+    indices, noise = report.first, report.noise.set_index("metric")
 
     d = outcome.design
+    f = d.file
     lines = [
-        f"Sensitivity: {len(d.points)} Saltelli points (N={d.file.design.samples}), "
-        f"{d.file.n_engineers} people, {d.file.steps} months; total-order index ST ± 95%"
+        f"Sensitivity: {len(d.points)} Saltelli points (N={f.design.samples}) x "
+        f"{f.replications} seeds, {f.n_engineers or 'all'} people, {f.steps} months; "
+        "total-order index ST [95% interval]; seed noise = share of run variance "
+        "within points"
     ]
     for metric in OUTCOMES:
+        if metric not in noise.index:
+            lines.append(f"{metric}: not defined in every run, no indices")
+            continue
         part = indices[indices["metric"] == metric].sort_values("ST", ascending=False)
         ranked = ", ".join(
-            f"{r.parameter} {r.ST:.2f}±{r.ST_conf:.2f}" for r in part.head(3).itertuples()
+            f"{r.parameter} {r.ST:.2f} [{r.ST_low:.2f}, {r.ST_high:.2f}]"
+            for r in part.head(3).itertuples()
         )
-        lines.append(f"{metric}: {ranked}")
-    if d.file.design.samples and d.file.design.samples < 32:
-        lines.append("(few samples: indices are rough; use the full run for conclusions)")
+        share = noise.loc[metric, "noise_share_runs"]
+        lines.append(f"{metric}: {ranked}; seed noise {share:.0%}")
+    if report.pairs is not None and len(report.pairs):
+        top = report.pairs.loc[report.pairs["S2"].abs().idxmax()]
+        lines.append(
+            f"strongest interaction: {top['a']} x {top['b']} on {top['metric']}, "
+            f"S2 {top['S2']:.2f} [{top['S2_low']:.2f}, {top['S2_high']:.2f}]"
+        )
+    lines += [f"warning: {w}" for w in report.warnings]
+    for warning in report.warnings:
+        script.warn(warning)
     script.answer(outcome, lines)
 
 

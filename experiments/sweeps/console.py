@@ -26,7 +26,7 @@ from market.errors import ScenarioError
 USAGE_ERROR = 2
 INTERRUPTED = 130
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 Quick = Annotated[bool, typer.Option("--quick", help="Tiny design for a smoke run.")]
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
@@ -46,6 +46,18 @@ BatchRuns = Annotated[
     int | None,
     typer.Option("--batch-runs", help="Runs per task (default: timed, >= 0.5 s of work).", min=1),
 ]
+PrecedenceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--precedence",
+        help="Scheduled events on a changed field: user (dropped; default), relative "
+        "(rescaled) or events (still applied). Every affected event is reported.",
+    ),
+]
+ScenarioName = Annotated[
+    str, typer.Option("--scenario", help="Base scenario: built-in name or TOML file.")
+]
+Seeds = Annotated[int, typer.Option("--seeds", min=2, help="Replications (seeds) per variant.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -53,6 +65,35 @@ def fail(message: str) -> None:
     """One error line on stderr, then exit with the usage-error code."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(USAGE_ERROR)
+
+
+MAX_OVERRIDE_LINES = 8
+
+
+def override_lines(design: ResolvedDesign) -> list[str]:
+    """What the precedence rule does to scheduled events, one line per affected event
+    (counted over design points), for stderr.
+    """
+    rows = design.overridden_events()
+    if not rows:
+        return []
+    verbs = {"dropped": "dropped", "rescaled": "rescaled", "applies": "still applied"}
+    counts: dict[tuple[int, str, str, str, str], int] = {}
+    for row in rows:
+        key = (row["event"], row["at"], row["path"], repr(row["event_value"]), row["outcome"])
+        counts[key] = counts.get(key, 0) + 1
+    n_points = len({row["point"] for row in rows})
+    lines = [
+        f"precedence {design.file.precedence!r}: {n_points} of {len(design.points)} design "
+        f"points change a field that scheduled events set ({len(rows)} event overrides, "
+        "listed in the event_overrides table)"
+    ]
+    items = sorted(counts.items())
+    for (event, at, path, value, outcome), n in items[:MAX_OVERRIDE_LINES]:
+        lines.append(f"  events[{event}] ({at}, {path} = {value}) {verbs[outcome]} at {n} points")
+    if len(items) > MAX_OVERRIDE_LINES:
+        lines.append(f"  ... and {len(items) - MAX_OVERRIDE_LINES} more events")
+    return lines
 
 
 def execute(
@@ -82,6 +123,8 @@ def execute(
             f"{design.file.replications} replications) on {executor.describe()} -> {out}",
             highlight=False,
         )
+        for line in override_lines(design):
+            err_console.print(line, highlight=False)
         try:
             with _progress(quiet) as bar:
                 task = bar.add_task("runs", total=design.n_runs)

@@ -28,6 +28,7 @@ from scipy.stats import qmc
 import market
 from market.config import Scenario
 from market.errors import ScenarioError
+from market.precedence import EventOverride, Precedence
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
 Scalar = bool | int | float | str
@@ -146,6 +147,16 @@ class DesignFile(_Strict):
     """Outcome metrics by name (default: all, see experiments.sweeps.metrics)."""
     series: list[str] = Field(default_factory=list)
     """Columns of the per-step ``labs`` table to keep for every run (default: none)."""
+    precedence: Precedence = "user"
+    """What happens to a scheduled event on a field a design point changes: ``user``
+    (the event is dropped, the point's value wins), ``relative`` (the event is rescaled
+    by the change) or ``events`` (the event still applies). Every affected event is
+    reported (stderr, metadata.json, the ``event_overrides`` table)."""
+    measure: str | None = Field(None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    """``module:function`` that runs one scenario and returns its outcome columns
+    (replaces the built-in ``metrics``); called as ``fn(scenario, seed, **measure_options)``."""
+    measure_options: dict[str, Scalar] = Field(default_factory=dict)
+    """Keyword arguments passed to ``measure``."""
     design: DesignSpec
     """How design points are generated."""
 
@@ -165,6 +176,13 @@ class ResolvedDesign:
     """Unrounded sampler output (sobol/morris), in point order, for the analysis."""
     problem: dict[str, Any] | None = None
     """SALib problem dict for sampled designs."""
+    event_overrides: list[tuple[EventOverride, ...]] = field(default_factory=list)
+    """Per design point, the scheduled events its changes affect (see ``precedence``)."""
+    defaults: dict[str, Scalar] = field(default_factory=dict)
+    """Base-scenario value of each parameter, shown in the tables for a list-design
+    point that leaves the parameter out (that point keeps the base and its events)."""
+    quick: bool = False
+    """A smoke run (``--quick``): tables are written, no conclusion is printed."""
     digest: str = field(default="")
 
     @property
@@ -179,7 +197,22 @@ class ResolvedDesign:
 
     def scenario_for(self, overrides: dict[str, Scalar]) -> Scenario:
         """The scenario of one design point."""
-        return build_run_scenario(self.base, overrides, self.file.n_engineers, self.file.steps)
+        return build_run_scenario(
+            self.base, overrides, self.file.n_engineers, self.file.steps, self.file.precedence
+        )
+
+    def parameter_values(self, point: int) -> dict[str, Scalar]:
+        """The parameter columns of ``point`` (base values where the point has none)."""
+        given = self.points[point]
+        return {k: given.get(k, self.defaults.get(k)) for k in self.parameter_names}
+
+    def overridden_events(self) -> list[dict[str, Any]]:
+        """Every (design point, affected event) pair as plain rows."""
+        return [
+            {"point": i, **item.to_dict()}
+            for i, items in enumerate(self.event_overrides)
+            for item in items
+        ]
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly description stored in the manifest and table metadata."""
@@ -191,6 +224,8 @@ class ResolvedDesign:
             "n_runs": self.n_runs,
             "parameters": self.parameter_names,
             "metrics": self.metrics,
+            "precedence": self.file.precedence,
+            "event_overrides": self.overridden_events(),
             "digest": self.digest,
         }
 
@@ -200,20 +235,26 @@ def build_run_scenario(
     overrides: dict[str, Scalar],
     n_engineers: int | None,
     steps: int | None,
+    precedence: str = "user",
 ) -> Scenario:
-    """Apply ``overrides`` (real-world units), then rescale, then set the steps.
+    """Set the steps, apply ``overrides`` (real-world units) under ``precedence``, then
+    rescale.
 
-    Shortening a run drops the scenario's scheduled events that fall after its end; a
-    ``steps`` parameter wins over the design's ``steps``.
+    Shortening a run drops the scenario's scheduled events that fall after its end (so
+    they are not reported as overwritten); a ``steps`` parameter wins over the design's
+    ``steps``. Events on a field that ``overrides`` change follow ``precedence`` and are
+    listed in the result's ``event_overrides``.
     """
     overrides = dict(overrides)
     if "steps" in overrides:
         steps = int(overrides.pop("steps"))  # type: ignore[arg-type]
-    sc = base.with_overrides(overrides) if overrides else base
-    if n_engineers is not None:
-        sc = sc.scaled(n_engineers)
+    sc = base
     if steps is not None and steps != sc.steps:
         sc = truncated(sc, steps)
+    if overrides:
+        sc = sc.with_overrides(overrides, precedence=precedence)
+    if n_engineers is not None:
+        sc = sc.scaled(n_engineers)
     return sc
 
 
@@ -264,8 +305,12 @@ def design_from_dict(data: dict[str, Any]) -> DesignFile:
         raise ScenarioError(where, message) from None
 
 
-def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
-    """Read, validate and resolve a design TOML file (``quick``: its tiny variant)."""
+def load_design(
+    path: str | Path, quick: bool = False, precedence: str | None = None
+) -> ResolvedDesign:
+    """Read, validate and resolve a design TOML file (``quick``: its tiny variant;
+    ``precedence``: replaces the file's rule).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -275,12 +320,16 @@ def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("design", f"{path} is not valid TOML: {exc}") from None
+    if precedence is not None:
+        data["precedence"] = precedence
     spec = design_from_dict(data)
     if spec.name is None:
         spec = spec.model_copy(update={"name": path.stem})
     if quick:
         spec = quick_variant(spec)
-    return resolve_design(spec, base_dir=path.parent)
+    design = resolve_design(spec, base_dir=path.parent)
+    design.quick = quick
+    return design
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -291,11 +340,15 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 # -- resolution -------------------------------------------------------------------
-def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesign:
-    """Load the base scenario, check every parameter and point, generate the points."""
+def resolve_design(
+    spec: DesignFile, base_dir: str | Path = ".", base: Scenario | None = None
+) -> ResolvedDesign:
+    """Load the base scenario (or take ``base``, a scenario built in Python), check
+    every parameter and point, generate the points.
+    """
     from experiments.sweeps.metrics import validate_metrics, validate_series
 
-    base = _load_base(spec.scenario, Path(base_dir))
+    base = base if base is not None else _load_base(spec.scenario, Path(base_dir))
     metrics = validate_metrics(spec.metrics)
     validate_series(spec.series)
     ds = spec.design
@@ -305,8 +358,12 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
         names = list(dict.fromkeys(k for point in ds.points for k in point))
         for key in names:
             check_path(base, key, next(p[key] for p in ds.points if key in p), "design.points")
+        # A point that leaves a parameter out keeps the base (and its events); its
+        # table columns show the base value, so parameter columns are never missing.
+        defaults = {key: check_path(base, key, None, "design.points") for key in names}
         points = [dict(p) for p in ds.points]
     else:
+        defaults = {}
         integer = []
         for i, p in enumerate(ds.parameters):
             trial = p.values[0] if p.values is not None else p.low
@@ -326,13 +383,21 @@ def resolve_design(spec: DesignFile, base_dir: str | Path = ".") -> ResolvedDesi
             else:
                 matrix = morris_matrix(problem, ds.samples or 2, ds.levels, seed)
             points = points_from_matrix(names, matrix, integer)
+    if spec.measure is not None:
+        resolve_measure(spec.measure)
+    overridden = []
     for i, point in enumerate(points):
         try:
-            build_run_scenario(base, point, spec.n_engineers, spec.steps)
+            sc = build_run_scenario(base, point, spec.n_engineers, spec.steps, spec.precedence)
         except ScenarioError as exc:
             raise ScenarioError(f"design point {i} {_short(point)}", str(exc)) from None
-    dtypes = {name: column_dtype([p.get(name) for p in points]) for name in names}
+        overridden.append(tuple(sc.event_overrides))
+    dtypes = {
+        name: column_dtype([p.get(name, defaults.get(name)) for p in points]) for name in names
+    }
     resolved = ResolvedDesign(spec, base, points, names, metrics, dtypes, matrix, problem)
+    resolved.event_overrides = overridden
+    resolved.defaults = defaults
     resolved.digest = design_digest(resolved)
     return resolved
 
@@ -347,12 +412,28 @@ def _load_base(name: str, base_dir: Path) -> Scenario:
         raise ScenarioError("scenario", str(exc)) from None
 
 
+def resolve_measure(spec: str) -> Any:
+    """The function named ``module:function`` (a ScenarioError if it does not exist)."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ScenarioError("measure", f"cannot load {spec!r}: {exc}") from None
+    if not callable(fn):
+        raise ScenarioError("measure", f"{spec!r} is not a function")
+    return fn
+
+
 def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> Any:
     """Check that ``path`` names a scenario field accepting ``trial``; return its
-    current value (for ``labs.*`` the first lab's).
+    current value (for ``labs.*`` the first lab's). ``trial=None`` only reads it.
     """
     try:
-        if path == "steps":
+        if trial is None:
+            pass
+        elif path == "steps":
             truncated(base, int(trial))  # type: ignore[arg-type]
         else:
             base.with_overrides({path: trial})
@@ -373,15 +454,16 @@ def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> A
 
 
 def column_dtype(values: list[Any]) -> str:
-    """One pandas dtype for a parameter column: Int64, float64, boolean or string."""
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
-        return "boolean"
-    if present and all(_is_int(v) for v in present):
-        return "Int64"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+    """One numpy-backed dtype for a parameter column: int64, float64, bool or object
+    (strings). Never a nullable extension type: points always hold every parameter.
+    """
+    if values and all(isinstance(v, bool) for v in values):
+        return "bool"
+    if values and all(_is_int(v) for v in values):
+        return "int64"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return "float64"
-    return "string"
+    return "object"
 
 
 def _is_int(value: Any) -> bool:
@@ -446,6 +528,7 @@ def design_digest(design: ResolvedDesign) -> str:
         "base": design.base.model_dump(mode="json"),
         "points": design.points,
         "metrics": design.metrics,
+        "dtypes": design.parameter_dtypes,
     }
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -11,6 +11,8 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Self
@@ -54,9 +56,34 @@ class SerialExecutor(Executor):
             yield fn(task)
 
 
+PARENT_POLL_SECONDS = 0.2
+"""How often a pool worker checks that the process that started it is still alive."""
+
+
 def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which shuts the pool down."""
+    """Pool workers leave Ctrl-C to the parent, which shuts the pool down; and they
+    exit on their own when the parent dies (``kill -9`` of a sweep leaves no orphans).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(os.getppid())
+
+
+def watch_parent(parent: int, poll: float = PARENT_POLL_SECONDS) -> threading.Thread:
+    """Exit this process as soon as ``parent`` is no longer its parent.
+
+    A daemon thread polls ``os.getppid()``: when the parent dies the worker is
+    re-parented (to init or a subreaper) and the id changes. Polling works on every
+    POSIX system; a killed parent cannot run any clean-up of its own.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    thread.start()
+    return thread
 
 
 class ProcessPoolExecutor(Executor):

@@ -21,7 +21,14 @@ from experiments.sweeps.design import ResolvedDesign
 from experiments.sweeps.executors import Executor, SerialExecutor
 from experiments.sweeps.plan import RunSpec, build_plan
 from experiments.sweeps.store import Store
-from experiments.sweeps.tables import aggregate, write_tables
+from experiments.sweeps.tables import (
+    aggregate,
+    event_overrides_table,
+    outcomes_table,
+    runs_table,
+    series_table,
+    write_tables,
+)
 from experiments.sweeps.worker import BatchResult, BatchTask, execute_batch
 from market.runner import RunResult, run_scenario
 
@@ -40,6 +47,9 @@ class SweepOutcome:
     out_dir: Path
     design: ResolvedDesign
     tables: dict[str, pd.DataFrame]
+    """The written tables: runs, outcomes, aggregate, event_overrides (and series)."""
+    wide: pd.DataFrame
+    """Outcomes with one row per run and a ``metric.lab`` column each (for analysis)."""
     executed: list[str] = field(default_factory=list)
     """Run ids computed by this call (not loaded from the store)."""
     reused: int = 0
@@ -117,19 +127,27 @@ def run_sweep(
         tasks = [_task(design, chunk) for chunk in make_batches(missing, size)]
         for result in executor.map_unordered(execute_batch, iter_tasks(tasks)):
             stored(result)
-    runs = store.read("runs")
-    if runs is None or len(runs) != len(plan):
-        raise RuntimeError(f"store at {out} holds {0 if runs is None else len(runs)} runs")
-    tables = {"runs": runs, "aggregate": aggregate(runs, design)}
+    wide = store.read("runs")
+    if wide is None or len(wide) != len(plan):
+        raise RuntimeError(f"store at {out} holds {0 if wide is None else len(wide)} runs")
+    runs = runs_table(wide, design)
+    outcomes = outcomes_table(wide, design)
+    tables = {
+        "runs": runs,
+        "outcomes": outcomes,
+        "aggregate": aggregate(outcomes, design),
+        "event_overrides": event_overrides_table(design),
+    }
     series = store.read("series")
     if series is not None:
-        tables["series"] = series
+        tables["series"] = series_table(series, runs, design)
     extra = {"executor": executor.describe(), "n_runs": len(plan)}
     files = write_tables(out, tables, design, extra)
     return SweepOutcome(
         out,
         design,
         tables,
+        wide,
         executed,
         reused,
         time.perf_counter() - started,
@@ -153,6 +171,10 @@ def _task(design: ResolvedDesign, runs: list[RunSpec]) -> BatchTask:
         series=design.file.series,
         parameter_dtypes=design.parameter_dtypes,
         runs=runs,
+        precedence=design.file.precedence,
+        parameter_defaults=dict(design.defaults),
+        measure=design.file.measure,
+        measure_options=dict(design.file.measure_options),
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from experiments.sweeps.design import build_run_scenario
+from experiments.sweeps.design import build_run_scenario, resolve_measure
 from experiments.sweeps.metrics import compute_metrics
 from experiments.sweeps.plan import RunSpec
 from market.config import Scenario
@@ -30,6 +30,10 @@ class BatchTask:
     series: list[str]
     parameter_dtypes: dict[str, str]
     runs: list[RunSpec]
+    precedence: str = "user"
+    parameter_defaults: dict[str, object] = field(default_factory=dict)
+    measure: str | None = None
+    measure_options: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,15 +49,29 @@ class BatchResult:
 
 
 def execute_batch(task: BatchTask) -> BatchResult:
-    """Run every run of ``task`` and tabulate its metrics."""
+    """Run every run of ``task`` and tabulate its metrics (or its ``measure``)."""
     started = time.perf_counter()
     rows, series_frames, per_run = [], [], []
     labs = task.base.lab_names
+    measure = resolve_measure(task.measure) if task.measure else None
     for spec in task.runs:
         t0 = time.perf_counter()
-        scenario = build_run_scenario(task.base, spec.overrides, task.n_engineers, task.steps)
+        scenario = build_run_scenario(
+            task.base, spec.overrides, task.n_engineers, task.steps, task.precedence
+        )
+        row = {
+            **spec.identity(),
+            **{
+                k: spec.overrides.get(k, task.parameter_defaults.get(k))
+                for k in task.parameter_dtypes
+            },
+        }
+        if measure is not None:
+            row.update(measure(scenario, spec.seed(), **task.measure_options))
+            rows.append(row)
+            per_run.append(time.perf_counter() - t0)
+            continue
         result = run_scenario(scenario, seed=spec.seed())
-        row = {**spec.identity(), **{k: spec.overrides.get(k) for k in task.parameter_dtypes}}
         row.update(compute_metrics(result.tables, labs, task.metrics))
         rows.append(row)
         if task.series:

@@ -67,3 +67,29 @@ def test_missing_dask_is_one_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(ScenarioError, match=r"pip install 'talent-market\[dask\]'"):
         import_distributed("--scheduler")
+
+
+def test_quick_script_is_a_smoke_run_with_every_output(tmp_path):
+    out = tmp_path / "cvp"
+    res = subprocess.run(
+        [
+            sys.executable,
+            "experiments/compute_vs_pay.py",
+            "--quick",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert res.returncode == 0, res.stderr
+    answer = (out / "answer.txt").read_text()
+    assert answer.startswith("SMOKE RUN") and "best split" not in answer
+    assert "labs.Meta.budget_usd" in res.stderr and "dropped" in res.stderr  # overwrites reported
+    for name in ("runs", "outcomes", "aggregate", "event_overrides", "split_effects"):
+        assert (out / f"{name}.parquet").is_file() and (out / f"{name}.csv").is_file()
+    assert (out / "metadata.json").is_file() and (out / "capability_by_split.html").is_file()

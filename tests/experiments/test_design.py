@@ -63,7 +63,7 @@ def test_resolved_lhs_rounds_integer_fields(make_design):
     assert all(isinstance(m, int) and 0 <= m <= 12 for m in months)
     assert all(isinstance(p["market.sigma"], float) for p in design.points)
     assert design.parameter_dtypes == {
-        "labs.*.policy.noncompete_months": "Int64",
+        "labs.*.policy.noncompete_months": "int64",
         "market.sigma": "float64",
     }
     again = make_design(design=design.file.design.model_dump())
@@ -80,6 +80,8 @@ def test_list_design_and_sobol_sizes(make_design):
         }
     )
     assert listed.points == [{"market.sigma": 0.5}, {"market.sigma": 1.0, "steps": 6}]
+    # a point that leaves a parameter out keeps the base; its column shows the base value
+    assert listed.parameter_values(0) == {"market.sigma": 0.5, "steps": listed.base.steps}
     assert listed.parameter_names == ["market.sigma", "steps"]
     sob = make_design(
         replications=1,

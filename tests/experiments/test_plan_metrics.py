@@ -57,7 +57,7 @@ def test_metrics_agree_with_tables(small_run):
 
 def test_any_run_reproduces_alone(tiny, tmp_path):
     outcome = run_sweep(tiny, tmp_path / "out")
-    row = outcome.tables["runs"].set_index("run_id").loc["p00002-r0001"]
+    row = outcome.wide.set_index("run_id").loc["p00002-r0001"]
     alone = reproduce_run(tiny, "p00002-r0001")
     again = compute_metrics(alone.tables, tiny.base.lab_names, tiny.metrics)
     for key, value in again.items():

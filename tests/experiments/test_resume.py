@@ -79,7 +79,7 @@ def test_kill_9_then_resume(resume_design, design_file, design_dict, tmp_path):
 
     clean = run_sweep(resume_design, tmp_path / "clean")
     assert len(clean.executed) == resume_design.n_runs
-    for name in ("runs", "aggregate", "series"):
+    for name in ("runs", "outcomes", "aggregate", "series", "event_overrides"):
         pd.testing.assert_frame_equal(resumed.tables[name], clean.tables[name])
         pq = f"{name}.parquet"
         assert (killed / pq).read_bytes() == (tmp_path / "clean" / pq).read_bytes()
