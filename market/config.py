@@ -8,21 +8,89 @@ Scenarios are plain data: the model reads them, file formats live in
 
 from __future__ import annotations
 
+import math
 import re
+import types
+import typing
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from market.codes import SPECIALTIES, ComputeAllocation, CounterOfferRule, LabKind
-from market.errors import ScenarioError
+from market.errors import ScenarioError, shown
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MAX_TEXT_CHARS = 20_000
+"""Longest scenario description: free text belongs in a file beside the scenario."""
+
+
+def _scalar_types(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits (``float | None`` -> {float, NoneType})."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return set().union(*(_scalar_types(a) for a in typing.get_args(annotation)))
+    return {annotation}
+
+
+def reject_bool_for_number(annotation: Any, value: Any) -> None:
+    """Refuse ``true``/``false`` for a number and a number for a boolean.
+
+    pydantic's lax mode turns ``True`` into ``1`` and ``1`` into ``True``, so
+    ``steps = true`` would run one month; a wrong type here is a user mistake.
+
+    Raises:
+        ValueError: with a message saying what the field takes.
+
+    """
+    if typing.get_origin(annotation) is tuple and isinstance(value, list | tuple):
+        for item_type, item in zip(typing.get_args(annotation), value, strict=False):
+            reject_bool_for_number(item_type, item)
+        return
+    kinds = _scalar_types(annotation)
+    numeric = bool(kinds & {int, float})
+    if isinstance(value, bool) and numeric and bool not in kinds:
+        raise ValueError(f"must be a number, not a boolean (got {str(value).lower()})")
+    if (
+        bool in kinds
+        and not numeric
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        raise ValueError(f"must be true or false, not a number (got {value!r})")
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """An error from a model-level check that names the field it is about (a path
+    relative to the model checked, e.g. ``labs.Meta.ties``).
+    """
+    return PydanticCustomError(
+        "field_error", "{field}: {message}", {"field": field, "message": message}
+    )
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, frozen=False, use_attribute_docstrings=True
+        extra="forbid",
+        validate_assignment=True,
+        frozen=False,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_number_mixups(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
+        return value
 
 
 class Policy(_Strict):
@@ -118,6 +186,9 @@ class LabConfig(_Strict):
     """Salary, retention and compute policy."""
 
 
+MIN_PREF_DISPERSION = 1e-3
+
+
 class PopulationConfig(_Strict):
     """Engineers and researchers: skill, preferences, entry and exit."""
 
@@ -144,12 +215,23 @@ class PopulationConfig(_Strict):
     pref_colleagues: float = Field(0.2, ge=0.0, le=5.0)
     """Mean weight on log colleague quality (mean skill), in log-pay units."""
     pref_dispersion: float = Field(0.5, ge=0.0, le=5.0)
-    """Coefficient of variation of the preference weights across people."""
+    """Coefficient of variation of the preference weights across people (0, or at
+    least ``MIN_PREF_DISPERSION``: a smaller spread is numerically no spread)."""
+
+    @field_validator("pref_dispersion")
+    @classmethod
+    def _dispersion_zero_or_usable(cls, value: float) -> float:
+        if 0 < value < MIN_PREF_DISPERSION:
+            raise ValueError(f"must be 0 or between {MIN_PREF_DISPERSION:g} and 5 (got {value!r})")
+        return value
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Self:
         if any(x < 0 for x in self.graduate_mix) or abs(sum(self.graduate_mix) - 1) > 1e-6:
-            raise ValueError("graduate_mix must be three non-negative shares summing to 1")
+            raise field_error(
+                "graduate_mix",
+                f"must be three non-negative shares summing to 1 (got {list(self.graduate_mix)})",
+            )
         return self
 
 
@@ -162,9 +244,9 @@ class MarketConfig(_Strict):
     1 = Cobb-Douglas; Whitfill & Wu 2025 bracket it by [0, 2.6])."""
     compute_share: float = Field(0.5, gt=0.0, lt=1.0)
     """CES distribution parameter on compute (alpha)."""
-    compute_ref_h100e: float = Field(100_000, gt=0)
+    compute_ref_h100e: float = Field(100_000, ge=1e-3, le=1e12)
     """Normalisation of effective compute (H100e)."""
-    talent_ref: float = Field(1_000, gt=0)
+    talent_ref: float = Field(1_000, ge=1e-3, le=1e12)
     """Normalisation of effective research talent (skill units)."""
     allocation_gamma: float = Field(0.25, ge=0.0, le=1.0)
     """Returns to concentrating compute on a person (exponent on their compute share)."""
@@ -180,7 +262,7 @@ class MarketConfig(_Strict):
     infra_scale_exponent: float = Field(1.0, ge=0.0, le=1.0)
     """How the infra team a fleet needs grows with the fleet: infra skill is measured per
     (GPUs/1,000)^exponent (1 = linear; below 1, tooling makes big fleets cheaper to run)."""
-    product_half_saturation: float = Field(50.0, gt=0.0)
+    product_half_saturation: float = Field(50.0, ge=1e-3, le=1e12)
     """Product skill units at which monetisation is halfway to its max uplift."""
     product_max_uplift: float = Field(1.0, ge=0.0, le=10.0)
     """Maximum relative uplift of the value of output from product talent."""
@@ -189,12 +271,12 @@ class MarketConfig(_Strict):
     """Scale of monthly capability growth, dK = delta * Y^lambda * K^phi."""
     capability_lambda: float = Field(0.8, gt=0.0, le=2.0)
     """Returns to research output in capability growth (lambda)."""
-    capability_phi: float = Field(0.3, le=0.99)
+    capability_phi: float = Field(0.3, ge=-10.0, le=0.99)
     """Knowledge spill-over phi < 1: ideas get harder to find as K grows."""
     budget_feedback: float = Field(0.5, ge=0.0, le=5.0)
     """Elasticity of next year's budget to capability growth relative to the market."""
     # Valuation
-    value_per_output_usd: float | None = Field(None, gt=0)
+    value_per_output_usd: float | None = Field(None, ge=1e-3, le=1e15)
     """Annual value of one unit of monthly research output (USD); None = calibrated at
     start so that the market's total valuation equals ``value_markup`` times payroll."""
     value_markup: float = Field(1.5, gt=0.0, le=100.0)
@@ -241,7 +323,7 @@ class MarketConfig(_Strict):
     """Skill quantile above which a researcher counts as a star."""
     spinout_funding_usd: float = Field(1e9, ge=0.0, le=1e12)
     """Funding a spin-out raises; a fifth becomes its annual payroll budget."""
-    spinout_gpu_cost_usd: float = Field(40_000, gt=0.0)
+    spinout_gpu_cost_usd: float = Field(40_000, ge=1.0, le=1e9)
     """Price of one H100e for spin-outs buying compute (USD)."""
     spinout_capability_share: float = Field(0.05, ge=0.0, le=1.0)
     """A spin-out's initial capability as a share of its parent's (what founders carry)."""
@@ -252,12 +334,30 @@ class MarketConfig(_Strict):
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
 
+    @model_validator(mode="after")
+    def _utilisation_range(self) -> Self:
+        if self.utilisation_min > self.utilisation_max:
+            raise field_error(
+                "utilisation_min",
+                f"must be <= utilisation_max ({self.utilisation_max:g}) "
+                f"(got {self.utilisation_min:g})",
+            )
+        return self
+
 
 class Event(_Strict):
     """A scheduled change of one field at one step, optionally reverted later."""
 
     at: str | int
     """Step (1 = first month) or month as "YYYY-MM"."""
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _step_or_month(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f'must be a step number or a month "YYYY-MM" (got {shown(value)})')
+        return value
+
     field: str
     """A lab field (``gpus_h100e``), a policy field (``pay_multiplier``) or, without
     ``lab``, a market field (``noncompete_enforcement``)."""
@@ -289,7 +389,7 @@ class Scenario(_Strict):
 
     name: str = "custom"
     """Short name."""
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT_CHARS)
     """What the scenario represents."""
     start: str = "2025-01"
     """Calendar month of step 1 (YYYY-MM)."""
@@ -318,11 +418,15 @@ class Scenario(_Strict):
             seen.add(name)
         for lab in self.labs:
             for tie in lab.ties:
+                if tie == lab.name:
+                    raise field_error(f"labs.{lab.name}.ties", "a lab cannot be tied to itself")
                 if tie not in seen:
-                    raise ValueError(
-                        f"lab {lab.name!r} has a tie to unknown lab {tie!r}; "
-                        f"known labs: {', '.join(names)}"
+                    raise field_error(
+                        f"labs.{lab.name}.ties",
+                        f"tie to unknown lab {tie!r}; known labs: {', '.join(names)}",
                     )
+        if self.n_engineers < 1:
+            raise field_error("labs", "every lab has headcount 0; at least one lab needs people")
         for i, event in enumerate(self.events):
             self.event_step(event, where=f"events[{i}]")
             _validate_event_value(self, event, where=f"events[{i}]")
@@ -408,10 +512,32 @@ class Scenario(_Strict):
     def scaled(self, n_engineers: int) -> Scenario:
         """A copy whose headcounts, budgets and graduate inflow are scaled to
         ``n_engineers`` people in total (compute per head and pay levels unchanged).
+
+        Raises:
+            ScenarioError: on field ``n_engineers``, with the smallest and largest sizes
+                this scenario can be scaled to.
+
         """
+        if isinstance(n_engineers, bool) or not isinstance(n_engineers, int):
+            raise ScenarioError("n_engineers", f"must be a whole number (got {shown(n_engineers)})")
         if n_engineers < len(self.labs):
             raise ScenarioError("n_engineers", f"must be >= the number of labs ({len(self.labs)})")
+        largest, binding = self.largest_scale()
+        if n_engineers > largest:
+            raise ScenarioError(
+                "n_engineers",
+                f"at most {largest:,} for scenario {self.name!r} ({binding} would exceed its "
+                f"limit) (got {n_engineers:,})",
+            )
         factor = n_engineers / max(self.n_engineers, 1)
+        try:
+            return build_scenario(self._scaled_data(factor))
+        except ScenarioError as exc:  # a rounding corner: still name the option
+            raise ScenarioError(
+                "n_engineers", f"cannot rescale to {n_engineers:,} people: {exc}"
+            ) from None
+
+    def _scaled_data(self, factor: float) -> dict[str, Any]:
         data = self.model_dump()
         for lab in data["labs"]:
             hc = lab["headcount"]
@@ -420,13 +546,59 @@ class Scenario(_Strict):
             lab["budget_usd"] *= factor
             lab["gpus_h100e"] *= factor
         data["population"]["graduates_per_year"] *= factor
-        data["market"]["compute_ref_h100e"] *= factor
-        data["market"]["talent_ref"] *= factor
-        data["market"]["product_half_saturation"] *= factor
+        for key in SCALED_MARKET_FIELDS:
+            data["market"][key] *= factor
         for event in data["events"]:
             if event["field"] in ("gpus_h100e", "budget_usd"):
                 event["value"] = float(event["value"]) * factor
-        return build_scenario(data)
+        return data
+
+    def largest_scale(self) -> tuple[int, str]:
+        """The most people :meth:`scaled` accepts, and the field that sets that limit."""
+        current = max(self.n_engineers, 1)
+        limits: list[tuple[float, str]] = []
+
+        def add(value: Any, model: type[BaseModel], field: str, where: str) -> None:
+            hi = _upper_bound(model, field)
+            if hi is not None and isinstance(value, int | float) and value > 0:
+                limits.append((hi / float(value), where))
+
+        for lab in self.labs:
+            for key in SPECIALTIES:
+                add(getattr(lab.headcount, key), Headcount, key, f"labs.{lab.name}.headcount.{key}")
+            add(lab.budget_usd, LabConfig, "budget_usd", f"labs.{lab.name}.budget_usd")
+            add(lab.gpus_h100e, LabConfig, "gpus_h100e", f"labs.{lab.name}.gpus_h100e")
+        add(
+            self.population.graduates_per_year,
+            PopulationConfig,
+            "graduates_per_year",
+            "population.graduates_per_year",
+        )
+        for key in SCALED_MARKET_FIELDS:
+            add(getattr(self.market, key), MarketConfig, key, f"market.{key}")
+        for i, event in enumerate(self.events):
+            if event.field in ("gpus_h100e", "budget_usd"):
+                add(event.value, LabConfig, event.field, f"events[{i}].value")
+        if not limits:
+            return 10**12, "nothing"
+        factor, where = min(limits)
+        # Headcounts are rounded: stay a little inside the limit.
+        return max(math.floor(factor * current * (1 - 1e-9)), 0), where
+
+
+SCALED_MARKET_FIELDS = ("compute_ref_h100e", "talent_ref", "product_half_saturation")
+"""Market normalisations that :meth:`Scenario.scaled` multiplies with the market size."""
+
+
+def _upper_bound(model: type[BaseModel], field: str) -> float | None:
+    """The ``le``/``lt`` bound of a field, if it has one."""
+    info = model.model_fields.get(field)
+    for meta in info.metadata if info is not None else ():
+        for attr in ("le", "lt"):
+            bound = getattr(meta, attr, None)
+            if bound is not None:
+                return float(bound)
+    return None
 
 
 def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:
@@ -472,6 +644,10 @@ def _check_event_target(scenario: Scenario, event: Event, where: str) -> None:
 
 def _set_path(data: dict[str, Any], path: str, value: Any, lab_names: list[str]) -> None:
     parts = path.split(".")
+    if any(not part for part in parts):
+        raise ScenarioError(
+            "--set", f"{shown(path)} is not a field path (expected e.g. market.sigma)"
+        )
     if parts[0] == "labs":
         if len(parts) < 3:
             raise ScenarioError(path, "expected labs.<lab>.<field> or labs.<lab>.policy.<field>")
@@ -489,8 +665,10 @@ def _set_path(data: dict[str, Any], path: str, value: Any, lab_names: list[str])
 
 def _set_nested(node: dict[str, Any], keys: list[str], value: Any, path: str) -> None:
     for key in keys[:-1]:
-        if not isinstance(node.get(key), dict):
-            raise ScenarioError(path, f"unknown field {key!r}")
+        if key not in node:
+            raise ScenarioError(path, f"unknown field {key!r}; known: {', '.join(node)}")
+        if not isinstance(node[key], dict):
+            raise ScenarioError(path, f"{key!r} is a single value, not a table of fields")
         node = node[key]
     if keys[-1] not in node:
         raise ScenarioError(path, f"unknown field {keys[-1]!r}; known: {', '.join(node)}")
@@ -510,61 +688,101 @@ def scenario_error_from(
 ) -> ScenarioError:
     """Turn pydantic's first error into a one-line ScenarioError naming the field
     (``root`` is the model validated, when it is not a whole Scenario).
+
+    The field is written as users type ``--set`` paths: ``labs.OpenAI.gpus_h100e``,
+    ``events[54].at``, ``population.graduate_mix[2]``.
     """
     err = exc.errors(include_url=False)[0]
-    loc = _readable_location(err["loc"], data)
+    loc, model, name = _walk_location(err["loc"], data, root or Scenario)
     kind, ctx = err["type"], err.get("ctx", {})
-    got = err.get("input")
+    got = _got(err.get("input"))
+    if kind == "field_error":
+        return ScenarioError(_join(loc, ctx["field"]), ctx["message"])
     if kind == "missing":
+        if err["loc"] and isinstance(err["loc"][-1], int):
+            return ScenarioError(loc.rsplit("[", 1)[0], "has too few values")
         return ScenarioError(loc, "required field is missing")
     if kind == "extra_forbidden":
         return ScenarioError(loc, "unknown field (check the spelling)")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return ScenarioError(loc, f"{_range_text(err['loc'], root)} (got {got!r})")
+        return ScenarioError(loc, f"{_range_text(model, name)} (got {got})")
+    if kind == "finite_number":
+        bounds = _range_text(model, name).removeprefix("must be").strip()
+        extra = f" {bounds}" if bounds and bounds != "out of range" else ""
+        return ScenarioError(loc, f"must be a finite number{extra} (got {got})")
     if kind == "literal_error":
-        return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got!r})")
+        return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got})")
     if kind == "value_error":
         message = str(ctx.get("error", err["msg"]))
         field, sep, rest = message.partition(": ")
         if not err["loc"] and sep and " " not in field:  # "events[2].at: ..." from a check
             return ScenarioError(field, rest)
         return ScenarioError(loc, message)
-    return ScenarioError(loc, f"{err['msg'].lower()} (got {got!r})")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return ScenarioError(loc, f"must be a table of fields (got {got})")
+    return ScenarioError(loc, f"{err['msg'].lower()} (got {got})")
 
 
-def _readable_location(loc: tuple[Any, ...], data: Any) -> str:
-    """``('labs', 2, 'gpus_h100e')`` -> ``labs.Meta.gpus_h100e`` when lab 2 is named."""
-    parts: list[str] = []
+def _got(value: Any) -> str:
+    """A user value for an error message: short, and never a whole table."""
+    if isinstance(value, dict):
+        return "a table"
+    return shown(value)
+
+
+def _join(prefix: str, field: str) -> str:
+    return field if prefix in ("", "scenario") else f"{prefix}.{field}"
+
+
+def _walk_location(
+    loc: tuple[Any, ...], data: Any, root: type[BaseModel]
+) -> tuple[str, type[BaseModel] | None, str | None]:
+    """Pydantic's ``loc`` as a ``--set`` path, with the model and name of the last field.
+
+    ``('labs', 2, 'gpus_h100e')`` -> ``labs.Meta.gpus_h100e`` when lab 2 is named
+    ``Meta`` (``labs[2].gpus_h100e`` otherwise); union tags such as the ``str`` in
+    ``('events', 54, 'at', 'str')`` are dropped.
+    """
+    text = ""
+    model: type[BaseModel] | None = root
+    owner: type[BaseModel] | None = None
+    name: str | None = None
     node = data
     for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            item = node[key]
-            name = item.get("name") if isinstance(item, dict) else None
-            parts.append(str(name) if name else f"[{key}]")
+        if isinstance(key, int):
+            item = node[key] if isinstance(node, list | tuple) and 0 <= key < len(node) else None
+            lab_name = item.get("name") if isinstance(item, dict) else None
+            if model is LabConfig and isinstance(lab_name, str) and lab_name:
+                text += f".{lab_name}"
+            else:
+                text += f"[{key}]"
             node = item
-        else:
-            parts.append(str(key))
+        elif model is not None and key in model.model_fields:
+            text += f".{key}" if text else str(key)
+            owner, name = model, str(key)
+            model = _model_of(model.model_fields[key].annotation)
             node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "scenario"
+        elif isinstance(node, dict) and key in node:  # a free-form table such as sources
+            text += f".{key}" if text else str(key)
+            node = node[key]
+        # anything else is a union member's tag ("str", "int", "function-after[...]")
+    return text or "scenario", owner, name
 
 
-_MODELS_BY_KEY: dict[str, type[BaseModel]] = {
-    "labs": LabConfig,
-    "policy": Policy,
-    "headcount": Headcount,
-    "population": PopulationConfig,
-    "market": MarketConfig,
-    "events": Event,
-}
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``annotation`` (``list[LabConfig]`` -> LabConfig), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _range_text(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> str:
-    """The allowed range of the field at ``loc``, read from its constraints."""
-    model: type[BaseModel] = root or Scenario
-    for key in loc[:-1]:
-        if isinstance(key, str):
-            model = _MODELS_BY_KEY.get(key, model)
-    field = model.model_fields.get(str(loc[-1]))
+def _range_text(model: type[BaseModel] | None, name: str | None) -> str:
+    """The allowed range of field ``name`` of ``model``, read from its constraints."""
+    field = model.model_fields.get(name) if model is not None and name else None
     if field is None:
         return "out of range"
     lo = hi = None
@@ -582,6 +800,8 @@ def _range_text(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> st
                     lo, lo_open = v, bool(is_open)
                 else:
                     hi, hi_open = v, bool(is_open)
+    if lo is None and hi is None:
+        return "out of range"
     left = "" if lo is None else f"{'>' if lo_open else '>='} {lo:g}"
     right = "" if hi is None else f"{'<' if hi_open else '<='} {hi:g}"
     return "must be " + " and ".join(x for x in (left, right) if x)
