@@ -186,7 +186,7 @@ def test_bad_scenario_end_to_end_in_a_real_process(tmp_path):
         (["--set", "labs.Nobody.gpus_h100e=1"], "unknown lab 'Nobody'"),
         (["--set", "sigma"], "expected PATH=VALUE"),
         (["--formats", "xlsx"], "--formats: allowed: parquet, csv"),
-        (["--engineers", "5"], "n_engineers: must be >="),
+        (["--engineers", "5"], "--engineers: must be >="),
         (["--steps", "0"], "Invalid value for '--steps'"),
         (["--seed", "-1"], "Invalid value for '--seed'"),
         (["--colour", "red"], "No such option: --colour"),
