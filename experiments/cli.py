@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from experiments.sweeps.console import (
     BatchRuns,
@@ -18,11 +19,23 @@ from experiments.sweeps.console import (
     Quiet,
     Scheduler,
     Workers,
+    err_console,
     execute,
     fail,
 )
 from experiments.sweeps.design import load_design
+from experiments.sweeps.plan import build_plan
+from experiments.sweeps.store import Store
 from market.errors import ScenarioError
+from market.io.results import RESULTS_ROOT, check_writable, default_output
+
+Repair = Annotated[
+    bool,
+    typer.Option(
+        "--repair",
+        help="Rebuild a damaged manifest from the shard files (dropping orphans), then resume.",
+    ),
+]
 
 
 def sweep(
@@ -34,14 +47,22 @@ def sweep(
     quick: Quick = False,
     batch_runs: BatchRuns = None,
     quiet: Quiet = False,
+    repair: Repair = False,
 ) -> None:
     """Run a parameter sweep from a design file; rerun the same command to resume."""
     try:
         resolved = load_design(design, quick=quick)
+        out_dir = out or default_output(resolved.name, RESULTS_ROOT / "sweeps")
+        check_writable(out_dir, whole_folder=False)
+        if repair:
+            for note in Store(out_dir, resolved).repair(build_plan(resolved)):
+                err_console.print(f"repair: {note}", markup=False, highlight=False)
     except ScenarioError as exc:
         fail(str(exc))
         return
-    out_dir = out or Path("results") / "sweeps" / resolved.name
+    except OSError as exc:
+        fail(f"--out: cannot write {out or 'the output folder'}: {exc.strerror or exc}")
+        return
     outcome = execute(
         resolved,
         out_dir,
@@ -53,10 +74,13 @@ def sweep(
     )
     console = Console()
     console.print(
-        f"{len(outcome.tables['runs'])} runs in {outcome.seconds:.1f} s; tables written to "
-        f"[bold]{out_dir}[/]: runs, aggregate"
-        + (", series" if "series" in outcome.tables else "")
-        + " (.parquet, .csv) + metadata.json"
+        Text.assemble(
+            f"{len(outcome.tables['runs'])} runs in {outcome.seconds:.1f} s; tables written to ",
+            (str(out_dir), "bold"),
+            ": runs, aggregate"
+            + (", series" if "series" in outcome.tables else "")
+            + " (.parquet, .csv) + metadata.json",
+        )
     )
 
 

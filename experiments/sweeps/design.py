@@ -22,11 +22,19 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from scipy.stats import qmc
 
 import market
-from market.config import Scenario
+from market.config import Scenario, reject_bool_for_number
 from market.errors import ScenarioError
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
@@ -36,6 +44,13 @@ SAMPLED_KINDS = ("lhs", "sobol", "morris")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_number_mixups(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
+        return value
 
 
 class ParameterSpec(_Strict):
@@ -208,7 +223,7 @@ def build_run_scenario(
     """
     overrides = dict(overrides)
     if "steps" in overrides:
-        steps = int(overrides.pop("steps"))  # type: ignore[arg-type]
+        steps = overrides.pop("steps")  # type: ignore[assignment]  # validated, never cut
     sc = base.with_overrides(overrides) if overrides else base
     if n_engineers is not None:
         sc = sc.scaled(n_engineers)
@@ -270,7 +285,9 @@ def load_design(path: str | Path, quick: bool = False) -> ResolvedDesign:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError("design", f"cannot read {path}: {exc.strerror}") from None
+        raise ScenarioError("design", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError("design", f"{path} is not a text (TOML) file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -344,6 +361,8 @@ def _load_base(name: str, base_dir: Path) -> Scenario:
     try:
         return market.load_scenario(name)
     except ScenarioError as exc:
+        if exc.field == "scenario":  # already says which scenario
+            raise
         raise ScenarioError("scenario", str(exc)) from None
 
 
@@ -353,7 +372,7 @@ def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> A
     """
     try:
         if path == "steps":
-            truncated(base, int(trial))  # type: ignore[arg-type]
+            truncated(base, trial)  # type: ignore[arg-type]
         else:
             base.with_overrides({path: trial})
     except (ScenarioError, TypeError, ValueError) as exc:

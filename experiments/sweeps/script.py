@@ -16,7 +16,7 @@ from experiments.sweeps.design import DesignFile, ResolvedDesign, quick_variant,
 from experiments.sweeps.runner import SweepOutcome
 from market.errors import ScenarioError
 from market.io.atomic import atomic_write_bytes, atomic_write_text
-from market.io.results import table_to_csv_bytes, table_to_parquet_bytes
+from market.io.results import default_output, table_to_csv_bytes, table_to_parquet_bytes
 
 console = Console(soft_wrap=True)
 
@@ -30,7 +30,7 @@ def prepare(spec: DesignFile, quick: bool, out: Path | None) -> tuple[ResolvedDe
     except ScenarioError as exc:
         fail(str(exc))
         raise
-    return design, out or Path("results") / (spec.name or "sweep")
+    return design, out or default_output(spec.name or "sweep")
 
 
 def run(

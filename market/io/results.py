@@ -65,12 +65,20 @@ def default_output(name: str, under: str | Path = RESULTS_ROOT) -> Path:
     return Path(under) / safe_folder_name(name)
 
 
-def check_writable(out_dir: str | Path, option: str = "--out") -> Path:
+def check_writable(
+    out_dir: str | Path, option: str = "--out", *, whole_folder: bool = True
+) -> Path:
     """Check, before any work, that a result folder can be written at ``out_dir``.
 
     Creates nothing that stays: the nearest existing ancestor must be a folder in which
     a temporary folder can be made. Returns the absolute path that will be written
     (a symbolic link to a folder is followed).
+
+    Args:
+        out_dir: the folder.
+        option: the option named in errors.
+        whole_folder: the folder is replaced as a whole (a run), so an existing one must
+            hold nothing but run files; False for folders written file by file (sweeps).
 
     Raises:
         ScenarioError: naming ``option``, if the path is a file, sits under a file, or
@@ -93,8 +101,10 @@ def check_writable(out_dir: str | Path, option: str = "--out") -> Path:
             f"cannot create a folder in {ancestor} ({exc.strerror or exc}); "
             f"choose another {option}",
         ) from None
-    if out.is_dir():
+    if whole_folder and out.is_dir():
         _check_replaceable(out, option)
+    elif out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise ScenarioError(option, f"cannot write to {out}: permission denied")
     return out
 
 
@@ -333,12 +343,12 @@ def _swap_in(staging: Path, out: Path) -> None:
     if not out.exists():
         os.rename(staging, out)
     elif exchange_paths(staging, out):
-        shutil.rmtree(staging)  # now holds the old run
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old run
     else:  # two renames; _recover() repairs a kill between them
         aside = _sibling_folder(out, _OLD)
         os.rename(out, aside)  # replaces the empty folder just made
         os.rename(staging, out)
-        shutil.rmtree(aside)
+        shutil.rmtree(aside, ignore_errors=True)
     _fsync_dir(out.parent)
 
 
