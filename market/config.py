@@ -76,14 +76,12 @@ def field_error(field: str, message: str) -> PydanticCustomError:
     )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        validate_assignment=True,
-        frozen=False,
-        use_attribute_docstrings=True,
-        allow_inf_nan=False,
-    )
+class TypedNumbers(BaseModel):
+    """Base for input models: no ``true`` for a number, no number for a boolean, no NaN
+    or infinity (see :func:`reject_bool_for_number`).
+    """
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -91,6 +89,16 @@ class _Strict(BaseModel):
         if info.field_name is not None:
             reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
         return value
+
+
+class _Strict(TypedNumbers):
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        frozen=False,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
+    )
 
 
 class Policy(_Strict):

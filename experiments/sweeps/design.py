@@ -22,19 +22,11 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import numpy as np
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 import market
-from market.config import Scenario, reject_bool_for_number
+from market.config import Scenario, TypedNumbers
 from market.errors import ScenarioError
 
 DesignKind = Literal["factorial", "list", "lhs", "sobol", "morris"]
@@ -42,15 +34,8 @@ Scalar = bool | int | float | str
 SAMPLED_KINDS = ("lhs", "sobol", "morris")
 
 
-class _Strict(BaseModel):
+class _Strict(TypedNumbers):
     model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_number_mixups(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.field_name is not None:
-            reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
-        return value
 
 
 class ParameterSpec(_Strict):
