@@ -52,11 +52,13 @@ _HELD: dict[Path, int] = {}
 def safe_folder_name(name: str, fallback: str = "run") -> str:
     """``name`` as one safe folder name: no separators, no ``..``, no leading dot.
 
-    Every run of characters other than letters, digits, ``.``, ``_`` and ``-`` becomes
-    ``-``; leading and trailing dots, dashes and underscores are dropped; at most 80
-    characters. ``"/srv/elsewhere"`` -> ``"srv-elsewhere"``, ``"../../x"`` -> ``"x"``.
+    Runs of characters other than letters, digits, ``.``, ``_`` and ``-`` separate
+    parts; each part loses its leading and trailing dots, and the non-empty parts are
+    joined with ``-`` (at most 80 characters). ``"/srv/elsewhere"`` -> ``"srv-elsewhere"``,
+    ``"../../x"`` -> ``"x"``, ``".."`` -> ``fallback``.
     """
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name))[:80].strip("._-")
+    parts = (part.strip(".") for part in re.split(r"[^A-Za-z0-9._-]+", str(name)))
+    cleaned = "-".join(p for p in parts if p)[:80].strip("._-")
     return cleaned or fallback
 
 
