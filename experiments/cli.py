@@ -56,7 +56,7 @@ def sweep(
         check_writable(out_dir, whole_folder=False)
         if repair:
             for note in Store(out_dir, resolved).repair(build_plan(resolved)):
-                err_console.print(f"repair: {note}", markup=False, highlight=False)
+                err_console.print(f"repair: {note}", markup=False, highlight=False, soft_wrap=True)
     except ScenarioError as exc:
         fail(str(exc))
         return

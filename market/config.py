@@ -8,6 +8,7 @@ Scenarios are plain data: the model reads them, file formats live in
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import types
@@ -50,21 +51,30 @@ def reject_bool_for_number(annotation: Any, value: Any) -> None:
         ValueError: with a message saying what the field takes.
 
     """
-    if typing.get_origin(annotation) is tuple and isinstance(value, list | tuple):
+    kind = _number_kind(annotation)
+    if kind == "tuple" and isinstance(value, list | tuple):
         for item_type, item in zip(typing.get_args(annotation), value, strict=False):
             reject_bool_for_number(item_type, item)
-        return
+    elif kind == "number" and isinstance(value, bool):
+        raise ValueError(f"must be a number, not a boolean (got {str(value).lower()})")
+    elif kind == "bool" and isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not a number (got {value!r})")
+
+
+@functools.cache
+def _number_kind(annotation: Any) -> str | None:
+    """``number`` (takes numbers, not booleans), ``bool`` (booleans, not numbers),
+    ``tuple`` (check each item) or None (anything else).
+    """
+    if typing.get_origin(annotation) is tuple:
+        return "tuple"
     kinds = _scalar_types(annotation)
     numeric = bool(kinds & {int, float})
-    if isinstance(value, bool) and numeric and bool not in kinds:
-        raise ValueError(f"must be a number, not a boolean (got {str(value).lower()})")
-    if (
-        bool in kinds
-        and not numeric
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        raise ValueError(f"must be true or false, not a number (got {value!r})")
+    if numeric and bool not in kinds:
+        return "number"
+    if bool in kinds and not numeric:
+        return "bool"
+    return None
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:
@@ -86,7 +96,7 @@ class TypedNumbers(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_number_mixups(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.field_name is not None:
+        if info.field_name is not None and isinstance(value, int | float | list | tuple):
             reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
         return value
 
