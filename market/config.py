@@ -171,6 +171,22 @@ class Headcount(_Strict):
         return self.research + self.infrastructure + self.product
 
 
+MIN_GPUS = 1e-3
+
+
+def zero_or_at_least(value: float, minimum: float, maximum: float) -> float:
+    """``value`` if it is 0 or at least ``minimum``: tinier positive numbers (1e-308)
+    overflow the model's divisions.
+
+    Raises:
+        ValueError: saying the allowed values.
+
+    """
+    if 0 < value < minimum:
+        raise ValueError(f"must be 0 or between {minimum:g} and {maximum:g} (got {value!r})")
+    return value
+
+
 class LabConfig(_Strict):
     """One lab (or pool of employers) at the start of the run."""
 
@@ -179,14 +195,15 @@ class LabConfig(_Strict):
     kind: LabKind = "frontier"
     """frontier lab, big tech, startup, infra/fintech shop, or academia/outside pool."""
     gpus_h100e: float = Field(ge=0, le=1e8)
-    """GPU stock (H100-equivalents)."""
+    """GPU stock (H100-equivalents): 0, or at least ``MIN_GPUS`` (less overflows the
+    compute per head)."""
     gpu_growth_per_year: float = Field(0.0, ge=-0.9, le=20.0)
     """Annual growth rate of the GPU stock (1.0 = doubles every year)."""
     budget_usd: float = Field(ge=0, le=1e12)
     """Annual payroll budget for the modelled technical staff (USD/year)."""
     budget_growth_per_year: float = Field(0.1, ge=-0.9, le=10.0)
     """Baseline annual budget growth before the capability feedback."""
-    efficiency: float = Field(1.0, gt=0, le=100.0)
+    efficiency: float = Field(1.0, ge=1e-6, le=100.0)
     """Compute-efficiency factor: effective FLOP per H100e relative to the frontier."""
     mission: float = Field(0.5, ge=0.0, le=1.0)
     """Mission/culture appeal, 0 (none) to 1 (strong)."""
@@ -194,7 +211,7 @@ class LabConfig(_Strict):
     """Initial capability stock (index, 1 = a frontier lab in January 2025)."""
     comp_median_usd: float = Field(300_000, gt=0, le=1e8)
     """Median annual total compensation of the lab's staff at the start (USD/year)."""
-    talent_quality: float = Field(1.0, gt=0, le=10.0)
+    talent_quality: float = Field(1.0, ge=1e-3, le=10.0)
     """Multiplier on the skill of the lab's initial staff."""
     headcount: Headcount
     """Initial technical staff by specialty."""
@@ -202,6 +219,11 @@ class LabConfig(_Strict):
     """Labs this lab recruits from more often (search frictions)."""
     policy: Policy = Field(default_factory=Policy)
     """Salary, retention and compute policy."""
+
+    @field_validator("gpus_h100e")
+    @classmethod
+    def _gpus_zero_or_usable(cls, value: float) -> float:
+        return zero_or_at_least(value, MIN_GPUS, 1e8)
 
 
 MIN_PREF_DISPERSION = 1e-3
@@ -239,9 +261,7 @@ class PopulationConfig(_Strict):
     @field_validator("pref_dispersion")
     @classmethod
     def _dispersion_zero_or_usable(cls, value: float) -> float:
-        if 0 < value < MIN_PREF_DISPERSION:
-            raise ValueError(f"must be 0 or between {MIN_PREF_DISPERSION:g} and 5 (got {value!r})")
-        return value
+        return zero_or_at_least(value, MIN_PREF_DISPERSION, 5.0)
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Self:
@@ -316,7 +336,7 @@ class MarketConfig(_Strict):
     """Switch: incumbents may counter outside offers."""
     move_threshold: float = Field(0.02, ge=0.0, le=1.0)
     """Utility margin (log pay) a move must clear: hassle of moving."""
-    switch_cost_horizon_years: float = Field(2.0, gt=0.0, le=20.0)
+    switch_cost_horizon_years: float = Field(2.0, ge=0.01, le=20.0)
     """Years over which forfeited equity must be made up by the new pay."""
     noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
     """Share of non-compete months that bind (0 = ban, as in California)."""
