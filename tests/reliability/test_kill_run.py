@@ -6,7 +6,7 @@ To afford dozens of kills, a small fork server imports the CLI once and forks on
 writer per kill; each writer runs ``talent-market run`` in a loop (seeds 1-3, both
 formats and CSV only, into the same folder) until it is killed. Half of the instants
 are uniform over the writer's life, half fall just after its staging folder appears
-(the stage-and-swap phase). A few more kills hit the real console script.
+(the stage-and-swap phase). One more kill hits the real console script.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import market
 from market.io.results import write_run
 
-KILLS = 24
+KILLS = 20
 SEEDS = (1, 2, 3)
 SERVER = textwrap.dedent(
     """
@@ -99,7 +99,7 @@ def kill_at(server, pid: int, out: Path, rng: random.Random, during_swap: bool) 
 
 
 def test_defect_01_sigkill_at_random_instants_leaves_one_whole_run(rel, tiny_file, tmp_path):
-    """Defects 1-3: 24 SIGKILLs of forked ``run`` writers, 12 during stage-and-swap."""
+    """Defects 1-3: 20 SIGKILLs of forked ``run`` writers, 10 during stage-and-swap."""
     out = tmp_path / "s"
     ref = reference_files(tiny_file, tmp_path)
     assert rel.invoke("run", "-s", tiny_file, "--out", out, "-q", "--seed", "1").code == 0
@@ -136,7 +136,7 @@ def test_defect_01_sigkill_of_the_console_script_while_it_writes(rel, tiny_file,
     assert rel.invoke("run", "-s", tiny_file, "--out", out, "-q", "--seed", "1").code == 0
     exe = shutil.which("talent-market", path=str(Path(sys.executable).parent))
     rng = random.Random()
-    for seed in (2, 3):
+    for seed in (2,):
         proc = subprocess.Popen(
             [exe, "run", "-s", tiny_file, "--out", out, "-q", "--seed", str(seed)],
             stdout=subprocess.DEVNULL,
