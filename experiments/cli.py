@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from experiments.sweeps.console import (
     BatchRuns,
@@ -25,7 +26,18 @@ from experiments.sweeps.console import (
 )
 from experiments.sweeps.design import load_design
 from experiments.sweeps.indices import write_indices
+from experiments.sweeps.plan import build_plan
+from experiments.sweeps.store import Store
 from market.errors import ScenarioError
+from market.io.results import RESULTS_ROOT, check_writable, default_output
+
+Repair = Annotated[
+    bool,
+    typer.Option(
+        "--repair",
+        help="Rebuild a damaged manifest from the shard files (dropping orphans), then resume.",
+    ),
+]
 
 
 def sweep(
@@ -38,14 +50,22 @@ def sweep(
     batch_runs: BatchRuns = None,
     quiet: Quiet = False,
     precedence: PrecedenceOption = None,
+    repair: Repair = False,
 ) -> None:
     """Run a parameter sweep from a design file; rerun the same command to resume."""
     try:
         resolved = load_design(design, quick=quick, precedence=precedence)
+        out_dir = out or default_output(resolved.name, RESULTS_ROOT / "sweeps")
+        check_writable(out_dir, whole_folder=False)
+        if repair:
+            for note in Store(out_dir, resolved).repair(build_plan(resolved)):
+                err_console.print(f"repair: {note}", markup=False, highlight=False, soft_wrap=True)
     except ScenarioError as exc:
         fail(str(exc))
         return
-    out_dir = out or Path("results") / "sweeps" / resolved.name
+    except OSError as exc:
+        fail(f"--out: cannot write {out or 'the output folder'}: {exc.strerror or exc}")
+        return
     outcome = execute(
         resolved,
         out_dir,
@@ -64,9 +84,11 @@ def sweep(
             err_console.print(f"warning: {warning}", highlight=False)
     console = Console()
     console.print(
-        f"{len(outcome.tables['runs'])} runs in {outcome.seconds:.1f} s; tables written to "
-        f"[bold]{out_dir}[/]: {', '.join(names)} (.parquet, .csv) + metadata.json",
-        highlight=False,
+        Text.assemble(
+            f"{len(outcome.tables['runs'])} runs in {outcome.seconds:.1f} s; tables written to ",
+            (str(out_dir), "bold"),
+            f": {', '.join(names)} (.parquet, .csv) + metadata.json",
+        )
     )
     if quick:
         console.print("SMOKE RUN (--quick): a tiny variant of the design; draw no conclusions.")

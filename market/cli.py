@@ -7,9 +7,10 @@ User mistakes print one line on stderr and exit with code 2.
 
 from __future__ import annotations
 
+import functools
 import sys
 import tomllib
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,16 +18,20 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.exceptions import TyperException
 
-from market.errors import ScenarioError
+from market.errors import ScenarioError, print_error, shown
 from market.io import builtin_scenarios, load_scenario, scenario_to_toml, write_run
+from market.io.results import check_writable, default_output, output_lock
 from market.runner import RunResult, run_scenario
 
 DEFAULT_SCENARIO = "frontier-2025"
 USAGE_ERROR = 2
+INTERRUPTED = 130
 
 app = typer.Typer(
     name="talent-market",
@@ -49,8 +54,13 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     and anything that is not valid TOML is taken as a string.
     """
     if "=" not in text:
-        raise ScenarioError("--set", f"expected PATH=VALUE, got {text!r}")
+        raise ScenarioError("--set", f"expected PATH=VALUE, got {shown(text)}")
     path, raw = (part.strip() for part in text.split("=", 1))
+    if not path or any(not part.strip() for part in path.split(".")):
+        raise ScenarioError(
+            "--set",
+            f"expected PATH=VALUE with a dotted PATH such as market.sigma, got {shown(text)}",
+        )
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -95,7 +105,11 @@ def run(
         ),
     ] = "user",
 ) -> None:
-    """Run a scenario, write its tables and print a per-lab summary."""
+    """Run a scenario, write its tables and print a per-lab summary.
+
+    The output folder is checked and locked before the simulation starts, and the new
+    run replaces the old one in a single step (see :func:`market.io.write_run`).
+    """
     try:
         spec = load_scenario(scenario)
         if set_:
@@ -107,24 +121,38 @@ def run(
                     f"note: {item.message()}", markup=False, highlight=False, soft_wrap=True
                 )
         if engineers is not None:
-            spec = spec.scaled(engineers)
+            try:
+                spec = spec.scaled(engineers)
+            except ScenarioError as exc:
+                raise ScenarioError("--engineers", exc.message) from None
         if steps is not None:
             spec = spec.with_overrides({"steps": steps})
         fmts = [f.strip() for f in formats.split(",") if f.strip()]
         bad = [f for f in fmts if f not in ("parquet", "csv")]
         if bad or not fmts:
-            raise ScenarioError("--formats", f"allowed: parquet, csv (got {formats!r})")
-        out_dir = out or Path("results") / spec.name
-        if out_dir.exists() and not out_dir.is_dir():
-            raise ScenarioError("--out", f"{out_dir} exists and is not a folder")
+            raise ScenarioError("--formats", f"allowed: parquet, csv (got {shown(formats)})")
+        out_dir = out or default_output(spec.name)
+        check_writable(out_dir)
     except ScenarioError as exc:
         fail(str(exc))
         return
-    result = _run_with_progress(spec, seed, quiet)
-    write_run(result, out_dir, fmts)
+    try:
+        with output_lock(out_dir) as target:
+            result = _run_with_progress(spec, seed, quiet)
+            write_run(result, target, fmts)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    except KeyboardInterrupt:
+        _error_line(f"interrupted: {out_dir} was not changed")
+        raise typer.Exit(INTERRUPTED) from None
     console = Console(width=None if sys.stdout.isatty() else 160)
     print_summary(result, console)
-    console.print(f"tables written to [bold]{out_dir}[/] ({', '.join(fmts)} + metadata.json)")
+    console.print(
+        Text.assemble(
+            "tables written to ", (str(out_dir), "bold"), f" ({', '.join(fmts)} + metadata.json)"
+        )
+    )
 
 
 def _run_with_progress(spec: Any, seed: int, quiet: bool) -> RunResult:
@@ -137,7 +165,7 @@ def _run_with_progress(spec: Any, seed: int, quiet: bool) -> RunResult:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(f"{spec.name}: months", total=spec.steps)
+        task = bar.add_task(f"{escape(spec.name)}: months", total=spec.steps)
 
         def advance(done: int, _total: int) -> None:
             bar.update(task, completed=done)
@@ -145,13 +173,22 @@ def _run_with_progress(spec: Any, seed: int, quiet: bool) -> RunResult:
         return run_scenario(spec, seed=seed, progress=advance)
 
 
+def seed_text(desc: dict[str, Any]) -> str:
+    """``{'seed': 0}`` -> ``0``; a spawned SeedSequence -> ``entropy/spawn key``."""
+    if "seed" in desc:
+        return str(desc["seed"])
+    return f"{desc.get('entropy')}/{desc.get('spawn_key')}"
+
+
 def print_summary(result: RunResult, console: Console) -> None:
     """The per-lab end-of-run table."""
     summary: pd.DataFrame = result.tables["summary"]
     meta = result.metadata
     table = Table(
-        title=f"{meta['scenario']}: {meta['start_month']} to {meta['end_month']}, "
-        f"seed {meta['seed']}",
+        title=Text(
+            f"{meta['scenario']}: {meta['start_month']} to {meta['end_month']}, "
+            f"seed {seed_text(meta['seed'])}"
+        ),
         title_justify="left",
     )
     cols = [
@@ -161,14 +198,14 @@ def print_summary(result: RunResult, console: Console) -> None:
         ("gpus_per_researcher", "GPUs/researcher", "right"),
         ("hires", "hires", "right"),
         ("departures", "departures", "right"),
-        ("net_flow", "net flow", "right"),
+        ("net_flow", "net flow (poached in - out)", "right"),
         ("retention_24m", "2-yr retention", "right"),
         ("capability", "capability", "right"),
     ]
     for _, title, justify in cols:
         table.add_column(title, justify=justify)  # type: ignore[arg-type]
     for row in summary.itertuples(index=False):
-        table.add_row(*(_fmt(key, getattr(row, key)) for key, _, _ in cols))
+        table.add_row(*(Text(_fmt(key, getattr(row, key))) for key, _, _ in cols))
     console.print(table)
 
 
@@ -203,12 +240,18 @@ def scenarios(
         fail(str(exc))
 
 
+@functools.cache
+def _plugin_entry_points() -> tuple[EntryPoint, ...]:
+    """The ``talent_market.commands`` entry points (read once: a scan costs ~10 ms)."""
+    return tuple(entry_points(group="talent_market.commands"))
+
+
 def _register_plugins(argv: list[str] | None = None) -> None:
     """Add sub-commands from other packages; only the one asked for is imported
     (``dash`` and ``dask`` are slow to import), all of them for ``--help``.
     """
     wanted = argv[0] if argv and not argv[0].startswith("-") else None  # None: all
-    for ep in entry_points(group="talent_market.commands"):
+    for ep in _plugin_entry_points():
         if ep.name in {c.name for c in app.registered_commands}:
             continue
         if wanted is not None and ep.name != wanted:
@@ -237,13 +280,11 @@ def main(argv: list[str] | None = None) -> None:
     except ScenarioError as exc:  # raised by a plugin command
         _error_line(str(exc))
         sys.exit(USAGE_ERROR)
-    except typer.Abort:  # Ctrl-C
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C
         _error_line("interrupted")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
 
 
 def _error_line(message: str) -> None:
-    err_console.print(
-        f"[bold red]error:[/] {' '.join(message.split())}", highlight=False, soft_wrap=True
-    )
+    print_error(message, err_console)

@@ -8,21 +8,108 @@ Scenarios are plain data: the model reads them, file formats live in
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+import types
+import typing
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from market.codes import SPECIALTIES, ComputeAllocation, CounterOfferRule, LabKind
-from market.errors import ScenarioError
+from market.errors import ScenarioError, shown
 from market.precedence import EventOverride, apply_precedence
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MAX_TEXT_CHARS = 20_000
+"""Longest scenario description: free text belongs in a file beside the scenario."""
 
 
-class _Strict(BaseModel):
+def _scalar_types(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits (``float | None`` -> {float, NoneType})."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return set().union(*(_scalar_types(a) for a in typing.get_args(annotation)))
+    return {annotation}
+
+
+def reject_bool_for_number(annotation: Any, value: Any) -> None:
+    """Refuse ``true``/``false`` for a number and a number for a boolean.
+
+    pydantic's lax mode turns ``True`` into ``1`` and ``1`` into ``True``, so
+    ``steps = true`` would run one month; a wrong type here is a user mistake.
+
+    Raises:
+        ValueError: with a message saying what the field takes.
+
+    """
+    kind = _number_kind(annotation)
+    if kind == "tuple" and isinstance(value, list | tuple):
+        for item_type, item in zip(typing.get_args(annotation), value, strict=False):
+            reject_bool_for_number(item_type, item)
+    elif kind == "number" and isinstance(value, bool):
+        raise ValueError(f"must be a number, not a boolean (got {str(value).lower()})")
+    elif kind == "bool" and isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not a number (got {value!r})")
+
+
+@functools.cache
+def _number_kind(annotation: Any) -> str | None:
+    """``number`` (takes numbers, not booleans), ``bool`` (booleans, not numbers),
+    ``tuple`` (check each item) or None (anything else).
+    """
+    if typing.get_origin(annotation) is tuple:
+        return "tuple"
+    kinds = _scalar_types(annotation)
+    numeric = bool(kinds & {int, float})
+    if numeric and bool not in kinds:
+        return "number"
+    if bool in kinds and not numeric:
+        return "bool"
+    return None
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """An error from a model-level check that names the field it is about (a path
+    relative to the model checked, e.g. ``labs.Meta.ties``).
+    """
+    return PydanticCustomError(
+        "field_error", "{field}: {message}", {"field": field, "message": message}
+    )
+
+
+class TypedNumbers(BaseModel):
+    """Base for input models: no ``true`` for a number, no number for a boolean, no NaN
+    or infinity (see :func:`reject_bool_for_number`).
+    """
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_number_mixups(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None and isinstance(value, int | float | list | tuple):
+            reject_bool_for_number(cls.model_fields[info.field_name].annotation, value)
+        return value
+
+
+class _Strict(TypedNumbers):
     model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, frozen=False, use_attribute_docstrings=True
+        extra="forbid",
+        validate_assignment=True,
+        frozen=False,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
 
 
@@ -86,6 +173,22 @@ class Headcount(_Strict):
         return self.research + self.infrastructure + self.product
 
 
+MIN_GPUS = 1e-3
+
+
+def zero_or_at_least(value: float, minimum: float, maximum: float) -> float:
+    """``value`` if it is 0 or at least ``minimum``: tinier positive numbers (1e-308)
+    overflow the model's divisions.
+
+    Raises:
+        ValueError: saying the allowed values.
+
+    """
+    if 0 < value < minimum:
+        raise ValueError(f"must be 0 or between {minimum:g} and {maximum:g} (got {value!r})")
+    return value
+
+
 class LabConfig(_Strict):
     """One lab (or pool of employers) at the start of the run."""
 
@@ -94,14 +197,15 @@ class LabConfig(_Strict):
     kind: LabKind = "frontier"
     """frontier lab, big tech, startup, infra/fintech shop, or academia/outside pool."""
     gpus_h100e: float = Field(ge=0, le=1e8)
-    """GPU stock (H100-equivalents)."""
+    """GPU stock (H100-equivalents): 0, or at least ``MIN_GPUS`` (less overflows the
+    compute per head)."""
     gpu_growth_per_year: float = Field(0.0, ge=-0.9, le=20.0)
     """Annual growth rate of the GPU stock (1.0 = doubles every year)."""
     budget_usd: float = Field(ge=0, le=1e12)
     """Annual payroll budget for the modelled technical staff (USD/year)."""
     budget_growth_per_year: float = Field(0.1, ge=-0.9, le=10.0)
     """Baseline annual budget growth before the capability feedback."""
-    efficiency: float = Field(1.0, gt=0, le=100.0)
+    efficiency: float = Field(1.0, ge=1e-6, le=100.0)
     """Compute-efficiency factor: effective FLOP per H100e relative to the frontier."""
     mission: float = Field(0.5, ge=0.0, le=1.0)
     """Mission/culture appeal, 0 (none) to 1 (strong)."""
@@ -109,7 +213,7 @@ class LabConfig(_Strict):
     """Initial capability stock (index, 1 = a frontier lab in January 2025)."""
     comp_median_usd: float = Field(300_000, gt=0, le=1e8)
     """Median annual total compensation of the lab's staff at the start (USD/year)."""
-    talent_quality: float = Field(1.0, gt=0, le=10.0)
+    talent_quality: float = Field(1.0, ge=1e-3, le=10.0)
     """Multiplier on the skill of the lab's initial staff."""
     headcount: Headcount
     """Initial technical staff by specialty."""
@@ -117,6 +221,14 @@ class LabConfig(_Strict):
     """Labs this lab recruits from more often (search frictions)."""
     policy: Policy = Field(default_factory=Policy)
     """Salary, retention and compute policy."""
+
+    @field_validator("gpus_h100e")
+    @classmethod
+    def _gpus_zero_or_usable(cls, value: float) -> float:
+        return zero_or_at_least(value, MIN_GPUS, 1e8)
+
+
+MIN_PREF_DISPERSION = 1e-3
 
 
 class PopulationConfig(_Strict):
@@ -145,7 +257,8 @@ class PopulationConfig(_Strict):
     pref_colleagues: float = Field(0.2, ge=0.0, le=5.0)
     """Mean weight on log colleague quality (mean skill), in log-pay units."""
     pref_dispersion: float = Field(0.5, ge=0.0, le=5.0)
-    """Coefficient of variation of the preference weights across people."""
+    """Coefficient of variation of the preference weights across people (0, or at
+    least ``MIN_PREF_DISPERSION``: a smaller spread is numerically no spread)."""
     layoff_reservation_share: float = Field(0.8, gt=0.0, le=1.0)
     """Pay a laid-off person asks for while in the pool, as a share of their last pay
     (assumption: a modest cut to get back in)."""
@@ -155,13 +268,24 @@ class PopulationConfig(_Strict):
     """Initial staff hold a uniform share in this range of a full equity grant
     (assumption: grants part-vested at the start)."""
 
+    @field_validator("pref_dispersion")
+    @classmethod
+    def _dispersion_zero_or_usable(cls, value: float) -> float:
+        return zero_or_at_least(value, MIN_PREF_DISPERSION, 5.0)
+
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Self:
         if any(x < 0 for x in self.graduate_mix) or abs(sum(self.graduate_mix) - 1) > 1e-6:
-            raise ValueError("graduate_mix must be three non-negative shares summing to 1")
+            raise field_error(
+                "graduate_mix",
+                f"must be three non-negative shares summing to 1 (got {list(self.graduate_mix)})",
+            )
         low, high = self.initial_unvested_range
         if not 0 <= low <= high <= 1:
-            raise ValueError("initial_unvested_range must be two shares 0 <= low <= high <= 1")
+            raise field_error(
+                "initial_unvested_range",
+                f"must be two shares 0 <= low <= high <= 1 (got {[low, high]})",
+            )
         return self
 
 
@@ -174,9 +298,9 @@ class MarketConfig(_Strict):
     1 = Cobb-Douglas; Whitfill & Wu 2025 bracket it by [0, 2.6])."""
     compute_share: float = Field(0.5, gt=0.0, lt=1.0)
     """CES distribution parameter on compute (alpha)."""
-    compute_ref_h100e: float = Field(100_000, gt=0)
+    compute_ref_h100e: float = Field(100_000, ge=1e-3, le=1e12)
     """Normalisation of effective compute (H100e)."""
-    talent_ref: float = Field(1_000, gt=0)
+    talent_ref: float = Field(1_000, ge=1e-3, le=1e12)
     """Normalisation of effective research talent (skill units)."""
     allocation_gamma: float = Field(0.25, ge=0.0, le=1.0)
     """Returns to concentrating compute on a person (exponent on their compute share)."""
@@ -192,7 +316,7 @@ class MarketConfig(_Strict):
     infra_scale_exponent: float = Field(1.0, ge=0.0, le=1.0)
     """How the infra team a fleet needs grows with the fleet: infra skill is measured per
     (GPUs/1,000)^exponent (1 = linear; below 1, tooling makes big fleets cheaper to run)."""
-    product_half_saturation: float = Field(50.0, gt=0.0)
+    product_half_saturation: float = Field(50.0, ge=1e-3, le=1e12)
     """Product skill units at which monetisation is halfway to its max uplift."""
     product_max_uplift: float = Field(1.0, ge=0.0, le=10.0)
     """Maximum relative uplift of the value of output from product talent."""
@@ -201,12 +325,12 @@ class MarketConfig(_Strict):
     """Scale of monthly capability growth, dK = delta * Y^lambda * K^phi."""
     capability_lambda: float = Field(0.8, gt=0.0, le=2.0)
     """Returns to research output in capability growth (lambda)."""
-    capability_phi: float = Field(0.3, le=0.99)
+    capability_phi: float = Field(0.3, ge=-10.0, le=0.99)
     """Knowledge spill-over phi < 1: ideas get harder to find as K grows."""
     budget_feedback: float = Field(0.5, ge=0.0, le=5.0)
     """Elasticity of next year's budget to capability growth relative to the market."""
     # Valuation
-    value_per_output_usd: float | None = Field(None, gt=0)
+    value_per_output_usd: float | None = Field(None, ge=1e-3, le=1e15)
     """Annual value of one unit of monthly research output (USD); None = calibrated at
     start so that the market's total valuation equals ``value_markup`` times payroll."""
     value_markup: float = Field(1.5, gt=0.0, le=100.0)
@@ -228,7 +352,7 @@ class MarketConfig(_Strict):
     """Switch: incumbents may counter outside offers."""
     move_threshold: float = Field(0.02, ge=0.0, le=1.0)
     """Utility margin (log pay) a move must clear: hassle of moving."""
-    switch_cost_horizon_years: float = Field(2.0, gt=0.0, le=20.0)
+    switch_cost_horizon_years: float = Field(2.0, ge=0.01, le=20.0)
     """Years over which forfeited equity must be made up by the new pay."""
     noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
     """Share of non-compete months that bind (0 = ban, as in California)."""
@@ -253,7 +377,7 @@ class MarketConfig(_Strict):
     """Skill quantile above which a researcher counts as a star."""
     spinout_funding_usd: float = Field(1e9, ge=0.0, le=1e12)
     """Funding a spin-out raises; a fifth becomes its annual payroll budget."""
-    spinout_gpu_cost_usd: float = Field(40_000, gt=0.0)
+    spinout_gpu_cost_usd: float = Field(40_000, ge=1.0, le=1e9)
     """Price of one H100e for spin-outs buying compute (USD)."""
     spinout_capability_share: float = Field(0.05, ge=0.0, le=1.0)
     """A spin-out's initial capability as a share of its parent's (what founders carry)."""
@@ -279,12 +403,30 @@ class MarketConfig(_Strict):
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
 
+    @model_validator(mode="after")
+    def _utilisation_range(self) -> Self:
+        if self.utilisation_min > self.utilisation_max:
+            raise field_error(
+                "utilisation_min",
+                f"must be <= utilisation_max ({self.utilisation_max:g}) "
+                f"(got {self.utilisation_min:g})",
+            )
+        return self
+
 
 class Event(_Strict):
     """A scheduled change of one field at one step, optionally reverted later."""
 
     at: str | int
     """Step (1 = first month) or month as "YYYY-MM"."""
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _step_or_month(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f'must be a step number or a month "YYYY-MM" (got {shown(value)})')
+        return value
+
     field: str
     """A lab field (``gpus_h100e``), a policy field (``pay_multiplier``) or, without
     ``lab``, a market field (``noncompete_enforcement``)."""
@@ -316,7 +458,7 @@ class Scenario(_Strict):
 
     name: str = "custom"
     """Short name."""
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT_CHARS)
     """What the scenario represents."""
     start: str = "2025-01"
     """Calendar month of step 1 (YYYY-MM)."""
@@ -346,11 +488,15 @@ class Scenario(_Strict):
             seen.add(name)
         for lab in self.labs:
             for tie in lab.ties:
+                if tie == lab.name:
+                    raise field_error(f"labs.{lab.name}.ties", "a lab cannot be tied to itself")
                 if tie not in seen:
-                    raise ValueError(
-                        f"lab {lab.name!r} has a tie to unknown lab {tie!r}; "
-                        f"known labs: {', '.join(names)}"
+                    raise field_error(
+                        f"labs.{lab.name}.ties",
+                        f"tie to unknown lab {tie!r}; known labs: {', '.join(names)}",
                     )
+        if self.n_engineers < 1:
+            raise field_error("labs", "every lab has headcount 0; at least one lab needs people")
         for i, event in enumerate(self.events):
             self.event_step(event, where=f"events[{i}]")
             _validate_event_value(self, event, where=f"events[{i}]")
@@ -450,10 +596,32 @@ class Scenario(_Strict):
     def scaled(self, n_engineers: int) -> Scenario:
         """A copy whose headcounts, budgets and graduate inflow are scaled to
         ``n_engineers`` people in total (compute per head and pay levels unchanged).
+
+        Raises:
+            ScenarioError: on field ``n_engineers``, with the smallest and largest sizes
+                this scenario can be scaled to.
+
         """
+        if isinstance(n_engineers, bool) or not isinstance(n_engineers, int):
+            raise ScenarioError("n_engineers", f"must be a whole number (got {shown(n_engineers)})")
         if n_engineers < len(self.labs):
             raise ScenarioError("n_engineers", f"must be >= the number of labs ({len(self.labs)})")
+        largest, binding = self.largest_scale()
+        if n_engineers > largest:
+            raise ScenarioError(
+                "n_engineers",
+                f"at most {largest:,} for scenario {self.name!r} ({binding} would exceed its "
+                f"limit) (got {n_engineers:,})",
+            )
         factor = n_engineers / max(self.n_engineers, 1)
+        try:
+            return self._carry_report(build_scenario(self._scaled_data(factor)))
+        except ScenarioError as exc:  # a rounding corner: still name the option
+            raise ScenarioError(
+                "n_engineers", f"cannot rescale to {n_engineers:,} people: {exc}"
+            ) from None
+
+    def _scaled_data(self, factor: float) -> dict[str, Any]:
         data = self.model_dump()
         for lab in data["labs"]:
             hc = lab["headcount"]
@@ -462,17 +630,63 @@ class Scenario(_Strict):
             lab["budget_usd"] *= factor
             lab["gpus_h100e"] *= factor
         data["population"]["graduates_per_year"] *= factor
-        data["market"]["compute_ref_h100e"] *= factor
-        data["market"]["talent_ref"] *= factor
-        data["market"]["product_half_saturation"] *= factor
+        for key in SCALED_MARKET_FIELDS:
+            data["market"][key] *= factor
         for event in data["events"]:
             if event["field"] in ("gpus_h100e", "budget_usd"):
                 event["value"] = float(event["value"]) * factor
-        return self._carry_report(build_scenario(data))
+        return data
 
     def _carry_report(self, copy: Scenario) -> Scenario:
         copy._event_overrides = self._event_overrides
         return copy
+
+    def largest_scale(self) -> tuple[int, str]:
+        """The most people :meth:`scaled` accepts, and the field that sets that limit."""
+        current = max(self.n_engineers, 1)
+        limits: list[tuple[float, str]] = []
+
+        def add(value: Any, model: type[BaseModel], field: str, where: str) -> None:
+            hi = _upper_bound(model, field)
+            if hi is not None and isinstance(value, int | float) and value > 0:
+                limits.append((hi / float(value), where))
+
+        for lab in self.labs:
+            for key in SPECIALTIES:
+                add(getattr(lab.headcount, key), Headcount, key, f"labs.{lab.name}.headcount.{key}")
+            add(lab.budget_usd, LabConfig, "budget_usd", f"labs.{lab.name}.budget_usd")
+            add(lab.gpus_h100e, LabConfig, "gpus_h100e", f"labs.{lab.name}.gpus_h100e")
+        add(
+            self.population.graduates_per_year,
+            PopulationConfig,
+            "graduates_per_year",
+            "population.graduates_per_year",
+        )
+        for key in SCALED_MARKET_FIELDS:
+            add(getattr(self.market, key), MarketConfig, key, f"market.{key}")
+        for i, event in enumerate(self.events):
+            if event.field in ("gpus_h100e", "budget_usd"):
+                add(event.value, LabConfig, event.field, f"events[{i}].value")
+        if not limits:
+            return 10**12, "nothing"
+        factor, where = min(limits)
+        # Headcounts are rounded: stay a little inside the limit.
+        return max(math.floor(factor * current * (1 - 1e-9)), 0), where
+
+
+SCALED_MARKET_FIELDS = ("compute_ref_h100e", "talent_ref", "product_half_saturation")
+"""Market normalisations that :meth:`Scenario.scaled` multiplies with the market size."""
+
+
+def _upper_bound(model: type[BaseModel], field: str) -> float | None:
+    """The ``le``/``lt`` bound of a field, if it has one."""
+    info = model.model_fields.get(field)
+    for meta in info.metadata if info is not None else ():
+        for attr in ("le", "lt"):
+            bound = getattr(meta, attr, None)
+            if bound is not None:
+                return float(bound)
+    return None
 
 
 def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:
@@ -518,6 +732,10 @@ def _check_event_target(scenario: Scenario, event: Event, where: str) -> None:
 
 def _set_path(data: dict[str, Any], path: str, value: Any, lab_names: list[str]) -> None:
     parts = path.split(".")
+    if any(not part for part in parts):
+        raise ScenarioError(
+            "--set", f"{shown(path)} is not a field path (expected e.g. market.sigma)"
+        )
     if parts[0] == "labs":
         if len(parts) < 3:
             raise ScenarioError(path, "expected labs.<lab>.<field> or labs.<lab>.policy.<field>")
@@ -535,8 +753,10 @@ def _set_path(data: dict[str, Any], path: str, value: Any, lab_names: list[str])
 
 def _set_nested(node: dict[str, Any], keys: list[str], value: Any, path: str) -> None:
     for key in keys[:-1]:
-        if not isinstance(node.get(key), dict):
-            raise ScenarioError(path, f"unknown field {key!r}")
+        if key not in node:
+            raise ScenarioError(path, f"unknown field {key!r}; known: {', '.join(node)}")
+        if not isinstance(node[key], dict):
+            raise ScenarioError(path, f"{key!r} is a single value, not a table of fields")
         node = node[key]
     if keys[-1] not in node:
         raise ScenarioError(path, f"unknown field {keys[-1]!r}; known: {', '.join(node)}")
@@ -556,61 +776,101 @@ def scenario_error_from(
 ) -> ScenarioError:
     """Turn pydantic's first error into a one-line ScenarioError naming the field
     (``root`` is the model validated, when it is not a whole Scenario).
+
+    The field is written as users type ``--set`` paths: ``labs.OpenAI.gpus_h100e``,
+    ``events[54].at``, ``population.graduate_mix[2]``.
     """
     err = exc.errors(include_url=False)[0]
-    loc = _readable_location(err["loc"], data)
+    loc, model, name = _walk_location(err["loc"], data, root or Scenario)
     kind, ctx = err["type"], err.get("ctx", {})
-    got = err.get("input")
+    got = _got(err.get("input"))
+    if kind == "field_error":
+        return ScenarioError(_join(loc, ctx["field"]), ctx["message"])
     if kind == "missing":
+        if err["loc"] and isinstance(err["loc"][-1], int):
+            return ScenarioError(loc.rsplit("[", 1)[0], "has too few values")
         return ScenarioError(loc, "required field is missing")
     if kind == "extra_forbidden":
         return ScenarioError(loc, "unknown field (check the spelling)")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return ScenarioError(loc, f"{_range_text(err['loc'], root)} (got {got!r})")
+        return ScenarioError(loc, f"{_range_text(model, name)} (got {got})")
+    if kind == "finite_number":
+        bounds = _range_text(model, name).removeprefix("must be").strip()
+        extra = f" {bounds}" if bounds and bounds != "out of range" else ""
+        return ScenarioError(loc, f"must be a finite number{extra} (got {got})")
     if kind == "literal_error":
-        return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got!r})")
+        return ScenarioError(loc, f"must be one of {ctx.get('expected')} (got {got})")
     if kind == "value_error":
         message = str(ctx.get("error", err["msg"]))
         field, sep, rest = message.partition(": ")
         if not err["loc"] and sep and " " not in field:  # "events[2].at: ..." from a check
             return ScenarioError(field, rest)
         return ScenarioError(loc, message)
-    return ScenarioError(loc, f"{err['msg'].lower()} (got {got!r})")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return ScenarioError(loc, f"must be a table of fields (got {got})")
+    return ScenarioError(loc, f"{err['msg'].lower()} (got {got})")
 
 
-def _readable_location(loc: tuple[Any, ...], data: Any) -> str:
-    """``('labs', 2, 'gpus_h100e')`` -> ``labs.Meta.gpus_h100e`` when lab 2 is named."""
-    parts: list[str] = []
+def _got(value: Any) -> str:
+    """A user value for an error message: short, and never a whole table."""
+    if isinstance(value, dict):
+        return "a table"
+    return shown(value)
+
+
+def _join(prefix: str, field: str) -> str:
+    return field if prefix in ("", "scenario") else f"{prefix}.{field}"
+
+
+def _walk_location(
+    loc: tuple[Any, ...], data: Any, root: type[BaseModel]
+) -> tuple[str, type[BaseModel] | None, str | None]:
+    """Pydantic's ``loc`` as a ``--set`` path, with the model and name of the last field.
+
+    ``('labs', 2, 'gpus_h100e')`` -> ``labs.Meta.gpus_h100e`` when lab 2 is named
+    ``Meta`` (``labs[2].gpus_h100e`` otherwise); union tags such as the ``str`` in
+    ``('events', 54, 'at', 'str')`` are dropped.
+    """
+    text = ""
+    model: type[BaseModel] | None = root
+    owner: type[BaseModel] | None = None
+    name: str | None = None
     node = data
     for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            item = node[key]
-            name = item.get("name") if isinstance(item, dict) else None
-            parts.append(str(name) if name else f"[{key}]")
+        if isinstance(key, int):
+            item = node[key] if isinstance(node, list | tuple) and 0 <= key < len(node) else None
+            lab_name = item.get("name") if isinstance(item, dict) else None
+            if model is LabConfig and isinstance(lab_name, str) and lab_name:
+                text += f".{lab_name}"
+            else:
+                text += f"[{key}]"
             node = item
-        else:
-            parts.append(str(key))
+        elif model is not None and key in model.model_fields:
+            text += f".{key}" if text else str(key)
+            owner, name = model, str(key)
+            model = _model_of(model.model_fields[key].annotation)
             node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "scenario"
+        elif isinstance(node, dict) and key in node:  # a free-form table such as sources
+            text += f".{key}" if text else str(key)
+            node = node[key]
+        # anything else is a union member's tag ("str", "int", "function-after[...]")
+    return text or "scenario", owner, name
 
 
-_MODELS_BY_KEY: dict[str, type[BaseModel]] = {
-    "labs": LabConfig,
-    "policy": Policy,
-    "headcount": Headcount,
-    "population": PopulationConfig,
-    "market": MarketConfig,
-    "events": Event,
-}
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``annotation`` (``list[LabConfig]`` -> LabConfig), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _range_text(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> str:
-    """The allowed range of the field at ``loc``, read from its constraints."""
-    model: type[BaseModel] = root or Scenario
-    for key in loc[:-1]:
-        if isinstance(key, str):
-            model = _MODELS_BY_KEY.get(key, model)
-    field = model.model_fields.get(str(loc[-1]))
+def _range_text(model: type[BaseModel] | None, name: str | None) -> str:
+    """The allowed range of field ``name`` of ``model``, read from its constraints."""
+    field = model.model_fields.get(name) if model is not None and name else None
     if field is None:
         return "out of range"
     lo = hi = None
@@ -628,6 +888,8 @@ def _range_text(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> st
                     lo, lo_open = v, bool(is_open)
                 else:
                     hi, hi_open = v, bool(is_open)
+    if lo is None and hi is None:
+        return "out of range"
     left = "" if lo is None else f"{'>' if lo_open else '>='} {lo:g}"
     right = "" if hi is None else f"{'<' if hi_open else '<='} {hi:g}"
     return "must be " + " and ".join(x for x in (left, right) if x)

@@ -106,6 +106,9 @@ def test_run_writes_all_tables_metadata_and_summary(tmp_path):
     ):
         assert header in proc.stdout
     assert "A" in proc.stdout and "B" in proc.stdout
+    # Issue 13 item 6: the header says "seed 7", the net-flow column says what it counts.
+    assert "seed 7" in proc.stdout and "{'seed'" not in proc.stdout
+    assert "poached in - out" in proc.stdout
     # No temporary files are left behind.
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
@@ -186,7 +189,7 @@ def test_bad_scenario_end_to_end_in_a_real_process(tmp_path):
         (["--set", "labs.Nobody.gpus_h100e=1"], "unknown lab 'Nobody'"),
         (["--set", "sigma"], "expected PATH=VALUE"),
         (["--formats", "xlsx"], "--formats: allowed: parquet, csv"),
-        (["--engineers", "5"], "n_engineers: must be >="),
+        (["--engineers", "5"], "--engineers: must be >="),
         (["--steps", "0"], "Invalid value for '--steps'"),
         (["--seed", "-1"], "Invalid value for '--seed'"),
         (["--colour", "red"], "No such option: --colour"),

@@ -21,7 +21,7 @@ from experiments.sweeps.design import ResolvedDesign
 from experiments.sweeps.executors import make_executor
 from experiments.sweeps.runner import SweepOutcome, run_sweep
 from experiments.sweeps.store import Store
-from market.errors import ScenarioError
+from market.errors import ScenarioError, print_error
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -62,8 +62,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def fail(message: str) -> None:
-    """One error line on stderr, then exit with the usage-error code."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One error line on stderr (user text is never read as markup), then exit with
+    the usage-error code.
+    """
+    print_error(message, err_console)
     raise typer.Exit(USAGE_ERROR)
 
 
@@ -122,6 +124,7 @@ def execute(
             f"{design.name}: {design.n_runs} runs ({len(design.points)} points x "
             f"{design.file.replications} replications) on {executor.describe()} -> {out}",
             highlight=False,
+            markup=False,
         )
         for line in override_lines(design):
             err_console.print(line, highlight=False)
@@ -137,10 +140,11 @@ def execute(
             err_console.print(
                 f"interrupted: finished runs are stored in {out}; rerun the same command to resume",
                 highlight=False,
+                markup=False,
             )
             raise typer.Exit(INTERRUPTED) from None
     for warning in outcome.warnings:
-        err_console.print(f"warning: {warning}", highlight=False)
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
     if outcome.reused:
         err_console.print(
             f"resumed: {outcome.reused} runs reused, {len(outcome.executed)} run now",

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 import market
-from market.config import Scenario
+from market.config import Scenario, TypedNumbers
 from market.errors import ScenarioError
 from market.precedence import EventOverride, Precedence
 
@@ -35,7 +35,7 @@ Scalar = bool | int | float | str
 SAMPLED_KINDS = ("lhs", "sobol", "morris")
 
 
-class _Strict(BaseModel):
+class _Strict(TypedNumbers):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -247,7 +247,7 @@ def build_run_scenario(
     """
     overrides = dict(overrides)
     if "steps" in overrides:
-        steps = int(overrides.pop("steps"))  # type: ignore[arg-type]
+        steps = overrides.pop("steps")  # type: ignore[assignment]  # validated, never cut
     sc = base
     if steps is not None and steps != sc.steps:
         sc = truncated(sc, steps)
@@ -315,7 +315,9 @@ def load_design(
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError("design", f"cannot read {path}: {exc.strerror}") from None
+        raise ScenarioError("design", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError("design", f"{path} is not a text (TOML) file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -409,6 +411,8 @@ def _load_base(name: str, base_dir: Path) -> Scenario:
     try:
         return market.load_scenario(name)
     except ScenarioError as exc:
+        if exc.field == "scenario":  # already says which scenario
+            raise
         raise ScenarioError("scenario", str(exc)) from None
 
 
@@ -434,7 +438,7 @@ def check_path(base: Scenario, path: str, trial: Scalar | None, where: str) -> A
         if trial is None:
             pass
         elif path == "steps":
-            truncated(base, int(trial))  # type: ignore[arg-type]
+            truncated(base, trial)  # type: ignore[arg-type]
         else:
             base.with_overrides({path: trial})
     except (ScenarioError, TypeError, ValueError) as exc:

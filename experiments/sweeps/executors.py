@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -129,13 +130,18 @@ class DaskExecutor(Executor):
     def __init__(
         self, address: str | None = None, n_workers: int | None = None, processes: bool = True
     ) -> None:
+        if address:
+            check_scheduler_address(address)
         distributed = import_distributed("--scheduler" if address else "--dask-local")
         self._cluster = None
         if address:
             try:
                 self._client = distributed.Client(address, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError("--scheduler", f"cannot connect to {address}: {exc}") from None
+            except (OSError, TimeoutError, ValueError) as exc:
+                message = " ".join(str(exc).split())
+                raise ScenarioError(
+                    "--scheduler", f"cannot connect to {address}: {message}"
+                ) from None
         else:
             self._cluster = distributed.LocalCluster(
                 n_workers=max(1, n_workers or os.cpu_count() or 1),
@@ -169,6 +175,28 @@ class DaskExecutor(Executor):
     def describe(self) -> str:
         """Where the work goes."""
         return f"dask at {self.address} ({self.workers} worker threads)"
+
+
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d{1,5}$"
+)
+"""``tcp://host:port`` (also tls, ws, wss), ``host:port`` or ``[ipv6]:port``."""
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a ``--scheduler`` value that is not a Dask scheduler address.
+
+    Raises:
+        ScenarioError: naming ``--scheduler`` and the accepted forms.
+
+    """
+    match = SCHEDULER_ADDRESS.match(address)
+    port = int(address.rsplit(":", 1)[1]) if match else 0
+    if not match or not 1 <= port <= 65535:
+        raise ScenarioError(
+            "--scheduler",
+            f"expected a Dask scheduler address such as tcp://127.0.0.1:8786 (got {address!r})",
+        )
 
 
 def import_distributed(option: str) -> Any:

@@ -49,6 +49,7 @@ from experiments.sweeps.tables import write_extra_table
 from market.config import Scenario
 from market.errors import ScenarioError
 from market.io.atomic import atomic_write_text
+from market.io.results import default_output
 
 __all__ = [
     "Harness",
@@ -89,7 +90,7 @@ def prepare(
         fail(str(exc))
         raise
     design.quick = quick
-    return design, out or Path("results") / (spec.name or "sweep")
+    return design, out or default_output(spec.name or "sweep")
 
 
 def run(
