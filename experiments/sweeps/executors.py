@@ -61,12 +61,15 @@ PARENT_POLL_SECONDS = 0.2
 """How often a pool worker checks that the process that started it is still alive."""
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(parent: int) -> None:
     """Pool workers leave Ctrl-C to the parent, which shuts the pool down; and they
     exit on their own when the parent dies (``kill -9`` of a sweep leaves no orphans).
+
+    ``parent`` is the pid of the process that made the pool, read there: a worker that
+    starts after its parent was killed sees another ``getppid()`` and exits at once.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    watch_parent(os.getppid())
+    watch_parent(parent)
 
 
 def watch_parent(parent: int, poll: float = PARENT_POLL_SECONDS) -> threading.Thread:
@@ -103,6 +106,7 @@ class ProcessPoolExecutor(Executor):
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_ignore_sigint,
+                initargs=(os.getpid(),),
             )
         futures = [self._pool.submit(fn, task) for task in tasks]
         try:
