@@ -514,15 +514,15 @@ def band_figure(
         fig.update_yaxes(type=axis, row=k // 3 + 1, col=k % 3 + 1, gridcolor="#eee")
     n_months = int(frames[0]["step"].max()) + 1
     fig.update_xaxes(gridcolor="#eee", dtick=month_dtick(n_months), tickformat="%Y-%m")
-    seeds = f"mean of {len(frames)} seeds, band: range over seeds" if len(frames) > 1 else ""
+    seeds = f"mean of {len(frames)} seeds; band: range over seeds" if len(frames) > 1 else ""
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
         font=FONT,
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.08, "x": 0},
         hovermode="closest",
-        title={"text": seeds, "x": 0.99, "xanchor": "right", "font": {"size": 12}},
+        title={"text": seeds, "x": 0.01, "y": 0.99, "font": {"size": 12}},
     )
     return fig
 

@@ -218,13 +218,12 @@ def _register_job(app: Dash, services: Services) -> None:
         pointer, info = run_job(
             request, services.store, services.limits, set_progress, services.gate
         )
+        # One set_props per job: Dash's diskcache manager keeps only the last call's.
         if pointer is not no_update:
             set_props(ids.RUN_STORE, {"data": pointer})
-            set_props(ids.RUN_MESSAGE, {"children": ""})
-        elif info is not no_update:
-            set_props(ids.RUN_MESSAGE, {"children": info})
-            return no_update
-        return info
+            return info
+        set_props(ids.RUN_MESSAGE, {"children": info})
+        return no_update
 
 
 class _Progress:
