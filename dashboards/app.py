@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from dashboards.jobs import JobGate
     from dashboards.layout import build_layout
     from dashboards.services import Services
-    from dashboards.style import CSS
+    from dashboards.style import CSS, GRID_FUNCTIONS
     from dashboards.views import REGISTERS, info
 
     settings = settings or Settings()
@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         assets_folder=str(root / "no-assets"),
         serve_locally=True,
     )
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    head = f"<style>{CSS}</style><script>{GRID_FUNCTIONS}</script>"
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + head)
     builtins = market.builtin_scenarios()
     default = settings.default_scenario if settings.default_scenario in builtins else None
     app.layout = build_layout(builtins, default or (builtins[0] if builtins else None), limits)

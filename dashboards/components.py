@@ -101,6 +101,6 @@ def graph(component_id: str, message: str, class_name: str = "graph") -> dcc.Gra
 def d3_format(fmt: str) -> dict[str, str]:
     """An AG Grid value formatter: d3 format for numbers, the raw text otherwise."""
     return {
-        "function": "params.value == null ? '–' : (typeof params.value === 'number' ? "
-        f"d3.format('{fmt}')(params.value) : String(params.value))"
+        "function": "params.value == null ? '–' : (isNumber(params.value) ? "
+        f"d3.format('{fmt}')(params.value) : text(params.value))"
     }

@@ -535,6 +535,14 @@ def run_label(metadata: Mapping[str, Any], elapsed_s: float | None = None) -> st
     )
 
 
+def seeds_label(metadata: Mapping[str, Any], seeds: Any, elapsed_s: float | None = None) -> str:
+    """:func:`run_label` of a run of several seeds ("seeds 3–4" for "seed 3")."""
+    label = run_label(metadata, elapsed_s)
+    if isinstance(seeds, list) and len(seeds) > 1:
+        label = label.replace(f"seed {seeds[0]}", f"seeds {seeds[0]}–{seeds[-1]}", 1)
+    return label
+
+
 def seed_of(metadata: Mapping[str, Any]) -> Any:
     """The integer seed recorded in run metadata (``{"seed": {"seed": 1}}``)."""
     seed = metadata.get("seed")

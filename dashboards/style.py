@@ -80,3 +80,20 @@ button.primary { background: var(--accent); color: white; border-color: var(--ac
 .ag-theme-quartz .lab-cell { font-weight: 600; }
 .labs-section .ag-theme-quartz, .events-section .ag-theme-quartz { margin: 6px 0; }
 """
+
+GRID_FUNCTIONS = """
+window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, {
+    // a number if the text is one, else the text as typed (the server refuses it)
+    keepTyped: function (v) {
+        if (v === null || v === undefined) { return v; }
+        var t = String(v).trim().replace(/,/g, "");
+        var n = Number(t);
+        return (t !== "" && isFinite(n)) ? n : v;
+    },
+    isNumber: function (v) { return typeof v === "number" && isFinite(v); },
+    text: function (v) { return v === null || v === undefined ? "" : String(v); }
+});
+"""
+"""Functions the AG Grid column definitions call (dash-ag-grid's expressions see only
+``window.dashAgGridFunctions``, not JavaScript's globals such as ``Number``).
+"""

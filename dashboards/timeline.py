@@ -45,6 +45,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
         rows.append(
             {
                 "i": i,
+                "row_id": str(i),
                 "on": True,
                 "at": at,
                 "lab": event.lab or MARKET,
@@ -55,6 +56,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
                 "source": event_source(event.note),
                 "path": event_path(event),
                 "status": "",
+                "outcome": "",
                 "orig_at": at,
                 "orig_value": event.value,
                 "orig_months": event.months,
@@ -183,5 +185,8 @@ def status_rows(rows: list[dict[str, Any]], outcomes: Mapping[int, EventOverride
         status = "" if item is None else OUTCOME_TEXT[item.outcome]
         if item is not None and item.outcome == "rescaled":
             status += f" to {item.new_value:,.6g}"
-        out.append({**row, "status": status if row.get("on") else "switched off"})
+        outcome = item.outcome if item is not None and row.get("on") else ""
+        out.append(
+            {**row, "status": status if row.get("on") else "switched off", "outcome": outcome}
+        )
     return out

@@ -15,7 +15,7 @@ import market
 from dashboards import figures, ids, stats
 from dashboards.components import GRID_CLASS, READ_ONLY_COLS, error_box, graph, records
 from dashboards.fields import number_text
-from dashboards.runs import run_label, scenario_diff, seed_of
+from dashboards.runs import scenario_diff, seed_of, seeds_label
 from dashboards.services import Services
 from dashboards.views.flows import check_choice
 from dashboards.views.info import METRICS
@@ -157,8 +157,8 @@ def compare_views(services: Services, baseline: Any, current: Any, filters: tupl
         [m for m, _, _ in COMPARE_COLUMNS],
     )
     info = [
-        html.Div(["Baseline: ", html.B(run_label(base_meta))]),
-        html.Div(["Current: ", html.B(run_label(cur_meta))]),
+        html.Div(["Baseline: ", html.B(seeds_label(base_meta, baseline.get("seeds")))]),
+        html.Div(["Current: ", html.B(seeds_label(cur_meta, current.get("seeds")))]),
     ]
     if len(base_ids) != len(cur_ids):
         info.append(

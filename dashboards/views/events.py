@@ -27,11 +27,11 @@ PRECEDENCE_LABELS = {
 """Choices of the precedence radio, one per :data:`market.precedence.PRECEDENCE_RULES`."""
 
 
-EDITED = "String(params.value) !== String(params.data['orig_' + params.colDef.field])"
+EDITED = "text(params.value) !== text(params.data['orig_' + params.colDef.field])"
 STATUS_CLASSES = {
-    "cell-overwritten": "params.value && params.value.startsWith('applies')",
-    "cell-kept": "params.value && params.value.startsWith('your')",
-    "cell-rescaled": "params.value && params.value.startsWith('rescaled')",
+    "cell-overwritten": "params.data.outcome === 'applies'",
+    "cell-kept": "params.data.outcome === 'dropped'",
+    "cell-rescaled": "params.data.outcome === 'rescaled'",
 }
 
 
@@ -42,6 +42,7 @@ def event_column_defs() -> list[dict[str, Any]]:
     text = {
         "editable": True,
         "cellEditor": "agTextCellEditor",
+        "cellDataType": False,
         "valueParser": {"function": KEEP_TYPED},
         "cellClassRules": {"cell-edited": EDITED},
     }
@@ -88,8 +89,9 @@ def layout() -> html.Section:
             "stopEditingWhenCellsLoseFocus": True,
             "tooltipShowDelay": 200,
             "rowHeight": 30,
+            "suppressColumnVirtualisation": True,
         },
-        getRowId="String(params.data.i)",
+        getRowId="params.data.row_id",
         style={"height": "340px"},
         className=GRID_CLASS,
     )
@@ -155,6 +157,8 @@ def register(app: Dash, services: Services) -> None:
         Output(ids.EVENTS_SUMMARY, "children"),
         Input(ids.LAB_GRID, "rowData"),
         Input(ids.EVENTS_GRID, "rowData"),
+        Input(ids.LAB_GRID, "cellValueChanged"),
+        Input(ids.EVENTS_GRID, "cellValueChanged"),
         Input(ids.PRECEDENCE, "value"),
         Input(ids.NONCOMPETE, "value"),
         Input(ids.SIGMA, "value"),
@@ -163,8 +167,9 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def flag_events(
-        labs: Any, events: Any, rule: Any, noncompete: Any, sigma: Any, graduates: Any, source: Any
+        labs: Any, events: Any, _lab_edit: Any, _event_edit: Any, rule: Any, *rest: Any
     ) -> tuple[Any, ...]:
+        noncompete, sigma, graduates, source = rest
         if source is None or not isinstance(labs, list) or not labs:
             raise PreventUpdate
         values = {

@@ -26,10 +26,7 @@ GLOBAL_IDS = {
 }
 """Component id of each market-wide control, by field key."""
 
-KEEP_TYPED = (
-    "(function (v) { var t = String(v == null ? '' : v).trim(); var n = Number(t); "
-    "return (t !== '' && isFinite(n)) ? n : v; })(params.newValue)"
-)
+KEEP_TYPED = "keepTyped(params.newValue)"
 """AG Grid value parser: a number if the text is one, else the text as typed."""
 
 FLAG_CLASSES = {
@@ -58,15 +55,16 @@ def _lab_column(spec: FieldSpec) -> dict[str, Any]:
         col["cellEditor"] = "agSelectCellEditor"
         col["cellEditorParams"] = {"values": list(spec.choices)}
         return col
-    rules["cell-invalid"] = "typeof params.value !== 'number'"
+    rules["cell-invalid"] = "!isNumber(params.value)"
     fmt = "$,.0f" if spec.key.endswith("_usd") else ",.6~r"
     col.update(
+        cellDataType=False,  # else AG Grid's number type turns "abc" into null
         cellEditor="agTextCellEditor",
         valueParser={"function": KEEP_TYPED},
         type="rightAligned",
         valueFormatter={
-            "function": f"typeof params.value === 'number' ? d3.format('{fmt}')(params.value) "
-            ": String(params.value == null ? '' : params.value)"
+            "function": f"isNumber(params.value) ? d3.format('{fmt}')(params.value) "
+            ": text(params.value)"
         },
     )
     return col
@@ -125,6 +123,7 @@ def layout() -> html.Section:
             "stopEditingWhenCellsLoseFocus": True,
             "tooltipShowDelay": 200,
             "domLayout": "autoHeight",
+            "suppressColumnVirtualisation": True,
         },
         getRowId="params.data.lab",
         className=GRID_CLASS,

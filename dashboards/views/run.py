@@ -21,7 +21,14 @@ from dashboards import ids
 from dashboards.components import error_box, note_box, number_input
 from dashboards.fields import number_text
 from dashboards.jobs import JobGate
-from dashboards.runs import Limits, RunForm, RunStore, build_request, request_from_store, run_label
+from dashboards.runs import (
+    Limits,
+    RunForm,
+    RunStore,
+    build_request,
+    request_from_store,
+    seeds_label,
+)
 from dashboards.services import Services
 
 log = logging.getLogger(__name__)
@@ -283,9 +290,7 @@ def run_job(
         log.exception("run failed")
         return no_update, error_box(f"the run failed: {type(exc).__name__}: {exc}")
     meta = store.metadata(run_ids_[0])
-    label = run_label(meta, time.perf_counter() - started)
-    if len(seeds) > 1:
-        label = label.replace(f"seed {seeds[0]}", f"seeds {seeds[0]}–{seeds[-1]}")
+    label = seeds_label(meta, seeds, time.perf_counter() - started)
     pointer = {"run_id": run_ids_[0], "runs": run_ids_, "seeds": seeds, "label": label}
     return pointer, html.Span(["Run: ", html.B(label)], **{"data-run": run_ids_[0]})
 
