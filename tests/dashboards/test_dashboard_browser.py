@@ -139,8 +139,7 @@ def text_of(br: Any, component_id: str) -> str:
 
 def event_cell(br: Any, row: int, column: str) -> Any:
     return br.find_element(
-        f"#{ids.EVENTS_GRID} .ag-row[row-id='{row}'] "
-        f".ag-cell[col-id='{column}']"
+        f"#{ids.EVENTS_GRID} .ag-row[row-id='{row}'] .ag-cell[col-id='{column}']"
     )
 
 
