@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -178,8 +179,11 @@ def small_run_settings(br: Any, seed: int, seeds: int = 1) -> None:
 
 def run_id_shown(br: Any) -> str | None:
     """The id of the run the page shows (``data-run`` of the run description)."""
-    found = br.find_elements(f"#{ids.RUN_INFO} [data-run]")
-    return found[0].get_attribute("data-run") if found else None
+    try:
+        found = br.find_elements(f"#{ids.RUN_INFO} [data-run]")
+        return found[0].get_attribute("data-run") if found else None
+    except StaleElementReferenceException:  # re-rendered between find and read: poll again
+        return None
 
 
 def click_run(br: Any, timeout: float = RUN_TIMEOUT) -> str:
