@@ -18,6 +18,14 @@ def dashboard(
         str, typer.Option("--host", help="Interface to listen on (0.0.0.0 for all).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port, 1-65535.")] = 8050,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Extra Host header name to answer (repeatable); by default only loopback "
+            "names and --host are answered, against DNS rebinding.",
+        ),
+    ] = None,
     cache_dir: Annotated[
         Path | None,
         typer.Option(
@@ -26,7 +34,10 @@ def dashboard(
         ),
     ] = None,
 ) -> None:
-    """Serve the Dash dashboard: tweak policies, run, watch talent flows, export tables."""
+    """Serve the Dash dashboard: tweak policies and events, run seeds, watch talent flows,
+    export tables. Listens on 127.0.0.1 and answers only loopback Host names unless
+    --host / --allow-host say otherwise.
+    """
     try:
         if not 1 <= port <= 65535:
             raise ScenarioError("--port", f"must be 1-65535 (got {port})")
@@ -38,8 +49,16 @@ def dashboard(
         fail(str(exc))
         return
     from dashboards.app import Settings, create_app
+    from dashboards.security import allowed_hosts
 
-    app = create_app(Settings(cache_dir=cache_dir))
+    hosts = allowed_hosts(host, allow_host or ())
+    if hosts is None:
+        typer.echo(
+            f"warning: --host {host} answers any Host name (no DNS-rebinding check); "
+            "name the ones to answer with --allow-host",
+            err=True,
+        )
+    app = create_app(Settings(cache_dir=cache_dir, allowed_hosts=hosts))
     typer.echo(f"talent-market dashboard on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     try:
         app.run(host=host, port=port, debug=False)

@@ -12,6 +12,7 @@ import ast
 import inspect
 import itertools
 import math
+import re
 import typing
 from dataclasses import dataclass
 from functools import cache
@@ -199,14 +200,39 @@ def range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool)
     return " and ".join(parts) or "any"
 
 
+_INT = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?[\d,]*\.?\d*(e[+-]?\d+)?$", re.IGNORECASE)
+
+
+def parse_text(value: Any) -> Any:
+    """A cell's text as the value it stands for: "7" -> 7, "2.5" -> 2.5, "true" ->
+    True, "" -> None; anything else is kept as typed (the model then refuses it).
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text == "":
+        return None
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if _INT.match(text):
+        return int(text)
+    try:
+        return float(text.replace(",", "")) if _NUMBER.match(text) else value
+    except ValueError:
+        return value
+
+
 def check_number(spec: FieldSpec, value: Any, where: str) -> float:
     """``value`` as a float within the field's range, else a one-line ScenarioError.
 
     Used for controls whose values the model would coerce (strings, booleans), so that
     a forged request gets a precise message before anything else runs.
     """
+    typed = value
+    value = parse_text(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise market.ScenarioError(where, f"expected a number ({spec.range_text}), got {value!r}")
+        raise market.ScenarioError(where, f"expected a number ({spec.range_text}), got {typed!r}")
     x = float(value)
     lo, hi, lo_open, hi_open = spec.bounds
     if (
@@ -214,7 +240,7 @@ def check_number(spec: FieldSpec, value: Any, where: str) -> float:
         or (lo is not None and (x < lo or (lo_open and x == lo)))
         or (hi is not None and (x > hi or (hi_open and x == hi)))
     ):
-        raise market.ScenarioError(where, f"must be {spec.range_text} (got {value!r})")
+        raise market.ScenarioError(where, f"must be {spec.range_text} (got {typed!r})")
     return x
 
 

@@ -18,7 +18,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-SPINOUTS = "Spin-outs"
+from dashboards.stats import SPINOUTS, bands, lab_group, pool_labs
+
+__all__ = ["SPINOUTS", "lab_group", "pool_labs"]
+
+POOLS = "Outside pools"
+POOL_MODES = ("show", "aggregate", "hide")
 OTHERS = "Others"
 ENTRY = "Graduates & pool"
 EXIT = "Left the market"
@@ -43,16 +48,17 @@ PALETTE = (
     "#843c39",
     "#7b4173",
 )
-GROUP_COLORS = {SPINOUTS: "#a6a6a6", OTHERS: "#c7c7c7", ENTRY: "#4daf4a", EXIT: "#555555"}
+GROUP_COLORS = {
+    SPINOUTS: "#a6a6a6",
+    OTHERS: "#c7c7c7",
+    ENTRY: "#4daf4a",
+    EXIT: "#555555",
+    POOLS: "#8c8c8c",
+}
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def lab_group(name: str) -> str:
-    """The display group of a lab name: spin-outs are merged, others kept."""
-    return SPINOUTS if str(name).startswith("Spin-out") else str(name)
 
 
 def lab_colors(labs: Iterable[str]) -> dict[str, str]:
@@ -133,9 +139,27 @@ def filter_moves(
     return out.reset_index(drop=True)
 
 
+def pool_view(moves: pd.DataFrame, pools: Sequence[str], mode: str) -> pd.DataFrame:
+    """Moves with the outside pools (see :func:`~dashboards.stats.pool_labs`) shown as
+    themselves (``show``), merged into one node :data:`POOLS` (``aggregate``), or left
+    out with every move from or to them (``hide``).
+    """
+    if mode not in POOL_MODES:
+        raise ValueError(f"pool mode must be one of {POOL_MODES}, got {mode!r}")
+    if mode == "show" or not len(pools) or moves.empty:
+        return moves
+    is_from, is_to = moves["from_lab"].isin(pools), moves["to_lab"].isin(pools)
+    if mode == "hide":
+        return moves.loc[~is_from & ~is_to].reset_index(drop=True)
+    out = moves.copy()
+    out.loc[is_from, "from_lab"] = POOLS
+    out.loc[is_to, "to_lab"] = POOLS
+    return out
+
+
 def _ordered(names: Iterable[str], lab_order: Sequence[str] | None) -> list[str]:
     rank = {n: i for i, n in enumerate(lab_order or ())}
-    tail = {ENTRY: 1, SPINOUTS: 2, OTHERS: 3, EXIT: 4}
+    tail = {ENTRY: 1, POOLS: 2, SPINOUTS: 3, OTHERS: 4, EXIT: 5}
     return sorted(set(names), key=lambda n: (tail.get(n, 0), rank.get(n, len(rank)), n))
 
 
@@ -198,7 +222,80 @@ def flow_links(
     return links[cols]
 
 
-# -- figures ------------------------------------------------------------------------------
+# -- flows ------------------------------------------------------------------------------
+
+
+def _node_y(sizes: Sequence[float], pad: float = 0.03) -> list[float]:
+    """Vertical centres (0 = top) of stacked nodes sized ``sizes``, in that order."""
+    total = float(sum(sizes)) or 1.0
+    room = max(0.2, 1.0 - pad * (len(sizes) - 1))
+    ys, top = [], 0.0
+    for size in sizes:
+        height = room * size / total
+        ys.append(min(0.999, max(0.001, top + height / 2)))
+        top += height + pad
+    return ys
+
+
+def _sankey_nodes(links: pd.DataFrame, lab_order: Sequence[str] | None) -> dict:
+    """Labels, colours, fixed positions and hover text of the two node columns.
+
+    Node positions are set, not left to plotly's layout, so the order (scenario lab
+    order, then the groups) is the same in every view and between runs.
+    """
+    left = _ordered(links["from_lab"], lab_order)
+    right = _ordered(links["to_lab"], lab_order)
+    out_totals = links.groupby("from_lab")["moves"].sum()
+    in_totals = links.groupby("to_lab")["moves"].sum()
+    colors = lab_colors(_ordered(list(lab_order or ()) + left + right, lab_order))
+    labels = left + right
+    return {
+        "left": {n: i for i, n in enumerate(left)},
+        "right": {n: len(left) + i for i, n in enumerate(right)},
+        "colors": colors,
+        "node": {
+            "label": labels,
+            "color": [colors.get(n, "#999") for n in labels],
+            "x": [0.001] * len(left) + [0.999] * len(right),
+            "y": _node_y([out_totals[n] for n in left]) + _node_y([in_totals[n] for n in right]),
+            "pad": 10,
+            "thickness": 16,
+            "line": {"width": 0},
+            "customdata": [f"{int(out_totals[n]):,} out" for n in left]
+            + [f"{int(in_totals[n]):,} in" for n in right],
+            "hovertemplate": "%{label}: %{customdata}<extra></extra>",
+        },
+    }
+
+
+def _sankey_links(links: pd.DataFrame, nodes: dict) -> dict:
+    pct = links["comp_change_median_pct"].astype(float)
+    custom = np.column_stack(
+        [
+            links["comp_change_median_usd"].astype(float).map(usd_text),
+            pct.map(lambda p: f" ({p:+.0%})" if np.isfinite(p) else ""),
+        ]
+    )
+    colors = nodes["colors"]
+    return {
+        "source": [nodes["left"][n] for n in links["from_lab"]],
+        "target": [nodes["right"][n] for n in links["to_lab"]],
+        "value": links["moves"].astype(int).tolist(),
+        "color": [_rgba(colors.get(n, "#999999"), 0.45) for n in links["from_lab"]],
+        "customdata": custom,
+        "hovertemplate": (
+            "%{source.label} → %{target.label}<br>%{value:,d} moves<br>"
+            "median comp change: %{customdata[0]}%{customdata[1]}<extra></extra>"
+        ),
+    }
+
+
+def _side_labels() -> list[dict]:
+    common = {"y": 1.05, "xref": "paper", "yref": "paper", "showarrow": False}
+    return [
+        {"text": "<b>from</b>", "x": 0, "xanchor": "left", **common},
+        {"text": "<b>to</b>", "x": 1, "xanchor": "right", **common},
+    ]
 
 
 def sankey_figure(
@@ -209,90 +306,37 @@ def sankey_figure(
     max_nodes: int = 16,
     height: int = 520,
 ) -> go.Figure:
-    """Talent flows as a Sankey: from-labs on the left, to-labs on the right.
+    """Talent flows as a Sankey: from-labs on the left, to-labs on the right, in a
+    fixed order (``lab_order``, then the groups) so that views can be compared.
 
     Args:
-        moves: filtered moves (:func:`filter_moves`); columns from_lab, to_lab,
-            person_id, old_comp_usd, new_comp_usd.
-        lab_order: preferred node order and colour assignment (the scenario's labs).
+        moves: filtered moves (:func:`filter_moves`, :func:`pool_view`); columns
+            from_lab, to_lab, person_id, old_comp_usd, new_comp_usd.
+        lab_order: node order and colour assignment (the scenario's labs).
         title: figure title.
         max_nodes: labs shown on each side before the rest become "Others".
         height: pixels.
 
-    Link hover shows the number of moves and the median comp change.
+    Link hover shows the number of moves and the median comp change. With no link the
+    figure is an empty state (a Sankey with zero links makes plotly.js throw).
     """
     links = flow_links(moves, lab_order, max_nodes)
     if links.empty:
         return empty_figure("No moves between labs in this selection", height)
-    left = _ordered(links["from_lab"], lab_order)
-    right = _ordered(links["to_lab"], lab_order)
-    colors = lab_colors(_ordered(list(lab_order or ()) + left + right, lab_order))
-    labels = left + right
-    index_left = {n: i for i, n in enumerate(left)}
-    index_right = {n: len(left) + i for i, n in enumerate(right)}
-    pct = links["comp_change_median_pct"].astype(float)
-    custom = np.column_stack(
-        [
-            links["comp_change_median_usd"].astype(float).map(usd_text),
-            pct.map(lambda p: f" ({p:+.0%})" if np.isfinite(p) else ""),
-        ]
+    nodes = _sankey_nodes(links, lab_order)
+    sankey = go.Sankey(
+        arrangement="fixed",
+        valueformat=",d",
+        node=nodes["node"],
+        link=_sankey_links(links, nodes),
     )
-    out_totals = links.groupby("from_lab")["moves"].sum()
-    in_totals = links.groupby("to_lab")["moves"].sum()
-    node_custom = [f"{int(out_totals[n]):,} out" for n in left] + [
-        f"{int(in_totals[n]):,} in" for n in right
-    ]
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            valueformat=",d",
-            node={
-                "label": labels,
-                "color": [colors.get(n, "#999") for n in labels],
-                "pad": 14,
-                "thickness": 16,
-                "line": {"width": 0},
-                "customdata": node_custom,
-                "hovertemplate": "%{label}: %{customdata}<extra></extra>",
-            },
-            link={
-                "source": [index_left[n] for n in links["from_lab"]],
-                "target": [index_right[n] for n in links["to_lab"]],
-                "value": links["moves"].astype(int).tolist(),
-                "color": [_rgba(colors.get(n, "#999999"), 0.45) for n in links["from_lab"]],
-                "customdata": custom,
-                "hovertemplate": (
-                    "%{source.label} → %{target.label}<br>%{value:,d} moves<br>"
-                    "median comp change: %{customdata[0]}%{customdata[1]}<extra></extra>"
-                ),
-            },
-        )
-    )
+    fig = go.Figure(sankey)
     fig.update_layout(
         title={"text": title, "x": 0.01, "font": {"size": 15}} if title else None,
         height=height,
         margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
         font=FONT,
-        annotations=[
-            {
-                "text": "<b>from</b>",
-                "x": 0,
-                "y": 1.05,
-                "xref": "paper",
-                "yref": "paper",
-                "showarrow": False,
-                "xanchor": "left",
-            },
-            {
-                "text": "<b>to</b>",
-                "x": 1,
-                "y": 1.05,
-                "xref": "paper",
-                "yref": "paper",
-                "showarrow": False,
-                "xanchor": "right",
-            },
-        ],
+        annotations=_side_labels(),
     )
     return fig
 
@@ -326,9 +370,9 @@ def flow_matrix_figure(
             texttemplate="%{text}",
             colorscale="Blues",
             colorbar={"title": {"text": "moves"}},
-            hovertemplate="%{y} → %{x}: %{z:,d} moves<extra></extra>",
             xgap=1,
             ygap=1,
+            hovertemplate="%{y} → %{x}: %{z:,d} moves<extra></extra>",
         )
     )
     fig.update_layout(
@@ -342,6 +386,29 @@ def flow_matrix_figure(
     return fig
 
 
+def moves_rows(moves: pd.DataFrame, limit: int = 5000) -> pd.DataFrame:
+    """The moves table for the browsable grid: month, person, from, to, specialty,
+    skill, old and new pay, pay change, reason; newest first, at most ``limit`` rows.
+    """
+    cols = [
+        "month",
+        "person_id",
+        "from_lab",
+        "to_lab",
+        "specialty",
+        "skill",
+        "old_comp_usd",
+        "new_comp_usd",
+        "reason",
+    ]
+    out = moves[[c for c in cols if c in moves]].copy()
+    out["comp_change_usd"] = out["new_comp_usd"] - out["old_comp_usd"]
+    newest = moves["step"].to_numpy().argsort(kind="stable")[::-1]
+    return out.iloc[newest].head(limit).reset_index(drop=True)
+
+
+# -- series with bands --------------------------------------------------------------------
+
 SERIES: tuple[tuple[str, str, str], ...] = (
     ("headcount", "Headcount (people)", "linear"),
     ("comp_median_usd", "Median comp (USD/year)", "linear"),
@@ -352,69 +419,136 @@ SERIES: tuple[tuple[str, str, str], ...] = (
 )
 """Panels of :func:`timeseries_figure`: column, title, y-axis type."""
 
+DRIVERS: tuple[tuple[str, str, str], ...] = (
+    ("budget_usd", "Budget (USD/year)", "log"),
+    ("payroll_usd", "Payroll (USD/year)", "log"),
+    ("utilisation", "Compute utilisation (share)", "linear"),
+    ("layoffs", "Layoffs (people/month)", "linear"),
+    ("hires_between_labs", "Hires from other labs (people/month)", "linear"),
+    ("hires_graduates", "Graduate hires (people/month)", "linear"),
+)
+"""Panels of :func:`drivers_figure`: column, title, y-axis type."""
 
-def timeseries_figure(
-    labs: pd.DataFrame, lab_order: Sequence[str] | None = None, *, height: int = 640
+POSITIVE_ONLY = frozenset({"gpus_per_researcher", "capability", "budget_usd", "payroll_usd"})
+
+
+def month_dtick(n_months: int) -> str:
+    """A month tick spacing that never falls to days: M1 up to a year, then wider."""
+    for limit, dtick in ((12, "M1"), (36, "M3"), (96, "M12")):
+        if n_months <= limit:
+            return dtick
+    return "M24"
+
+
+def _hover(column: str) -> str:
+    value = "$%{y:,.3~s}" if column.endswith("_usd") else "%{y:,.3~s}"
+    return f"%{{fullData.name}}<br>%{{x|%Y-%m}}: {value}<extra></extra>"
+
+
+def _band_traces(band: pd.DataFrame, column: str, name: str, color: str, first: bool) -> list:
+    """A lab's mean line and, with several seeds, its min–max band over seeds."""
+    visible = "legendonly" if name == SPINOUTS else True
+    mean, lo, hi = band["mean"], band["lo"], band["hi"]
+    if column in POSITIVE_ONLY:
+        mean, lo, hi = (s.where(s > 0) for s in (mean, lo, hi))
+    line = go.Scatter(
+        x=band["x"],
+        y=mean,
+        name=name,
+        legendgroup=name,
+        showlegend=first,
+        visible=visible,
+        mode="lines",
+        line={"color": color, "width": 2},
+        hovertemplate=_hover(column),
+    )
+    if not (band["hi"] > band["lo"]).any():
+        return [line]
+    area = go.Scatter(
+        x=[*band["x"], *band["x"][::-1]],
+        y=[*hi, *lo[::-1]],
+        fill="toself",
+        fillcolor=_rgba(color, 0.18),
+        line={"width": 0},
+        hoverinfo="skip",
+        legendgroup=name,
+        showlegend=False,
+        visible=visible,
+        name=name,
+    )
+    return [area, line]
+
+
+def band_figure(
+    frames: Sequence[pd.DataFrame],
+    panels: Sequence[tuple[str, str, str]],
+    lab_order: Sequence[str] | None = None,
+    *,
+    height: int = 600,
 ) -> go.Figure:
-    """Per-lab monthly series: headcount, median and p90 comp, GPUs per researcher,
-    capability and researchers, one panel each; spin-outs start hidden (legend toggles).
+    """Per-lab monthly series, one panel per ``panels`` entry (column, title, axis
+    type): the mean over seeds as a line and, with more than one seed, the range over
+    seeds as a band. Spin-outs are one group that starts hidden (legend toggles).
     """
-    if labs.empty:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
         return empty_figure("No lab records in this run", height)
-    order = _ordered(labs["lab"].map(lab_group).unique(), lab_order)
-    names = [n for n in (lab_order or ()) if n in set(labs["lab"])]
-    names += sorted(set(labs["lab"]) - set(names), key=lambda n: (lab_group(n) == SPINOUTS, n))
-    colors = lab_colors(order)
     fig = make_subplots(
         rows=2,
         cols=3,
-        subplot_titles=[title for _, title, _ in SERIES],
+        subplot_titles=[t for _, t, _ in panels],
         horizontal_spacing=0.07,
         vertical_spacing=0.14,
         shared_xaxes=True,
     )
-    x_col = "month" if "month" in labs else "step"
-    first_spinout = True
-    for name in names:
-        df = labs.loc[labs["lab"] == name].sort_values("step")
-        group = lab_group(name)
-        spinout = group == SPINOUTS
-        for k, (col, _, _) in enumerate(SERIES):
-            if col not in df:
-                continue
-            y = df[col].astype(float)
-            if col in ("gpus_per_researcher", "capability"):
-                y = y.where(y > 0)
-            fig.add_trace(
-                go.Scatter(
-                    x=df[x_col],
-                    y=y,
-                    name=group,
-                    legendgroup=group,
-                    showlegend=k == 0 and (not spinout or first_spinout),
-                    visible="legendonly" if spinout else True,
-                    mode="lines",
-                    line={"color": colors[group], "width": 1 if spinout else 2},
-                    hovertemplate=f"{name}<br>%{{x}}: %{{y:,.3~s}}<extra></extra>",
-                ),
-                row=k // 3 + 1,
-                col=k % 3 + 1,
-            )
-        if spinout:
-            first_spinout = False
-    for k, (_, _, axis_type) in enumerate(SERIES):
-        fig.update_yaxes(type=axis_type, row=k // 3 + 1, col=k % 3 + 1, gridcolor="#eee")
-    fig.update_xaxes(gridcolor="#eee", nticks=6)
+    names = _ordered(frames[0]["lab"].map(lab_group).unique(), lab_order)
+    colors = lab_colors(names)
+    for k, (column, _, axis) in enumerate(panels):
+        if column not in frames[0]:
+            continue
+        table = bands(frames, column)
+        for name in names:
+            band = table.loc[table["lab"] == name]
+            for trace in _band_traces(band, column, name, colors[name], k == 0):
+                fig.add_trace(trace, row=k // 3 + 1, col=k % 3 + 1)
+        fig.update_yaxes(type=axis, row=k // 3 + 1, col=k % 3 + 1, gridcolor="#eee")
+    n_months = int(frames[0]["step"].max()) + 1
+    fig.update_xaxes(gridcolor="#eee", dtick=month_dtick(n_months), tickformat="%Y-%m")
+    seeds = f"mean of {len(frames)} seeds; band: range over seeds" if len(frames) > 1 else ""
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
         font=FONT,
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.08, "x": 0},
         hovermode="closest",
+        title={"text": seeds, "x": 0.01, "y": 0.99, "font": {"size": 12}},
     )
     return fig
 
+
+def timeseries_figure(
+    labs: pd.DataFrame | Sequence[pd.DataFrame],
+    lab_order: Sequence[str] | None = None,
+    *,
+    height: int = 600,
+) -> go.Figure:
+    """Per-lab monthly outcomes (:data:`SERIES`) of one run or of its seeds (bands)."""
+    frames = [labs] if isinstance(labs, pd.DataFrame) else list(labs)
+    return band_figure(frames, SERIES, lab_order, height=height)
+
+
+def drivers_figure(
+    frames: Sequence[pd.DataFrame], lab_order: Sequence[str] | None = None, *, height: int = 600
+) -> go.Figure:
+    """What drives the outcomes (:data:`DRIVERS`): budget, payroll, utilisation,
+    layoffs and hires by reason per lab, from :func:`~dashboards.stats.driver_frame`
+    of each seed.
+    """
+    return band_figure(frames, DRIVERS, lab_order, height=height)
+
+
+# -- compare ------------------------------------------------------------------------------
 
 COMPARE_METRICS: tuple[tuple[str, str], ...] = (
     ("headcount", "Headcount (people)"),
@@ -422,103 +556,70 @@ COMPARE_METRICS: tuple[tuple[str, str], ...] = (
     ("comp_median_usd", "Median comp (USD/year)"),
     ("capability", "Capability (index)"),
 )
-"""Metrics of :func:`compare_table` and :func:`compare_figure`: column, title."""
+"""Metrics of the compare figure: column, title (the grid adds more)."""
 
 
-def compare_table(baseline: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Per-lab end-of-run metrics of two runs side by side with differences.
-
-    Columns: lab, then for each metric ``<m>_baseline``, ``<m>_current``, ``<m>_delta``
-    (current minus baseline; NaN where a lab exists in only one run). Rows follow the
-    baseline's lab order, then labs only in the current run.
-    """
-    metrics = [m for m, _ in COMPARE_METRICS] + ["talent_share", "retention_24m"]
-    labs = list(baseline["lab"]) + [n for n in current["lab"] if n not in set(baseline["lab"])]
-    out = pd.DataFrame({"lab": labs})
-    b = baseline.set_index("lab")
-    c = current.set_index("lab")
-    for m in metrics:
-        bv = out["lab"].map(b[m]) if m in b else np.nan
-        cv = out["lab"].map(c[m]) if m in c else np.nan
-        out[f"{m}_baseline"] = pd.to_numeric(bv, errors="coerce")
-        out[f"{m}_current"] = pd.to_numeric(cv, errors="coerce")
-        out[f"{m}_delta"] = out[f"{m}_current"] - out[f"{m}_baseline"]
-    return out
+def _change_bars(table: pd.DataFrame, metric: str) -> go.Bar:
+    """Mean paired change per lab, with its 95% interval; grey when within noise."""
+    delta = table[f"{metric}_delta"]
+    noise = table[f"{metric}_noise"]
+    colors = [
+        "#b0b7c3" if n is True else "#1f77b4" if d >= 0 else "#d62728"
+        for d, n in zip(delta.fillna(0), noise, strict=True)
+    ]
+    has_ci = table[f"{metric}_hi"].notna().any()
+    error = {
+        "type": "data",
+        "symmetric": False,
+        "color": "#444",
+        "thickness": 1.2,
+        "array": table[f"{metric}_hi"] - delta,
+        "arrayminus": delta - table[f"{metric}_lo"],
+    }
+    money = "$" if metric.endswith("_usd") else ""
+    return go.Bar(
+        x=table["lab"],
+        y=delta,
+        marker_color=colors,
+        showlegend=False,
+        error_y=error if has_ci else None,
+        hovertemplate=f"%{{x}}: change {money}%{{y:+,.3~s}}<extra></extra>",
+    )
 
 
 def compare_figure(
-    baseline: pd.DataFrame,
-    current: pd.DataFrame,
-    lab_order: Sequence[str] | None = None,
-    *,
-    height: int = 560,
+    table: pd.DataFrame, lab_order: Sequence[str] | None = None, *, height: int = 520
 ) -> go.Figure:
-    """Grouped bars, baseline vs current, for each metric of :data:`COMPARE_METRICS`;
-    bars whose value changed by more than 5% carry the change as a label.
+    """Per-lab change (current - baseline) of each :data:`COMPARE_METRICS` metric
+    from :func:`~dashboards.stats.paired_differences`: the mean over paired seeds
+    with its 95% interval; grey bars are within noise (the interval holds 0).
     """
-    if baseline.empty or current.empty:
+    if table.empty:
         return empty_figure("Pin a baseline, change a policy and run again to compare", height)
-    table = compare_table(baseline, current)
-    table["group"] = table["lab"].map(lab_group)
-    table = table.loc[table["group"] != SPINOUTS]
     order = _ordered(table["lab"], lab_order)
     table = table.set_index("lab").loc[order].reset_index()
     fig = make_subplots(
         rows=2,
         cols=2,
-        subplot_titles=[t for _, t in COMPARE_METRICS],
-        vertical_spacing=0.2,
+        subplot_titles=[f"Change in {t.lower()}" for _, t in COMPARE_METRICS],
+        vertical_spacing=0.22,
         horizontal_spacing=0.08,
     )
-    for k, (m, _) in enumerate(COMPARE_METRICS):
-        row, col = k // 2 + 1, k % 2 + 1
-        base = table[f"{m}_baseline"]
-        cur = table[f"{m}_current"]
-        delta = table[f"{m}_delta"]
-        rel = delta / base.abs().where(base.abs() > 0)
-        labels = [
-            (f"{d:+.0%}" if np.isfinite(r) and abs(r) >= 0.05 else "")
-            if m != "net_flow"
-            else (f"{d:+,.0f}" if np.isfinite(d) and d != 0 else "")
-            for d, r in zip(rel if m != "net_flow" else delta, rel, strict=True)
-        ]
-        fig.add_trace(
-            go.Bar(
-                x=table["lab"],
-                y=base,
-                name="baseline",
-                legendgroup="baseline",
-                marker_color="#b0b7c3",
-                showlegend=k == 0,
-                hovertemplate="%{x} baseline: %{y:,.3~s}<extra></extra>",
-            ),
-            row=row,
-            col=col,
-        )
-        fig.add_trace(
-            go.Bar(
-                x=table["lab"],
-                y=cur,
-                name="current",
-                legendgroup="current",
-                marker_color="#1f77b4",
-                showlegend=k == 0,
-                text=labels,
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="%{x} current: %{y:,.3~s}<extra></extra>",
-            ),
-            row=row,
-            col=col,
-        )
+    for k, (metric, _) in enumerate(COMPARE_METRICS):
+        fig.add_trace(_change_bars(table, metric), row=k // 2 + 1, col=k % 2 + 1)
+    pairs = table.attrs.get("pairs", 0)
+    note = (
+        f"mean of {pairs} paired seeds, bars: 95% interval; grey: within noise"
+        if pairs > 1
+        else "one seed each: no interval (run more seeds to see the noise)"
+    )
     fig.update_layout(
-        barmode="group",
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         font=FONT,
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
+        title={"text": note, "x": 0.01, "font": {"size": 12}},
     )
     fig.update_xaxes(tickangle=-35)
-    fig.update_yaxes(gridcolor="#eee")
+    fig.update_yaxes(gridcolor="#eee", zeroline=True, zerolinecolor="#888")
     return fig

@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 import market
-from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, check_number
+from dashboards import timeline
+from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, check_number, parse_text
 from market.io.results import table_to_csv_bytes, table_to_parquet_bytes
 
 EXPORT_FORMATS = ("csv", "parquet")
@@ -46,6 +47,13 @@ class Limits:
         max_upload_bytes: size of an uploaded TOML scenario.
         max_seed: largest seed.
         keep_runs: finished runs kept on disk per server process (oldest deleted).
+        max_replications: seeds one run may ask for.
+        default_replications: seeds shown in the form at first.
+        max_total_person_months: person-months of all seeds of one run together; a
+            request for more seeds than fit is cut to what fits (at least one).
+        max_jobs: runs computing at once on this server (each is a process).
+        max_queued: runs waiting for a free slot; one more is refused at once.
+        queue_timeout_s: how long a queued run waits before it gives up.
 
     """
 
@@ -55,28 +63,53 @@ class Limits:
     max_upload_bytes: int = 1_000_000
     max_seed: int = 2**32 - 1
     keep_runs: int = 200
+    max_replications: int = 10
+    default_replications: int = 5
+    max_total_person_months: float = 30_000_000
+    max_jobs: int = 2
+    max_queued: int = 4
+    queue_timeout_s: float = 300.0
 
 
 @dataclass(frozen=True)
 class RunRequest:
-    """A validated run: the exact scenario (as TOML text and parsed) and the seed."""
+    """A validated run: the exact scenario (as TOML text and parsed), the first seed,
+    how many seeds (``seed``, ``seed + 1``, ...) and what the precedence rule did.
+    """
 
     scenario: market.Scenario
     toml: str
     seed: int
+    replications: int = 1
+    report: tuple[str, ...] = ()
+    note: str = ""
+
+    def to_store(self, request_id: str) -> dict[str, Any]:
+        """The request as kept in the browser (re-validated by the background job)."""
+        return {
+            "request_id": request_id,
+            "toml": self.toml,
+            "seed": self.seed,
+            "replications": self.replications,
+        }
 
 
 # -- validation -----------------------------------------------------------------------
 
 
 def check_int(value: Any, lo: int, hi: int, where: str) -> int:
-    """``value`` as an int in ``[lo, hi]``; a one-line ScenarioError otherwise."""
+    """``value`` (a number, or text as typed) as an int in ``[lo, hi]``; a one-line
+    ScenarioError that echoes the value as typed otherwise.
+    """
+    typed = value
+    value = parse_text(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise market.ScenarioError(where, f"expected a whole number {lo:,}–{hi:,}, got {value!r}")
+        raise market.ScenarioError(where, f"expected a whole number {lo:,}–{hi:,}, got {typed!r}")
     if not math.isfinite(value) or value != int(value):
-        raise market.ScenarioError(where, f"expected a whole number {lo:,}–{hi:,}, got {value!r}")
+        raise market.ScenarioError(where, f"expected a whole number {lo:,}–{hi:,}, got {typed!r}")
     if not lo <= value <= hi:
-        raise market.ScenarioError(where, f"must be {lo:,}–{hi:,} (got {int(value):,})")
+        shown = typed if isinstance(typed, str) else f"{int(value):,}"
+        raise market.ScenarioError(where, f"must be {lo:,}–{hi:,} (got {shown})")
     return int(value)
 
 
@@ -140,6 +173,12 @@ def check_size(scenario: market.Scenario, limits: Limits) -> None:
         )
 
 
+def replication_cap(scenario: market.Scenario, limits: Limits) -> int:
+    """How many seeds of ``scenario`` fit the caps (at least one)."""
+    cost = max(estimated_person_months(scenario), 1.0)
+    return max(1, min(limits.max_replications, int(limits.max_total_person_months // cost)))
+
+
 def lab_overrides(base: market.Scenario, rows: Any) -> dict[str, Any]:
     """Override paths from the per-lab grid rows, each value checked against its range.
 
@@ -162,61 +201,113 @@ def lab_overrides(base: market.Scenario, rows: Any) -> dict[str, Any]:
         current = lab_row(base.lab(name))
         for spec in LAB_FIELDS:
             where = f"labs.{name}.{spec.path}"
-            value = row.get(spec.key)
-            if spec.choices:
-                if value not in spec.choices:
-                    raise market.ScenarioError(
-                        where, f"must be one of {', '.join(spec.choices)} (got {value!r})"
-                    )
-            else:
-                value = check_number(spec, value, where)
+            value = check_cell(spec, row.get(spec.key), where)
             if value != current[spec.key]:
                 overrides[where] = value
     return overrides
 
 
-def global_overrides(base: market.Scenario, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Override paths from the market-wide controls, each checked against its range."""
-    current = global_values(base)
+def check_cell(spec: Any, value: Any, where: str) -> Any:
+    """One per-lab grid cell checked against its field's choices or range."""
+    if spec.choices:
+        if value not in spec.choices:
+            raise market.ScenarioError(
+                where, f"must be one of {', '.join(spec.choices)} (got {value!r})"
+            )
+        return value
+    return check_number(spec, value, where)
+
+
+def lenient_overrides(base: market.Scenario, rows: Any, values: Mapping[str, Any]) -> dict:
+    """The valid edits among the per-lab rows and market-wide values (invalid ones are
+    left out), for live flags while the user is still typing.
+    """
     overrides: dict[str, Any] = {}
+    current = {r["lab"]: r for r in lab_rows(base)}
+    for row in rows if isinstance(rows, list) else []:
+        name = row.get("lab") if isinstance(row, Mapping) else None
+        for spec in LAB_FIELDS if name in current else ():
+            where = f"labs.{name}.{spec.path}"
+            try:
+                value = check_cell(spec, row.get(spec.key), where)
+            except market.ScenarioError:
+                continue
+            if value != current[name][spec.key]:
+                overrides[where] = value
     for spec in GLOBAL_FIELDS:
-        value = check_number(spec, values.get(spec.key), spec.path)
-        if value != current[spec.key]:
-            overrides[spec.path] = value
+        try:
+            overrides.update(global_overrides_one(base, spec, values.get(spec.key)))
+        except market.ScenarioError:
+            continue
     return overrides
 
 
-def build_request(
-    source: Any,
-    *,
-    steps: Any,
-    seed: Any,
-    people: Any,
-    global_values_: Mapping[str, Any],
-    lab_rows: Any,
-    limits: Limits,
-) -> RunRequest:
+def global_overrides_one(base: market.Scenario, spec: Any, value: Any) -> dict[str, Any]:
+    """``{path: value}`` if the market-wide control ``spec`` differs from ``base``."""
+    value = check_number(spec, value, spec.path)
+    return {spec.path: value} if value != global_values(base)[spec.key] else {}
+
+
+def global_overrides(base: market.Scenario, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Override paths from the market-wide controls, each checked against its range."""
+    overrides: dict[str, Any] = {}
+    for spec in GLOBAL_FIELDS:
+        overrides.update(global_overrides_one(base, spec, values.get(spec.key)))
+    return overrides
+
+
+@dataclass(frozen=True)
+class RunForm:
+    """Everything a session's side panel sends for a run, as the browser sent it."""
+
+    source: Any
+    steps: Any
+    seed: Any
+    people: Any
+    global_values: Mapping[str, Any]
+    lab_rows: Any
+    event_rows: Any = None
+    precedence: Any = "user"
+    replications: Any = 1
+
+
+def build_request(form: RunForm, limits: Limits) -> RunRequest:
     """Validate everything a session sends for a run into a :class:`RunRequest`.
 
-    Order: the session's scenario, its policy overrides (per lab and global, in the
-    scenario's own units), then rescaling to ``people`` (which keeps per-head ratios,
-    so a lab's GPU stock and the graduate inflow scale with it), then ``steps``.
+    Order: the session's scenario, its events as edited (switched off, new dates or
+    values), its policy overrides (per lab and global, in the scenario's own units)
+    applied with the chosen precedence rule over the events, then rescaling to
+    ``people`` (which keeps per-head ratios, so a lab's GPU stock and the graduate
+    inflow scale with it), then ``steps``; the number of seeds is cut to what fits
+    the size caps.
 
     Raises:
         ScenarioError: the first invalid input, as one line naming the field.
 
     """
-    base = base_scenario(source, limits)
-    steps_i = check_int(steps, 1, limits.max_steps, "steps")
-    seed_i = check_int(seed, 0, limits.max_seed, "seed")
-    people_i = check_int(people, len(base.labs), limits.max_people, "people")
-    overrides = {**global_overrides(base, global_values_), **lab_overrides(base, lab_rows)}
-    spec = base.with_overrides(overrides) if overrides else base
+    base = base_scenario(form.source, limits)
+    steps_i = check_int(form.steps, 1, limits.max_steps, "steps")
+    seed_i = check_int(form.seed, 0, limits.max_seed, "seed")
+    people_i = check_int(form.people, len(base.labs), limits.max_people, "people")
+    reps = check_int(form.replications, 1, limits.max_replications, "seeds")
+    precedence = timeline.check_precedence(form.precedence)
+    with_events = timeline.events_from_rows(base, form.event_rows)
+    overrides = {
+        **global_overrides(base, form.global_values),
+        **lab_overrides(base, form.lab_rows),
+    }
+    spec = with_events.with_overrides(overrides, precedence) if overrides else with_events
+    enabled = timeline.enabled_indices(form.event_rows, len(base.events))
+    outcomes = timeline.event_outcomes(spec.event_overrides, enabled)
+    report = tuple(timeline.report_line(item, i) for i, item in sorted(outcomes.items()))
     if people_i != spec.n_engineers:
         spec = spec.scaled(people_i)
     spec = with_horizon(spec, steps_i)
     check_size(spec, limits)
-    return finalise(spec, seed_i)
+    cap = replication_cap(spec, limits)
+    note = f"{cap} of {reps} seeds run (the size cap fits {cap})" if reps > cap else ""
+    request = finalise(spec, seed_i)
+    return RunRequest(request.scenario, request.toml, seed_i, min(reps, cap), report, note)
 
 
 def with_horizon(spec: market.Scenario, steps: int) -> market.Scenario:
@@ -235,9 +326,16 @@ def request_from_store(data: Any, limits: Limits) -> RunRequest:
     if not isinstance(data, Mapping):
         raise market.ScenarioError("run", "no run request")
     seed = check_int(data.get("seed"), 0, limits.max_seed, "seed")
+    reps = check_int(data.get("replications", 1), 1, limits.max_replications, "seeds")
     spec = scenario_from_toml(data.get("toml"), limits, "run request")
     check_size(spec, limits)
-    return RunRequest(spec, data["toml"], seed)
+    if seed + reps - 1 > limits.max_seed:
+        raise market.ScenarioError("seed", f"seed + seeds - 1 must be ≤ {limits.max_seed:,}")
+    if reps > replication_cap(spec, limits):
+        raise market.ScenarioError(
+            "seeds", f"at most {replication_cap(spec, limits)} seeds of a run this size"
+        )
+    return RunRequest(spec, data["toml"], seed, reps)
 
 
 def lab_row(lab: market.LabConfig) -> dict[str, Any]:
@@ -292,6 +390,24 @@ def scenario_diff(before: market.Scenario, after: market.Scenario) -> list[tuple
     b = flat(after.model_dump(mode="json"), "", {})
     keys = [k for k in a if k in b] + [k for k in a if k not in b] + [k for k in b if k not in a]
     return [(k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)]
+
+
+def run_ids(data: Any, limits: Limits) -> list[str]:
+    """The run ids a session's run pointer holds: the first seed's run first, then the
+    other seeds' (``{"run_id": ..., "runs": [...]}``); shapes are checked, ids are
+    checked by :meth:`RunStore.folder` when read.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("run_id"), str):
+        raise market.ScenarioError("run", "no run yet")
+    runs = data.get("runs", [data["run_id"]])
+    if (
+        not isinstance(runs, list)
+        or not 1 <= len(runs) <= limits.max_replications
+        or runs[0] != data["run_id"]
+        or not all(isinstance(r, str) and _RUN_ID.match(r) for r in runs)
+    ):
+        raise market.ScenarioError("run", "malformed run pointer")
+    return list(runs)
 
 
 # -- the result store -----------------------------------------------------------------
@@ -417,6 +533,14 @@ def run_label(metadata: Mapping[str, Any], elapsed_s: float | None = None) -> st
         f"{metadata.get('steps')} months ({metadata.get('start_month')} to "
         f"{metadata.get('end_month')}), seed {seed_of(metadata)}{took}"
     )
+
+
+def seeds_label(metadata: Mapping[str, Any], seeds: Any, elapsed_s: float | None = None) -> str:
+    """:func:`run_label` of a run of several seeds ("seeds 3–4" for "seed 3")."""
+    label = run_label(metadata, elapsed_s)
+    if isinstance(seeds, list) and len(seeds) > 1:
+        label = label.replace(f"seed {seeds[0]}", f"seeds {seeds[0]}–{seeds[-1]}", 1)
+    return label
 
 
 def seed_of(metadata: Mapping[str, Any]) -> Any:

@@ -4,10 +4,14 @@ run setting, and helpers that talk to the page."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# the tests import their shared helpers (forge.py) by name, under --import-mode=importlib
+sys.path.insert(0, str(Path(__file__).parent))
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboards import figures as F
+from dashboards import stats
 
 MOVE_COLS = [
     "step",
@@ -201,34 +202,89 @@ def summary_frame(headcount: dict[str, int], net: dict[str, int]) -> pd.DataFram
     )
 
 
-def test_compare_table_deltas_and_labs_in_one_run_only() -> None:
-    base = summary_frame({"OpenAI": 100, "Meta": 80}, {"OpenAI": 5, "Meta": -5})
-    cur = summary_frame(
-        {"OpenAI": 90, "Meta": 95, "Spin-out 1 (OpenAI)": 3},
-        {"OpenAI": -10, "Meta": 12, "Spin-out 1 (OpenAI)": 0},
-    )
-    t = F.compare_table(base, cur).set_index("lab")
-    assert t.loc["OpenAI", "headcount_delta"] == -10
-    assert t.loc["Meta", "net_flow_delta"] == 17
-    assert np.isnan(t.loc["Spin-out 1 (OpenAI)", "headcount_baseline"])
-    assert list(t.index) == ["OpenAI", "Meta", "Spin-out 1 (OpenAI)"]
+def test_paired_differences_intervals_and_noise() -> None:
+    # three seeds: OpenAI's change is always -10 (no noise), Meta's is +1, -1, 0
+    base = [
+        summary_frame({"OpenAI": 100 + k, "Meta": 80}, {"OpenAI": 5, "Meta": -5}) for k in range(3)
+    ]
+    cur = [
+        summary_frame(
+            {"OpenAI": 90 + k, "Meta": 80 + d, "Spin-out 1 (OpenAI)": 3, "Spin-out 2 (Meta)": 2},
+            {"OpenAI": 0, "Meta": -5, "Spin-out 1 (OpenAI)": 0, "Spin-out 2 (Meta)": 0},
+        )
+        for k, d in enumerate((1, -1, 0))
+    ]
+    t = stats.paired_differences(base, cur, ["headcount", "net_flow"]).set_index("lab")
+    assert list(t.index) == ["OpenAI", "Meta", F.SPINOUTS]  # spin-outs merged into one row
+    assert t.loc["OpenAI", "headcount_delta"] == pytest.approx(-10)
+    assert t.loc["OpenAI", "headcount_noise"] is False
+    assert t.loc["OpenAI", "headcount_lo"] == pytest.approx(-10)
+    assert t.loc["Meta", "headcount_noise"] is True
+    assert t.loc["Meta", "headcount_lo"] < 0 < t.loc["Meta", "headcount_hi"]
+    assert t.loc[F.SPINOUTS, "headcount_current"] == 5
+    assert np.isnan(t.loc[F.SPINOUTS, "headcount_baseline"])
+    one = stats.paired_differences(base[:1], cur[:1], ["headcount"]).set_index("lab")
+    assert one.loc["OpenAI", "headcount_noise"] is None  # one pair: no interval
+    assert np.isnan(one.loc["OpenAI", "headcount_lo"])
 
 
-def test_compare_figure_bars_and_change_labels() -> None:
-    base = summary_frame({"OpenAI": 100, "Meta": 80}, {"OpenAI": 5, "Meta": -5})
-    cur = summary_frame({"OpenAI": 100, "Meta": 120}, {"OpenAI": 5, "Meta": 35})
-    fig = F.compare_figure(base, cur, ["OpenAI", "Meta"])
-    current = [t for t in fig.data if t.name == "current"]
-    assert len(current) == len(F.COMPARE_METRICS)
-    headcount = current[0]
+def test_compare_figure_greys_what_is_within_noise() -> None:
+    base = [
+        summary_frame({"OpenAI": 100 + k, "Meta": 80}, {"OpenAI": 5, "Meta": -5}) for k in range(3)
+    ]
+    cur = [
+        summary_frame({"OpenAI": 150 + k, "Meta": 80 + d}, {"OpenAI": 5, "Meta": -5})
+        for k, d in enumerate((2, -2, 1))
+    ]
+    table = stats.paired_differences(base, cur, [m for m, _ in F.COMPARE_METRICS])
+    fig = F.compare_figure(table, ["OpenAI", "Meta"])
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert len(bars) == len(F.COMPARE_METRICS)
+    headcount = bars[0]
     assert list(headcount.x) == ["OpenAI", "Meta"]
-    assert list(headcount.text) == ["", "+50%"]  # only real changes are labelled
-    assert list(current[1].text) == ["", "+40"]  # net flow: absolute change
+    assert list(headcount.y) == pytest.approx([50, 1 / 3])
+    assert headcount.marker.color[0] != "#b0b7c3"  # a real change
+    assert headcount.marker.color[1] == "#b0b7c3"  # within noise
+    assert headcount.error_y.array is not None
 
 
 def test_compare_figure_empty() -> None:
-    empty = summary_frame({}, {})
-    assert _is_empty_state(F.compare_figure(empty, empty))
+    assert _is_empty_state(F.compare_figure(pd.DataFrame()))
+
+
+def test_bands_over_seeds_and_month_ticks() -> None:
+    frames = [
+        pd.DataFrame({"step": [0, 1, 0, 1], "month": ["2024-12", "2025-01"] * 2,
+                      "lab": ["A", "A", "Spin-out 1 (A)", "Spin-out 1 (A)"],
+                      "headcount": [10 + k, 12 + k, 1, 2]})
+        for k in (0, 4)
+    ]  # fmt: skip
+    b = stats.bands(frames, "headcount").set_index(["lab", "step"])
+    assert b.loc[("A", 1), "mean"] == 14 and b.loc[("A", 1), "lo"] == 12
+    assert b.loc[("A", 1), "hi"] == 16
+    fig = F.timeseries_figure(frames, ["A"])
+    fills = [t for t in fig.data if t.fill == "toself"]
+    assert fills  # a band per lab and panel
+    assert fig.layout.xaxis.dtick == "M1"  # a one-month run gets month ticks, not days
+    assert F.month_dtick(120) == "M24"
+    single = F.timeseries_figure(frames[0], ["A"])
+    assert not [t for t in single.data if t.fill == "toself"]
+
+
+def test_drivers_from_moves() -> None:
+    labs = pd.DataFrame({"step": [1, 1], "month": ["2025-01"] * 2, "lab": ["A", "B"],
+                         "budget_usd": [1e6, 2e6], "payroll_usd": [5e5, 1e6],
+                         "utilisation": [0.5, 0.6]})  # fmt: skip
+    moves = pd.DataFrame({"step": [1, 1, 1, 1], "from_lab": ["A", "A", "", "B"],
+                          "to_lab": ["", "B", "A", "A"],
+                          "reason": ["layoff", "poached", "graduate_hire", "rehire"]})  # fmt: skip
+    d = stats.driver_frame(labs, moves).set_index("lab")
+    assert d.loc["A", "layoffs"] == 1 and d.loc["B", "layoffs"] == 0
+    assert d.loc["B", "hires_between_labs"] == 1
+    assert d.loc["A", "hires_graduates"] == 1 and d.loc["A", "hires_rehired"] == 1
+    fig = F.drivers_figure([d.reset_index()], ["A", "B"])
+    assert {t.name for t in fig.data} == {"A", "B"}
+    assert any("$" in t.hovertemplate for t in fig.data)  # USD hover values carry "$"
 
 
 def test_helpers() -> None:
@@ -238,3 +294,38 @@ def test_helpers() -> None:
     colors = F.lab_colors(["A", "B", "A"])
     assert colors["A"] != colors["B"]
     assert F.lab_group("Spin-out 12 (Meta)") == F.SPINOUTS
+
+
+def test_pools_shown_merged_or_hidden(moves: pd.DataFrame) -> None:
+    pools = ["Academia & outside"]
+    m = moves.copy()
+    m.loc[0, "from_lab"] = "Academia & outside"
+    between = F.filter_moves(m)
+    merged = F.pool_view(between, pools, "aggregate")
+    assert F.POOLS in set(merged["from_lab"]) and "Academia & outside" not in set(
+        merged["from_lab"]
+    )
+    hidden = F.pool_view(between, pools, "hide")
+    assert not set(hidden["from_lab"]) & set(pools) and len(hidden) == len(between) - 1
+    assert F.pool_view(between, pools, "show").equals(between)
+    with pytest.raises(ValueError):
+        F.pool_view(between, pools, "evil")
+
+
+def test_sankey_node_order_is_fixed_and_the_same_across_views(moves: pd.DataFrame) -> None:
+    order = ["OpenAI", "Anthropic", "Meta", "xAI"]
+    a = F.sankey_figure(F.filter_moves(moves), order)
+    b = F.sankey_figure(F.filter_moves(moves).iloc[::-1], order)
+    assert a.data[0].arrangement == "fixed"
+    assert list(a.data[0].node.label) == list(b.data[0].node.label)
+    ys = list(a.data[0].node.y)
+    xs = list(a.data[0].node.x)
+    left = [y for x, y in zip(xs, ys, strict=True) if x < 0.5]
+    assert left == sorted(left)  # top to bottom in the given order
+
+
+def test_moves_rows_newest_first_with_pay_change(moves: pd.DataFrame) -> None:
+    rows = F.moves_rows(moves, limit=3)
+    assert len(rows) == 3
+    assert list(rows["month"]) == sorted(rows["month"], reverse=True)
+    assert (rows["comp_change_usd"] == rows["new_comp_usd"] - rows["old_comp_usd"]).all()

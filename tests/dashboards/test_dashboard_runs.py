@@ -23,18 +23,19 @@ def generic_source(n_engineers: int = 600) -> dict[str, Any]:
     return {"kind": "upload", "toml": market.scenario_to_toml(spec), "filename": "g.toml"}
 
 
-def request_args(source: dict[str, Any], **changes: Any) -> dict[str, Any]:
+def build(source: dict[str, Any], limits: runs.Limits = LIMITS, **changes: Any) -> runs.RunRequest:
+    """build_request on the form a browser would send, with ``changes``."""
     base = runs.base_scenario(source, LIMITS)
     args: dict[str, Any] = {
+        "source": source,
         "steps": 12,
         "seed": 3,
         "people": base.n_engineers,
-        "global_values_": runs.global_values(base),
+        "global_values": runs.global_values(base),
         "lab_rows": runs.lab_rows(base),
-        "limits": LIMITS,
     }
     args.update(changes)
-    return args
+    return runs.build_request(runs.RunForm(**args), limits)
 
 
 def test_ranges_come_from_the_model() -> None:
@@ -58,7 +59,7 @@ def test_request_applies_lab_and_global_policies() -> None:
     rows = runs.lab_rows(base)
     rows[1].update(pay_multiplier=3.0, counter_offer="exceed", compute_allocation="top_teams")
     glob = {**runs.global_values(base), "sigma": 1.5, "noncompete_enforcement": 0.0}
-    req = runs.build_request(source, **request_args(source, lab_rows=rows, global_values_=glob))
+    req = build(source, lab_rows=rows, global_values=glob)
     assert req.scenario.lab(lab).policy.pay_multiplier == 3.0
     assert req.scenario.lab(lab).policy.counter_offer == "exceed"
     assert req.scenario.lab(lab).policy.compute_allocation == "top_teams"
@@ -78,7 +79,7 @@ def test_rescaling_keeps_the_edited_policy_per_head() -> None:
     lab = base.lab_names[0]
     rows = runs.lab_rows(base)
     rows[0]["gpus_h100e"] = base.lab(lab).gpus_h100e * 2
-    req = runs.build_request(source, **request_args(source, lab_rows=rows, people=1200))
+    req = build(source, lab_rows=rows, people=1200)
     assert req.scenario.n_engineers == pytest.approx(1200, abs=len(base.labs))
     assert req.scenario.lab(lab).gpus_h100e == pytest.approx(base.lab(lab).gpus_h100e * 4, rel=0.01)
 
@@ -95,7 +96,7 @@ def test_rescaling_keeps_the_edited_policy_per_head() -> None:
         ({"people": True}, "people"),
         (
             {
-                "global_values_": {
+                "global_values": {
                     "noncompete_enforcement": 2.0,
                     "sigma": 0.5,
                     "graduates_per_year": 0,
@@ -105,7 +106,7 @@ def test_rescaling_keeps_the_edited_policy_per_head() -> None:
         ),
         (
             {
-                "global_values_": {
+                "global_values": {
                     "noncompete_enforcement": 1.0,
                     "sigma": float("nan"),
                     "graduates_per_year": 0,
@@ -118,7 +119,7 @@ def test_rescaling_keeps_the_edited_policy_per_head() -> None:
 def test_out_of_range_inputs_are_refused_with_the_field(change: dict, field_text: str) -> None:
     source = generic_source()
     with pytest.raises(market.ScenarioError) as err:
-        runs.build_request(source, **request_args(source, **change))
+        build(source, **change)
     assert field_text in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -127,7 +128,8 @@ def test_out_of_range_inputs_are_refused_with_the_field(change: dict, field_text
     ("key", "value", "expected"),
     [
         ("pay_multiplier", 50.0, "must be 0.1–10"),
-        ("pay_multiplier", "3", "expected a number"),
+        ("pay_multiplier", "abc", "expected a number (0.1–10), got 'abc'"),
+        ("pay_multiplier", "50", "must be 0.1–10 (got '50')"),
         ("pay_cap_usd", 0.0, "> 0"),
         ("gpus_h100e", -1.0, "0–1e8"),
         ("retention_bonus_frac", None, "expected a number"),
@@ -141,7 +143,7 @@ def test_forged_lab_rows_are_refused(key: str, value: Any, expected: str) -> Non
     rows = runs.lab_rows(base)
     rows[2][key] = value
     with pytest.raises(market.ScenarioError) as err:
-        runs.build_request(source, **request_args(source, lab_rows=rows))
+        build(source, lab_rows=rows)
     assert f"labs.{base.lab_names[2]}." in str(err.value)
     assert expected in str(err.value)
 
@@ -158,7 +160,7 @@ def test_lab_rows_must_match_the_scenario() -> None:
         None,
     ):
         with pytest.raises(market.ScenarioError, match="labs"):
-            runs.build_request(source, **request_args(source, lab_rows=bad))
+            build(source, lab_rows=bad)
 
 
 def test_unknown_scenario_sources_are_refused() -> None:
@@ -179,11 +181,11 @@ def test_unknown_scenario_sources_are_refused() -> None:
 def test_size_cap_counts_people_months_and_graduates() -> None:
     source = generic_source()
     tight = runs.Limits(max_person_months=600 * 12 * 1.5)
-    ok = runs.build_request(source, **{**request_args(source), "limits": tight})
+    ok = build(source, tight)
     assert runs.estimated_person_months(ok.scenario) <= tight.max_person_months
     glob = {**runs.global_values(ok.scenario), "graduates_per_year": 1e6}
     with pytest.raises(market.ScenarioError, match="run too large"):
-        runs.build_request(source, **{**request_args(source, global_values_=glob), "limits": tight})
+        build(source, tight, global_values=glob)
 
 
 def test_stored_request_is_revalidated() -> None:
@@ -215,14 +217,14 @@ def test_horizon_drops_events_after_it() -> None:
 def test_builtin_scenario_accepts_a_short_horizon() -> None:
     name = market.builtin_scenarios()[0]
     source = {"kind": "builtin", "name": name}
-    req = runs.build_request(source, **request_args(source, steps=6, people=500))
+    req = build(source, steps=6, people=500)
     assert req.scenario.steps == 6
 
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[runs.RunStore, str, runs.RunRequest]:
     source = generic_source()
-    req = runs.build_request(source, **request_args(source))
+    req = build(source)
     store = runs.RunStore(tmp_path_factory.mktemp("runs"))
     result = market.run_scenario(req.scenario, seed=req.seed)
     return store, store.save(result, req.toml), req

@@ -10,12 +10,14 @@ from typing import Any
 
 import dash
 import pytest
+from forge import message_text, post, run_values
 from typer.testing import CliRunner
 
 import market
 from dashboards import ids, runs
 from dashboards.app import Settings, create_app
-from dashboards.callbacks import run_job
+from dashboards.jobs import JobGate
+from dashboards.views.run import run_job
 
 
 @pytest.fixture(scope="module")
@@ -42,58 +44,6 @@ def base(source: dict[str, Any]) -> market.Scenario:
 def run_id(store: runs.RunStore, base: market.Scenario) -> str:
     spec = runs.with_horizon(base.scaled(1500), 12)
     return store.save(market.run_scenario(spec, seed=1), market.scenario_to_toml(spec))
-
-
-def post(app: Any, output_id: str, values: dict[str, Any], changed: str) -> dict[str, Any]:
-    """POST one callback request as a (possibly forged) browser would; values are keyed
-    ``component.property`` for every input and state of the callback whose outputs
-    include ``output_id``.
-    """
-    client = app.server.test_client()
-    deps = client.get("/_dash-dependencies").get_json()
-    (dep,) = [
-        d
-        for d in deps
-        if f"..{output_id}." in d["output"] or d["output"].startswith(f"{output_id}.")
-    ]
-
-    def fill(items: list[dict[str, str]]) -> list[dict[str, Any]]:
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
-
-    outputs = []
-    for part in dep["output"].strip(".").split("..."):
-        comp, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append({"id": comp, "property": prop})
-    body = {
-        "output": dep["output"],
-        "outputs": outputs,
-        "inputs": fill(dep["inputs"]),
-        "state": fill(dep["state"]),
-        "changedPropIds": [changed],
-    }
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code in (200, 204), response.data[:500]
-    return response.get_json() or {} if response.status_code == 200 else {}
-
-
-def run_values(source: dict[str, Any], base: market.Scenario, **changes: Any) -> dict[str, Any]:
-    values = {
-        f"{ids.RUN}.n_clicks": 1,
-        f"{ids.SCENARIO_STORE}.data": source,
-        f"{ids.STEPS}.value": 12,
-        f"{ids.SEED}.value": 1,
-        f"{ids.PEOPLE}.value": 1500,
-        f"{ids.NONCOMPETE}.value": 1.0,
-        f"{ids.SIGMA}.value": 0.5,
-        f"{ids.GRADUATES}.value": 1000,
-        f"{ids.LAB_GRID}.rowData": runs.lab_rows(base),
-    }
-    values.update(changes)
-    return values
-
-
-def message_text(response: dict[str, Any], component: str) -> str:
-    return json.dumps(response["response"][component]["children"], ensure_ascii=False)
 
 
 def test_valid_run_request_is_accepted(app: Any, source: dict, base: market.Scenario) -> None:
@@ -143,6 +93,7 @@ def flow_values(run_id: str, **changes: Any) -> dict[str, Any]:
         f"{ids.SPECIALTIES}.value": ["research", "infrastructure", "product"],
         f"{ids.WINDOW}.value": [1, 12],
         f"{ids.ENTRY_EXIT}.value": [],
+        f"{ids.POOLS}.value": "show",
     }
     values.update(changes)
     return values
@@ -182,7 +133,7 @@ def test_forged_export_is_refused(app: Any) -> None:
     values = {f"{ids.EXPORT_CSV}.n_clicks": 1, f"{ids.RUN_STORE}.data": {"run_id": "../x"}}
     out = post(app, ids.DOWNLOAD, values, f"{ids.EXPORT_CSV}.n_clicks")
     assert ids.DOWNLOAD not in out["response"]
-    assert "malformed run id" in message_text(out, ids.EXPORT_MESSAGE)
+    assert "malformed run" in message_text(out, ids.EXPORT_MESSAGE)
 
 
 def test_export_of_a_stored_run(app: Any, run_id: str) -> None:
@@ -198,7 +149,7 @@ def test_background_job_revalidates_a_forged_request(store: runs.RunStore) -> No
     spec = market.generic_scenario(n_labs=3, n_engineers=90_000).with_overrides({"steps": 240})
     forged = {"request_id": "x", "toml": market.scenario_to_toml(spec), "seed": 0}
     progress: list[Any] = []
-    data, message = run_job(forged, store, runs.Limits(), progress.append)
+    data, message = run_job(forged, store, runs.Limits(), progress.append, gate(store))
     assert data is dash.no_update
     assert "run too large" in str(message.children)
     assert progress == []  # refused before any step ran
@@ -208,11 +159,15 @@ def test_background_job_runs_and_reports_progress(store: runs.RunStore) -> None:
     spec = market.generic_scenario(n_labs=4, n_engineers=400).with_overrides({"steps": 6})
     request = {"request_id": "x", "toml": market.scenario_to_toml(spec), "seed": 2}
     progress: list[Any] = []
-    data, _ = run_job(request, store, runs.Limits(), progress.append)
-    assert progress[-1] == ("6", "6", "month 6 of 6")
+    data, _ = run_job(request, store, runs.Limits(), progress.append, gate(store))
+    assert progress[-1] == ("6", "6", "seed 2 (1 of 1): month 6 of 6")
     expected = market.run_scenario(spec, seed=2).tables["summary"]
     stored = store.table(data["run_id"], "summary")
     assert stored.equals(expected)
+
+
+def gate(store: runs.RunStore, slots: int = 2, queue: int = 2) -> JobGate:
+    return JobGate(store.root.parent / f"slots-{slots}-{queue}", slots, queue, timeout_s=60)
 
 
 def cli_app() -> Any:
@@ -228,6 +183,7 @@ def test_cli_defaults_to_localhost_8050_debug_off(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(cli_app(), ["dashboard"])
     assert result.exit_code == 0, result.output
     assert calls == [{"host": "127.0.0.1", "port": 8050, "debug": False}]
+    assert "warning" not in result.output
     result = CliRunner().invoke(cli_app(), ["dashboard", "--host", "0.0.0.0", "--port", "9000"])
     assert calls[-1] == {"host": "0.0.0.0", "port": 9000, "debug": False}
 

@@ -1,0 +1,106 @@
+"""Small layout pieces and helpers shared by the panels and tabs of the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"scale": 2}}
+"""Plotly mode bar settings of every graph."""
+
+GRID_CLASS = "ag-theme-quartz"
+READ_ONLY_COLS = {
+    "resizable": True,
+    "sortable": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+}
+"""Default column settings of the read-only result grids."""
+
+
+def error_box(exc: BaseException | str) -> html.Div:
+    """A one-line error message for the page."""
+    return html.Div(str(exc), className="error", role="alert")
+
+
+def note_box(text: str) -> html.Div:
+    """A one-line neutral message (cancelled run, queued run) for the page."""
+    return html.Div(text, className="note", role="status")
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for AG Grid with NaN as null."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def card(title: str, *children: Any, class_name: str = "") -> html.Section:
+    """A titled white box."""
+    return html.Section([html.H2(title), *children], className=f"card {class_name}".strip())
+
+
+def field_label(text: str, unit: str, range_: str, help_: str, for_id: str) -> html.Label:
+    """A control's label with its unit and allowed range (hover: what it means)."""
+    return html.Label(
+        [
+            html.Span(text, className="label-text"),
+            html.Span(f" {unit}" if unit else "", className="unit"),
+            html.Span(f" [{range_}]", className="range"),
+        ],
+        htmlFor=for_id,
+        title=help_,
+    )
+
+
+def number_input(
+    component_id: str,
+    text: str,
+    unit: str,
+    range_: str,
+    help_: str,
+    value: Any = None,
+    persist: bool = False,
+) -> html.Div:
+    """A number box that sends exactly what was typed (checked on the server).
+
+    A ``type="number"`` input with ``min``/``max`` sends ``None`` for a value outside its
+    range, so the server could only say "got None"; a text input with a numeric
+    keyboard keeps "500" or "abc" as typed, and the refusal echoes it. ``persist`` keeps
+    what the user typed across a reload (values set by callbacks are restored from the
+    session store instead).
+    """
+    return html.Div(
+        [
+            field_label(text, unit, range_, help_, component_id),
+            dcc.Input(
+                id=component_id,
+                type="text",
+                inputMode="decimal",
+                value=value,
+                debounce=False,
+                className="number-input",
+                autoComplete="off",
+                persistence=persist or None,
+                persistence_type="session",
+            ),
+        ],
+        className="field",
+    )
+
+
+def graph(component_id: str, message: str, class_name: str = "graph") -> dcc.Graph:
+    """A graph that starts as an empty-state figure saying what will appear."""
+    from dashboards.figures import empty_figure
+
+    return dcc.Graph(
+        id=component_id, figure=empty_figure(message), config=GRAPH_CONFIG, className=class_name
+    )
+
+
+def d3_format(fmt: str) -> dict[str, str]:
+    """An AG Grid value formatter: d3 format for numbers, the raw text otherwise."""
+    return {
+        "function": "params.value == null ? '–' : (isNumber(params.value) ? "
+        f"d3.format('{fmt}')(params.value) : text(params.value))"
+    }
