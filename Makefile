@@ -19,12 +19,13 @@ $(VENV)/.installed: pyproject.toml
 run: setup  ## the calibrated scenario: tables into $(OUT), summary printed
 	$(VENV)/bin/talent-market run --scenario frontier-2025 --out $(OUT)
 
-test: setup  ## lint, then the default suite (browser tests skip without chromium)
+test: setup  ## lint and type-check, then the default suite (browser tests skip without chromium)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 bench: setup
 	$(PY) benchmarks/run.py --quick

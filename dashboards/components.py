@@ -76,7 +76,7 @@ def number_input(
             dcc.Input(
                 id=component_id,
                 type="text",
-                inputMode="decimal",
+                inputMode="decimal",  # type: ignore[arg-type]  # valid HTML, missing in the stub
                 value=value,
                 debounce=False,
                 className="number-input",
@@ -94,7 +94,10 @@ def graph(component_id: str, message: str, class_name: str = "graph") -> dcc.Gra
     from dashboards.figures import empty_figure
 
     return dcc.Graph(
-        id=component_id, figure=empty_figure(message), config=GRAPH_CONFIG, className=class_name
+        id=component_id,
+        figure=empty_figure(message),
+        config=GRAPH_CONFIG,  # type: ignore[arg-type]
+        className=class_name,
     )
 
 

@@ -99,6 +99,7 @@ def measure(
     result = market.run_scenario(scenario, seed=seed, keep_model=True)
     moves = result.tables["moves"]
     model = result.model
+    assert model is not None  # keep_model=True
     infra_start = model.people.skill[: scenario.n_engineers][
         model.people.specialty[: scenario.n_engineers] == 1
     ]

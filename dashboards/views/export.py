@@ -65,7 +65,8 @@ def register(app: Dash, services: Services) -> None:
         except market.ScenarioError:
             return (*([True] * len(BUTTONS)), no_update)
         restored = info == "No run yet." and isinstance(data.get("label"), str)
-        label = html.Span(["Run: ", html.B(data["label"][:300])], **{"data-run": run_ids[0]})
+        attrs: dict[str, Any] = {"data-run": run_ids[0]}
+        label = html.Span(["Run: ", html.B(data["label"][:300])], **attrs)
         return (*([False] * len(BUTTONS)), label if restored else no_update)
 
     @app.callback(

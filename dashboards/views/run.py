@@ -292,7 +292,8 @@ def run_job(
     meta = store.metadata(run_ids_[0])
     label = seeds_label(meta, seeds, time.perf_counter() - started)
     pointer = {"run_id": run_ids_[0], "runs": run_ids_, "seeds": seeds, "label": label}
-    return pointer, html.Span(["Run: ", html.B(label)], **{"data-run": run_ids_[0]})
+    attrs: dict[str, Any] = {"data-run": run_ids_[0]}
+    return pointer, html.Span(["Run: ", html.B(label)], **attrs)
 
 
 def _run_seeds(req: Any, seeds: list[int], store: RunStore, progress: _Progress) -> list[str]:

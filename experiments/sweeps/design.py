@@ -204,7 +204,7 @@ class ResolvedDesign:
     def parameter_values(self, point: int) -> dict[str, Scalar]:
         """The parameter columns of ``point`` (base values where the point has none)."""
         given = self.points[point]
-        return {k: given.get(k, self.defaults.get(k)) for k in self.parameter_names}
+        return {k: given.get(k, self.defaults.get(k)) for k in self.parameter_names}  # type: ignore[misc]
 
     def overridden_events(self) -> list[dict[str, Any]]:
         """Every (design point, affected event) pair as plain rows."""

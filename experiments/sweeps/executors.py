@@ -171,7 +171,7 @@ class DaskExecutor(Executor):
         """Close the client (and the LocalCluster if this executor started it)."""
         if self._client is not None:
             self._client.close()
-            self._client = None  # type: ignore[assignment]
+            self._client = None
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None

@@ -99,7 +99,7 @@ def save_figure(fig: go.Figure, out_dir: Path, name: str, png: bool = True) -> l
 def png_available() -> bool:
     """Whether kaleido (plotly's static-image engine) is installed."""
     try:
-        import kaleido  # noqa: F401
+        import kaleido  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         return False
     return True

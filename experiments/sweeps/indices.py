@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def seed_noise(wide: pd.DataFrame, metric: str) -> dict[str, float]:
+def seed_noise(wide: pd.DataFrame, metric: str) -> dict[str, Any]:
     """Within-point (seed) variance as a share of run and point-mean variance."""
     groups = wide.groupby("point")[metric]
     reps = int(groups.size().min())
@@ -68,7 +69,8 @@ def seed_noise(wide: pd.DataFrame, metric: str) -> dict[str, float]:
 
 def usable_metrics(wide: pd.DataFrame, design: ResolvedDesign) -> tuple[list[str], list[str]]:
     """Metric columns defined in every run, and the ones skipped (some runs missing)."""
-    keep, skipped = [], []
+    keep: list[str] = []
+    skipped: list[str] = []
     for col in metric_columns(wide, design):
         (keep if wide[col].notna().all() else skipped).append(col)
     return keep, skipped
