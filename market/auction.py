@@ -2,18 +2,26 @@
 
 Each candidate has an incumbent (a lab, or the job pool with a reservation pay) and
 one or more outside bidders. Every party's best offer is expressed in the candidate's
-utility ``U = log(pay - switching cost per year) + amenities`` (:mod:`market.valuation`).
-Bertrand competition then gives:
+utility ``U = log(annual pay) + amenities`` (:mod:`market.valuation`); a poacher's offer
+also has to make up the mover's one-off costs ``S`` (forfeited unvested equity, unpaid
+garden leave), which count once, spread over a horizon ``H`` for comparing offers:
+``U = log(p + (G - S) / H) + amenity`` for annual pay ``p`` and a one-off sign-on ``G``.
+A bidder's highest offer is an annual equivalent ``W >= p + G / H``. Bertrand
+competition then gives:
 
 * the candidate ends with the party whose best offer is worth most to them;
-* a winning poacher pays just enough to match the runner-up's best offer
-  (the incumbent's counter or the second poacher), never more than its own maximum
-  and never less than its pay-band floor, if it has one;
-* an incumbent that wins raises pay to match the best outside offer, if that offer
-  beats the current pay (a "countered-and-stayed" move).
+* a winning poacher buys the one-off costs out once (``G = S``, when ``Bids.sign_on``
+  is given) and pays the annual wage that matches the runner-up's best offer (the
+  incumbent's counter or the second poacher), never more than its own maximum; a
+  pay-band floor lifts that wage, but never above what the maximum allows;
+* an incumbent that wins raises pay just enough to match the best outside offer, if that
+  offer beats the current pay (a "countered-and-stayed" move).
 
-Incumbent counter rules: ``none`` (no raise), ``match`` (raise up to the best
-outside pay, not beyond), ``exceed`` (raise up to the incumbent's own maximum).
+Incumbent counter rules: ``none`` (no raise); ``match`` (raise until the worker's
+utility equals the best outside offer's, up to the incumbent's own limit; with
+``match_utility=False``, v1: raise up to the outside *pay*); ``exceed`` (bid up to the
+incumbent's own limit). Under utility matching ``match`` and ``exceed`` give the same
+Bertrand outcome: both are willing to go to the limit and pay only what keeps the worker.
 """
 
 from __future__ import annotations
@@ -33,10 +41,11 @@ class Bids:
     """One row per (outside lab, candidate) pair."""
 
     cand: np.ndarray  # candidate index (0..n_candidates-1)
-    max_pay: np.ndarray  # bidder's highest annual pay (USD/year)
+    max_pay: np.ndarray  # bidder's highest annual equivalent, pay + sign-on / H (USD/year)
     amenity: np.ndarray  # candidate's non-pay utility at the bidder
-    switch_cost: np.ndarray  # forfeited equity and non-compete cost, per year (USD)
+    switch_cost: np.ndarray  # mover's one-off costs S spread over the horizon, S / H (USD/year)
     min_pay: np.ndarray | None = None  # the bidder's pay-band floor (USD/year), if any
+    sign_on: np.ndarray | None = None  # one-off buyout G = S (USD); None = in the pay (v1)
 
 
 @dataclass
@@ -55,8 +64,10 @@ class Outcome:
     """Result per candidate."""
 
     winner: np.ndarray  # index into the bids of the winning poacher, or -1
-    pay: np.ndarray  # new pay (moves and counters), else current pay
+    pay: np.ndarray  # new annual pay (moves and counters), else current pay
     countered: np.ndarray  # bool: stayed on a raised counter-offer
+    sign_on: np.ndarray  # one-off sign-on a winning poacher pays (USD), else 0
+    floor_binds: np.ndarray  # bool: a move's pay was lifted by the bidder's pay band
 
 
 def best_utility(max_pay: np.ndarray, amenity: np.ndarray, switch_cost: np.ndarray):
@@ -66,15 +77,10 @@ def best_utility(max_pay: np.ndarray, amenity: np.ndarray, switch_cost: np.ndarr
         return np.where(net > 0, np.log(np.where(net > 0, net, 1.0)) + amenity, -np.inf)
 
 
-def resolve(bids: Bids, inc: Incumbents, threshold: float = 0.0) -> Outcome:
-    """Bertrand outcome for every candidate (see module docstring).
-
-    ``threshold`` is a utility margin a move must clear (the hassle of moving).
-    """
-    n = len(inc.comp)
-    u_bid = best_utility(bids.max_pay, bids.amenity, bids.switch_cost) - threshold
-    order = np.lexsort((-u_bid, bids.cand))
-    cand_sorted = bids.cand[order]
+def _best_two(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate, the bid index with the highest and second-highest ``u`` (-1: none)."""
+    order = np.lexsort((-u, cand))
+    cand_sorted = cand[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = cand_sorted[1:] != cand_sorted[:-1]
     best = np.full(n, -1)
@@ -84,30 +90,66 @@ def resolve(bids: Bids, inc: Incumbents, threshold: float = 0.0) -> Outcome:
     has_second[has_second] = cand_sorted[second_pos[has_second]] == cand_sorted[first][has_second]
     second = np.full(n, -1)
     second[cand_sorted[first][has_second]] = order[second_pos[has_second]]
+    return best, second
 
+
+def resolve(
+    bids: Bids, inc: Incumbents, threshold: float = 0.0, match_utility: bool = True
+) -> Outcome:
+    """Bertrand outcome for every candidate (see module docstring).
+
+    ``threshold`` is a utility margin a move must clear (the hassle of moving);
+    ``match_utility`` selects how the ``match`` rule counters (utility, or v1 pay).
+    """
+    n = len(inc.comp)
+    if len(bids.cand) == 0:
+        nothing = np.zeros(n, dtype=bool)
+        return Outcome(np.full(n, -1), inc.comp.copy(), nothing, np.zeros(n), nothing.copy())
+    u_bid = best_utility(bids.max_pay, bids.amenity, bids.switch_cost) - threshold
+    best, second = _best_two(bids.cand, u_bid, n)
     has_bid = best >= 0
-    u1 = np.where(has_bid, u_bid[np.maximum(best, 0)], -np.inf)
+    b = np.maximum(best, 0)
+    u1 = np.where(has_bid, u_bid[b], -np.inf)
     u2_bid = np.where(second >= 0, u_bid[np.maximum(second, 0)], -np.inf)
-    best_pay = np.where(has_bid, bids.max_pay[np.maximum(best, 0)], 0.0)
 
     may = inc.can_counter & (inc.rule != NONE)
-    w_inc = np.where(
-        may & (inc.rule == MATCH),
-        np.maximum(inc.comp, np.minimum(inc.limit, best_pay)),
-        np.where(may & (inc.rule == EXCEED), np.maximum(inc.comp, inc.limit), inc.comp),
-    )
-    u_inc_best = np.log(w_inc) + inc.amenity
     u_inc_now = np.log(inc.comp) + inc.amenity
+    with np.errstate(over="ignore"):
+        need = np.exp(u1 - inc.amenity)  # pay at the incumbent worth the best outside offer
+    top = np.maximum(inc.comp, inc.limit)
+    if match_utility:
+        w_inc = np.where(may, top, inc.comp)
+    else:  # v1: match pays up to the outside pay, exceed up to the limit
+        best_pay = np.where(has_bid, bids.max_pay[b], 0.0)
+        w_match = np.maximum(inc.comp, np.minimum(inc.limit, best_pay))
+        w_inc = np.where(may & (inc.rule == MATCH), w_match, np.where(may, top, inc.comp))
+    u_inc_best = np.log(w_inc) + inc.amenity
+    # An incumbent that can afford the matching pay ties the best offer exactly (no
+    # rounding through log/exp), and ties stay.
+    u_inc_best = np.where(may & (w_inc >= need), np.maximum(u1, u_inc_now), u_inc_best)
 
     move = has_bid & (u1 > u_inc_best)
     runner_up = np.maximum(u_inc_best, u2_bid)
-    b = np.maximum(best, 0)
+    sign_on = bids.sign_on
+    once = sign_on is not None
+    room = bids.max_pay[b] - (bids.switch_cost[b] if once else 0.0)  # highest annual pay
     with np.errstate(over="ignore"):
-        pay_move = np.exp(runner_up - bids.amenity[b] + threshold) + bids.switch_cost[b]
-        pay_counter = np.exp(u1 - inc.amenity)
-    if bids.min_pay is not None:  # a lab does not pay a new hire below its band
-        pay_move = np.maximum(pay_move, bids.min_pay[b])
-    pay_move = np.minimum(pay_move, bids.max_pay[b])
+        pay_move = np.exp(runner_up - bids.amenity[b] + threshold)
+    if not once:  # v1: the annualised buyout is part of the new pay
+        pay_move = pay_move + bids.switch_cost[b]
+    floor_binds = np.zeros(n, dtype=bool)
+    if bids.min_pay is not None:  # a lab does not pay a new hire below its band ...
+        floor = np.minimum(bids.min_pay[b], room)  # ... nor above its own maximum
+        floor_binds = move & (floor > pay_move)
+        pay_move = np.maximum(pay_move, floor)
+    pay_move = np.minimum(pay_move, room)
     countered = ~move & has_bid & may & (u1 > u_inc_now)
-    pay = np.where(move, pay_move, np.where(countered, np.minimum(pay_counter, w_inc), inc.comp))
-    return Outcome(winner=np.where(move, best, -1), pay=pay, countered=countered)
+    pay_counter = np.maximum(inc.comp, np.minimum(need, w_inc))
+    pay = np.where(move, pay_move, np.where(countered, pay_counter, inc.comp))
+    return Outcome(
+        winner=np.where(move, best, -1),
+        pay=pay,
+        countered=countered,
+        sign_on=np.zeros(n) if sign_on is None else np.where(move, sign_on[b], 0.0),
+        floor_binds=floor_binds,
+    )

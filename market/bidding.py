@@ -1,5 +1,11 @@
 """What each party offers before the auction resolves: outside bids, incumbents'
-counter limits and pay-band floors (from lab policies), and budget rationing after it.
+counter limits and pay-band floors (from lab policies), the mover's one-off costs and
+their sign-on buyout, and budget rationing after it.
+
+A binding non-compete counts once, through one channel chosen by the former employer's
+``garden_leave_paid``: paid leave delays the hire, so the poacher's ceiling falls by the
+months' share of the horizon; unpaid leave costs the mover the months' pay (times
+``noncompete_cost_share``), a one-off cost like forfeited equity.
 
 Pure functions of the month's lab aggregates and the people's columns; the model
 gathers the inputs and settles the outcome (docs/ODD.md, 7.5 and 7.7).
@@ -26,27 +32,31 @@ class PolicyArrays:
     star_pay_multiplier: np.ndarray
     pay_cap_usd: np.ndarray
     noncompete_months: np.ndarray  # binding months: policy x market enforcement
+    garden_leave_paid: np.ndarray  # bool: the former employer pays the leave
     counter_rule: np.ndarray  # market.codes.Counter
     retention_frac: np.ndarray
     equity_share: np.ndarray
     vesting_months: np.ndarray
     pay_band_floor: np.ndarray
-    budget_usd: np.ndarray
+    budget_usd: np.ndarray  # this year's budget left after one-off sign-ons
 
     @classmethod
     def of(cls, labs: LabTable, cfg: MarketConfig) -> PolicyArrays:
-        """The policy columns of the lab table, non-competes scaled by enforcement."""
+        """The policy columns of the lab table, non-competes scaled by enforcement, the
+        budget net of the sign-ons already booked this budget year.
+        """
         return cls(
             pay_multiplier=labs.pay_multiplier,
             star_pay_multiplier=labs.star_pay_multiplier,
             pay_cap_usd=labs.pay_cap_usd,
             noncompete_months=labs.noncompete_months * cfg.noncompete_enforcement,
+            garden_leave_paid=labs.garden_leave_paid > 0,
             counter_rule=labs.counter_rule,
             retention_frac=labs.retention_bonus_frac,
             equity_share=labs.equity_share,
             vesting_months=labs.vesting_months,
             pay_band_floor=labs.pay_band_floor,
-            budget_usd=labs.budget_usd,
+            budget_usd=labs.budget_usd - labs.sign_on_spent_usd,
         )
 
     def willingness(self, labs: np.ndarray, is_star: np.ndarray) -> np.ndarray:
@@ -82,15 +92,11 @@ def make_offers(
     gamma = cfg.allocation_gamma
     cands, cand_idx = np.unique(rows, return_inverse=True)
     inc_lab = people.employer[cands].astype(np.int64)
-    employed = inc_lab >= 0
-    safe_inc = np.where(employed, inc_lab, 0)
     headroom = pol.budget_usd - state.payroll
 
-    # Outside bids, discounted for the months a non-compete keeps the person idle.
     not_inc = np.zeros(len(rows), dtype=bool)
     value = marginal_value(state, people, rows, labs, not_inc, cfg, price)
-    nc_months = np.where(employed, pol.noncompete_months[safe_inc], 0.0)[cand_idx]
-    delay = np.maximum(0.0, 1 - nc_months / (12 * cfg.switch_cost_horizon_years))
+    delay, one_off = noncompete_and_forfeit(people, rows, inc_lab[cand_idx], pol, cfg)
     max_pay = np.minimum.reduce(
         [
             value * pol.willingness(labs, people.skill[rows] >= star_skill) * delay,
@@ -98,22 +104,38 @@ def make_offers(
             np.maximum(headroom[labs], 0.0),
         ]
     )
-    comp = people.comp_usd[rows]
-    switch = (
-        people.unvested_usd[rows] + nc_months / 12 * comp * cfg.noncompete_cost_share
-    ) / cfg.switch_cost_horizon_years
     bids = Bids(
         cand=cand_idx,
         max_pay=max_pay,
         amenity=amenity(state, people, rows, labs, not_inc, gamma),
-        switch_cost=switch,
+        switch_cost=one_off / cfg.switch_cost_horizon_years,
         min_pay=pay_band(state, labs, people.skill[rows], pol, comp_skill_elasticity),
+        sign_on=one_off if cfg.sign_on_once else None,
     )
 
     incumbents, inc_value = incumbent_offers(
         state, people, cands, inc_lab, pol, cfg, price, star_skill, headroom
     )
     return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
+
+
+def noncompete_and_forfeit(
+    people: People, rows: np.ndarray, inc_lab: np.ndarray, pol: PolicyArrays, cfg: MarketConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per bid: the factor on the poacher's ceiling and the mover's one-off cost (USD).
+
+    A binding non-compete of ``n`` months (the former employer's months times the
+    market's enforcement) counts once: paid garden leave delays the hire, factor
+    ``max(0, 1 - n / (12 H))``; unpaid leave costs the mover ``n / 12 x pay x
+    noncompete_cost_share``. The one-off cost also holds the forfeited unvested equity.
+    """
+    employed = inc_lab >= 0
+    safe_inc = np.where(employed, inc_lab, 0)
+    months = np.where(employed, pol.noncompete_months[safe_inc], 0.0)
+    paid = employed & pol.garden_leave_paid[safe_inc]
+    delay = np.maximum(0.0, 1 - np.where(paid, months, 0.0) / (12 * cfg.switch_cost_horizon_years))
+    unpaid_pay = np.where(paid, 0.0, months) / 12 * people.comp_usd[rows]
+    return delay, people.unvested_usd[rows] + unpaid_pay * cfg.noncompete_cost_share
 
 
 def incumbent_offers(

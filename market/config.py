@@ -149,6 +149,17 @@ class Policy(_Strict):
     graduate_intake_per_100_staff: float = Field(0.0, ge=0.0, le=100.0)
     """Extra candidates per month drawn from the job pool (graduates, laid-off people)
     per 100 staff: a campus-hiring channel."""
+    refresh_grant_frac: float = Field(0.1, ge=0.0, le=5.0)
+    """Refresh equity grant at each work anniversary, as a fraction of annual pay,
+    vesting with the rest of the person's unvested equity (assumption)."""
+    merit_raise_pass_through: float = Field(0.5, ge=0.0, le=2.0)
+    """Share of the lab's growth in research output per head over the last year passed
+    into pay at each work anniversary (assumption: raises follow the lab's valuation)."""
+    merit_raise_max: float = Field(0.1, ge=0.0, le=1.0)
+    """Largest merit raise at a work anniversary, as a fraction of pay (assumption)."""
+    garden_leave_paid: bool = False
+    """Whether the lab pays people on garden leave during their non-compete: if so the
+    months cost the poacher (it waits for the hire), else the mover (unpaid leave)."""
 
     @model_validator(mode="after")
     def _cliff_within_vesting(self) -> Self:
@@ -353,7 +364,8 @@ class MarketConfig(_Strict):
     move_threshold: float = Field(0.02, ge=0.0, le=1.0)
     """Utility margin (log pay) a move must clear: hassle of moving."""
     switch_cost_horizon_years: float = Field(2.0, ge=0.01, le=20.0)
-    """Years over which forfeited equity must be made up by the new pay."""
+    """Years over which a one-off cost or payment (forfeited equity, sign-on, garden
+    leave) is spread when offers are compared (annual equivalent)."""
     noncompete_enforcement: float = Field(1.0, ge=0.0, le=1.0)
     """Share of non-compete months that bind (0 = ban, as in California)."""
     outside_absorbs_graduates: bool = True
@@ -361,7 +373,19 @@ class MarketConfig(_Strict):
     (labs of kind academia or infra: universities and the wider tech/fintech pool) at
     their reservation pay, while its budget allows, instead of leaving the market."""
     noncompete_cost_share: float = Field(0.5, ge=0.0, le=1.0)
-    """Share of pay a mover loses per binding non-compete month (career delay)."""
+    """Share of pay a mover loses per binding month of unpaid garden leave (lost pay,
+    net of what they earn meanwhile)."""
+    # -- contracts (mechanisms v2)
+    sign_on_once: bool = True
+    """Switch: a poacher buys out forfeited equity (and unpaid garden leave) with a
+    one-off sign-on booked on its budget in the month of the move; off = the buyout is
+    annualised over ``switch_cost_horizon_years`` into the new annual pay (v1)."""
+    counter_match_utility: bool = True
+    """Switch: the ``match`` counter matches the best outside offer's utility
+    (amenities and switching included, Postel-Vinay & Robin 2002); off = its pay (v1)."""
+    lapsed_fallback: bool = True
+    """Switch: a person whose winning commitment lapses for budget takes the next-best
+    offer that still fits (one second round); off = stays on the old pay (v1)."""
     # Exits, layoffs, spin-outs
     attrition_enabled: bool = True
     """Switch: people leave the market at ``attrition_per_year``."""

@@ -38,8 +38,12 @@ POLICY_COLUMNS: tuple[str, ...] = (
     "hiring_bar_quantile",
     "pay_band_floor",
     "graduate_intake_per_100_staff",
+    "refresh_grant_frac",
+    "merit_raise_pass_through",
+    "merit_raise_max",
+    "garden_leave_paid",
 )
-"""Numeric policy fields mirrored as float columns."""
+"""Numeric policy fields mirrored as float columns (booleans as 0/1)."""
 
 
 class LabTable:
@@ -58,6 +62,8 @@ class LabTable:
         """Code of the counter-offer rule (:class:`market.codes.Counter`)."""
         self.allocation = np.zeros(0, dtype=np.int64)
         """Code of the compute-allocation rule (:class:`market.codes.Allocation`)."""
+        self.sign_on_spent_usd = np.zeros(0)
+        """One-off sign-on payments booked in the current budget year (USD)."""
         for name in (*STATE_COLUMNS, *POLICY_COLUMNS):
             setattr(self, name, np.zeros(0))
 
@@ -84,6 +90,10 @@ class LabTable:
     hiring_bar_quantile: np.ndarray
     pay_band_floor: np.ndarray
     graduate_intake_per_100_staff: np.ndarray
+    refresh_grant_frac: np.ndarray
+    merit_raise_pass_through: np.ndarray
+    merit_raise_max: np.ndarray
+    garden_leave_paid: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -108,6 +118,7 @@ class LabTable:
             setattr(self, name, np.append(getattr(self, name), 0.0))
         self.counter_rule = np.append(self.counter_rule, 0)
         self.allocation = np.append(self.allocation, 0)
+        self.sign_on_spent_usd = np.append(self.sign_on_spent_usd, 0.0)
         self.founded_step = np.append(self.founded_step, founded_step)
         self.outside_sector = np.append(self.outside_sector, cfg.kind in OUTSIDE_SECTOR)
         self.names.append(cfg.name)

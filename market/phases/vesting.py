@@ -1,4 +1,17 @@
-"""Phase 5: tenure and equity."""
+"""Phase 5: tenure, equity vesting, refresh and retention grants, merit raises.
+
+A person's unvested equity is one balance. A hire's grant (``moves.move``) vests on
+the lab's schedule of ``vesting_months`` with a ``vesting_cliff_months`` cliff:
+nothing before the cliff month, the cliff's share ``cliff / vesting_months`` at it,
+then the balance over the months left, ``1 / (vesting_months - tenure + 1)`` of it a
+month, which is ``grant / vesting_months`` a month for a single grant; past the
+schedule the balance (refresh and retention grants) vests at ``1 / vesting_months`` a
+month. At each work anniversary a merit raise follows the lab's growth in research
+output per head over the year (``merit_raise_pass_through``, at most
+``merit_raise_max``, within the lab's budget headroom) and a refresh grant of
+``refresh_grant_frac x pay`` is added; retention grants accrue monthly at
+``retention_bonus_frac x pay / 12``.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +21,72 @@ from market.codes import Employer
 from market.state import MarketState
 
 
+def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> np.ndarray:
+    """Share of the unvested balance that vests this month at ``tenure`` (after aging)."""
+    with np.errstate(divide="ignore"):
+        rest = 1 / np.maximum(months - tenure + 1, 1)
+    return np.select(
+        [tenure < cliff, tenure == cliff, tenure <= months],
+        [0.0, cliff / months, rest],
+        1 / months,
+    )
+
+
+def output_per_head_growth(state: MarketState) -> np.ndarray:
+    """Each lab's research output per head now over 12 months ago (1 if unknown)."""
+    growth = np.ones(state.n_labs)
+    records = state.ledger.lab_records() if state.step > 12 else {}
+    if not records:
+        return growth
+    past = np.flatnonzero(records["step"] == state.step - 12)
+    n = len(past)
+    head_then = records["headcount"][past].astype(float)
+    y_then = records["research_output"][past] / np.maximum(head_then, 1)
+    head_now = state.lab_state.headcount.sum(axis=0)[:n]
+    y_now = state.labs.research_output[:n] / np.maximum(head_now, 1)
+    known = (y_then > 0) & (head_then > 0) & (head_now > 0)
+    growth[:n] = np.where(known, y_now / np.where(known, y_then, 1.0), 1.0)
+    return growth
+
+
 def age_and_vest(state: MarketState) -> None:
-    """Tenure +1 for everyone in the market; past the cliff a grant vests at
-    ``1 / vesting_months`` of its balance a month (rolling grants); new equity
-    accrues at ``(equity_share + retention_bonus_frac) * comp / 12`` a month.
+    """Tenure +1 for everyone in the market; vesting, raises and grants for the
+    employed (module docstring).
     """
     p, labs = state.people, state.labs
     emp = p.view("employer")
     p.tenure_months[: p.n] += emp != Employer.GONE
     rows = np.flatnonzero(emp >= 0)
     lab = emp[rows]
-    # Per-lab factors first, then one gather each (same values, fewer per-person ops).
-    keep = (1 - 1 / labs.vesting_months)[lab]
-    cliff = labs.vesting_cliff_months[lab]
-    accrue = (labs.equity_share + labs.retention_bonus_frac)[lab]
+    tenure = p.tenure_months[rows]
     unvested = p.unvested_usd[rows]
-    vesting = p.tenure_months[rows] >= cliff
-    unvested = np.where(vesting, unvested * keep, unvested)
-    p.unvested_usd[rows] = unvested + accrue * p.comp_usd[rows] / 12
+    unvested = unvested - unvested * vesting_share(
+        tenure, labs.vesting_months[lab], labs.vesting_cliff_months[lab]
+    )
+    anniversary = (tenure > 0) & (tenure % 12 == 0)
+    comp = p.comp_usd[rows]
+    if anniversary.any():
+        comp = comp * (1 + merit_raises(state, lab, comp, anniversary))
+        p.comp_usd[rows] = comp
+        p.touch()
+    unvested += np.where(anniversary, labs.refresh_grant_frac[lab] * comp, 0.0)
+    p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
+
+
+def merit_raises(
+    state: MarketState, lab: np.ndarray, comp: np.ndarray, due: np.ndarray
+) -> np.ndarray:
+    """Raise (fraction of pay) per person: for those ``due``, the lab's pass-through of
+    its output-per-head growth, capped at ``merit_raise_max`` and scaled down per lab
+    so that the raises (with retention grants) fit its budget headroom.
+    """
+    labs = state.labs
+    growth = output_per_head_growth(state) - 1
+    rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
+    raise_ = np.where(due, rate[lab], 0.0)
+    cost = np.bincount(
+        lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
+    )
+    headroom = labs.budget_usd - labs.sign_on_spent_usd - state.lab_state.payroll
+    fit = np.where(cost > 0, np.clip(headroom / np.where(cost > 0, cost, 1.0), 0.0, 1.0), 1.0)
+    return raise_ * fit[lab]
