@@ -77,13 +77,15 @@ def merit_raises(
     state: MarketState, lab: np.ndarray, comp: np.ndarray, due: np.ndarray
 ) -> np.ndarray:
     """Raise (fraction of pay) per person: for those ``due``, the lab's pass-through of
-    its output-per-head growth, capped at ``merit_raise_max`` and scaled down per lab
-    so that the raises (with retention grants) fit its budget headroom.
+    its output-per-head growth, capped at ``merit_raise_max`` and at the lab's pay cap,
+    and scaled down per lab so that the raises (with retention grants) fit its budget
+    headroom.
     """
     labs = state.labs
     growth = output_per_head_growth(state) - 1
     rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
-    raise_ = np.where(due, rate[lab], 0.0)
+    cap = np.maximum(labs.pay_cap_usd[lab] / np.maximum(comp, 1e-9) - 1, 0.0)
+    raise_ = np.where(due, np.minimum(rate[lab], cap), 0.0)  # never above the pay cap
     cost = np.bincount(
         lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
     )

@@ -255,6 +255,20 @@ def test_merit_raise_at_the_anniversary_follows_output_per_head_within_its_cap()
     assert st.people.comp_usd[0] == pytest.approx(105_000.0 * 1.1)
 
 
+def test_merit_raises_stop_at_the_pay_cap():
+    policy = {"merit_raise_pass_through": 1.0, "merit_raise_max": 0.5, "pay_cap_usd": 104_000.0}
+    st = build_state(
+        [{"name": "A", "policy": {**policy, "refresh_grant_frac": 0}, "budget_usd": 1e9}],
+        [{"comp_usd": 100_000.0, "tenure_months": 11}],
+    )
+    st.labs.research_output[:] = 10.0
+    record(st)
+    st.step = 13
+    st.labs.research_output[:] = 20.0  # a 50% raise is due; the cap allows 4%
+    age_and_vest(st)
+    assert st.people.comp_usd[0] == pytest.approx(104_000.0)
+
+
 def test_merit_raises_fit_the_budget_headroom():
     policy = {"merit_raise_pass_through": 1.0, "merit_raise_max": 0.1, "refresh_grant_frac": 0}
     st = build_state(
