@@ -139,7 +139,10 @@ def resolve(
         pay_move = pay_move + bids.switch_cost[b]
     floor_binds = np.zeros(n, dtype=bool)
     if bids.min_pay is not None:  # a lab does not pay a new hire below its band ...
-        floor = np.minimum(bids.min_pay[b], room)  # ... nor above its own maximum
+        # The band bounds the offer's annual equivalent (pay + sign-on / H), never
+        # above the bidder's maximum; what the sign-on covers need not be in the pay.
+        offer_floor = np.minimum(bids.min_pay[b], bids.max_pay[b])
+        floor = offer_floor - (bids.switch_cost[b] if once else 0.0)
         floor_binds = move & (floor > pay_move)
         pay_move = np.maximum(pay_move, floor)
     pay_move = np.minimum(pay_move, room)

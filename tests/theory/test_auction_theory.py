@@ -153,16 +153,17 @@ def test_no_sign_on_when_the_incumbent_keeps_the_worker():
     assert out.sign_on[0] == 0.0
 
 
-def test_pay_band_floor_lifts_the_wage_but_never_beyond_the_bidders_maximum():
-    # Bertrand wage 600; the most annual pay the bidder can give besides the
-    # sign-on is 900 - 100 = 800.
+def test_pay_band_floor_bounds_the_offer_but_never_beyond_the_bidders_maximum():
+    # Bertrand wage 600 and a sign-on worth S/H = 100 a year; the band bounds the offer's
+    # annual equivalent p + S/H, at most the bidder's maximum 900: p >= min(band, 900) - 100.
     kw = {"inc_limit": 600.0, "switch": [100.0], "sign_on": [200.0]}
-    below = auction([900.0], floor=[500.0], **kw)
+    below = auction([900.0], floor=[650.0], **kw)  # p >= 550: the auction wage stands
     assert below.pay[0] == pytest.approx(600.0) and not below.floor_binds[0]
-    lifts = auction([900.0], floor=[700.0], **kw)
+    lifts = auction([900.0], floor=[800.0], **kw)  # p >= 700
     assert lifts.pay[0] == pytest.approx(700.0) and lifts.floor_binds[0]
-    capped = auction([900.0], floor=[2000.0], **kw)
+    capped = auction([900.0], floor=[2000.0], **kw)  # p >= 900 - 100
     assert capped.pay[0] == pytest.approx(800.0) and capped.floor_binds[0]
+    assert capped.pay[0] + capped.sign_on[0] / 2 == pytest.approx(900.0)  # = the maximum
 
 
 def test_bertrand_among_bidders_counts_their_amenities():
