@@ -14,6 +14,7 @@ import pytest
 import market
 from market.auction import EXCEED, MATCH, NONE, Bids, Incumbents, resolve
 from market.people import RESEARCH
+from market.phases import age_and_vest
 from market.production import ces
 
 
@@ -184,3 +185,33 @@ def test_pay_band_floor_raises_a_winners_pay_but_never_above_its_maximum():
     assert outcome(0.0).pay[0] == pytest.approx(300.0)  # the runner-up's maximum
     assert outcome(500.0).pay[0] == pytest.approx(500.0)  # the band lifts it
     assert outcome(2000.0).pay[0] == pytest.approx(900.0)  # but not beyond the bid
+
+
+@pytest.mark.parametrize("once", [True, False])
+def test_model_buys_forfeited_equity_out_once_not_in_the_pay(two_labs, once, monkeypatch):
+    data = two_labs(sign_on_once=once).model_dump()
+    for lab in data["labs"]:
+        lab["policy"]["equity_share"] = 0.5
+    sc = market.build_scenario(data)
+    model = market.TalentMarket(scenario=sc, rng=3)
+    row = researcher(model)
+    value_b = lab_valuation(50_000.0, float(model.people.skill[row]), sc)
+    forfeited = []
+
+    def spy(state):  # the equity at stake when the auction runs (after this month's vesting)
+        age_and_vest(state)
+        forfeited.append(float(state.people.unvested_usd[row]))
+
+    monkeypatch.setattr(market.model, "age_and_vest", spy)
+    model.step()
+    assert model.labs[int(model.people.employer[row])].name == "A"
+    pay = float(model.people.comp_usd[row])
+    (s,) = forfeited
+    assert s > 0
+    if once:  # pay is B's valuation; the buyout is booked once on A's budget
+        assert pay == pytest.approx(value_b, rel=1e-9)
+        assert model.state.labs.sign_on_spent_usd[0] == pytest.approx(s)
+    else:  # v1: S/H a year on top of the pay, for good
+        assert pay == pytest.approx(value_b + s / sc.market.switch_cost_horizon_years, rel=1e-9)
+        assert model.state.labs.sign_on_spent_usd[0] == 0.0
+    assert float(model.people.unvested_usd[row]) == pytest.approx(0.5 * pay * 48 / 12)
