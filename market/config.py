@@ -149,9 +149,10 @@ class Policy(_Strict):
     graduate_intake_per_100_staff: float = Field(0.0, ge=0.0, le=100.0)
     """Extra candidates per month drawn from the job pool (graduates, laid-off people)
     per 100 staff: a campus-hiring channel."""
-    refresh_grant_frac: float = Field(0.1, ge=0.0, le=5.0)
-    """Refresh equity grant at each work anniversary, as a fraction of annual pay,
-    vesting with the rest of the person's unvested equity (assumption)."""
+    refresh_grant_share: float = Field(0.25, ge=0.0, le=5.0)
+    """Refresh equity grant at each work anniversary, as a share of a new-hire grant at
+    the current pay (``equity_share x pay x vesting_months / 12``); 0.25, the annual vest
+    of a hire grant, is the Kamsa refresh guideline (25% of the new-hire grant)."""
     merit_raise_pass_through: float = Field(0.5, ge=0.0, le=2.0)
     """Share of the lab's growth in research output per head over the last year passed
     into pay at each work anniversary (assumption: raises follow the lab's valuation)."""

@@ -38,7 +38,7 @@ POLICY_COLUMNS: tuple[str, ...] = (
     "hiring_bar_quantile",
     "pay_band_floor",
     "graduate_intake_per_100_staff",
-    "refresh_grant_frac",
+    "refresh_grant_share",
     "merit_raise_pass_through",
     "merit_raise_max",
     "garden_leave_paid",
@@ -90,7 +90,7 @@ class LabTable:
     hiring_bar_quantile: np.ndarray
     pay_band_floor: np.ndarray
     graduate_intake_per_100_staff: np.ndarray
-    refresh_grant_frac: np.ndarray
+    refresh_grant_share: np.ndarray
     merit_raise_pass_through: np.ndarray
     merit_raise_max: np.ndarray
     garden_leave_paid: np.ndarray

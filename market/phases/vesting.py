@@ -5,12 +5,13 @@ the lab's schedule of ``vesting_months`` with a ``vesting_cliff_months`` cliff:
 nothing before the cliff month, the cliff's share ``cliff / vesting_months`` at it,
 then the balance over the months left, ``1 / (vesting_months - tenure + 1)`` of it a
 month, which is ``grant / vesting_months`` a month for a single grant; past the
-schedule the balance (refresh and retention grants) vests at ``1 / vesting_months`` a
-month. At each work anniversary a merit raise follows the lab's growth in research
-output per head over the year (``merit_raise_pass_through``, at most
-``merit_raise_max``, within the lab's budget headroom) and a refresh grant of
-``refresh_grant_frac x pay`` is added; retention grants accrue monthly at
-``retention_bonus_frac x pay / 12``.
+schedule the balance (refresh and retention grants) vests at ``2 / vesting_months`` a
+month, the mean remaining life of overlapping linear grants. At each work anniversary a
+merit raise follows the lab's growth in research output per head over the year
+(``merit_raise_pass_through``, at most ``merit_raise_max``, within the lab's budget
+headroom) and a refresh grant of ``refresh_grant_share`` of a new-hire grant at the
+current pay is added; retention grants accrue monthly at ``retention_bonus_frac x pay /
+12``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> 
     return np.select(
         [tenure < cliff, tenure == cliff, tenure <= months],
         [0.0, cliff / months, rest],
-        1 / months,
+        np.minimum(2 / months, 1.0),
     )
 
 
@@ -69,7 +70,8 @@ def age_and_vest(state: MarketState) -> None:
         comp = comp * (1 + merit_raises(state, lab, comp, anniversary))
         p.comp_usd[rows] = comp
         p.touch()
-    unvested += np.where(anniversary, labs.refresh_grant_frac[lab] * comp, 0.0)
+    hire_grant = labs.equity_share[lab] * comp * labs.vesting_months[lab] / 12
+    unvested += np.where(anniversary, labs.refresh_grant_share[lab] * hire_grant, 0.0)
     p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
 
 

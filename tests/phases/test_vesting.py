@@ -33,10 +33,10 @@ def test_tenure_grows_and_equity_vests_only_after_the_cliff(make_state):
 
 def test_vesting_share_by_month_of_tenure():
     # 48 months, 12-month cliff: 0 before, 12/48 at the cliff, then the rest evenly,
-    # and 1/48 of the balance a month past the schedule (refresh grants).
+    # and 2/48 of the balance a month past the schedule (refresh grants).
 
     tenure = np.array([1, 11, 12, 13, 47, 48, 60])
     share = vesting_share(tenure, np.full(7, 48.0), np.full(7, 12.0))
-    assert share.tolist() == pytest.approx([0, 0, 0.25, 1 / 36, 1 / 2, 1, 1 / 48])
+    assert share.tolist() == pytest.approx([0, 0, 0.25, 1 / 36, 1 / 2, 1, 2 / 48])
     # no cliff: linear from month 1
     assert vesting_share(np.array([1]), np.array([48.0]), np.array([0.0]))[0] == 1 / 48

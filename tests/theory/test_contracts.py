@@ -181,7 +181,7 @@ def one_person_state(tenure, unvested, comp=120_000.0):
     policy = {
         "vesting_months": 48,
         "vesting_cliff_months": 12,
-        "refresh_grant_frac": 0.0,
+        "refresh_grant_share": 0.0,
         "merit_raise_pass_through": 0.0,
     }
     return build_state(
@@ -212,14 +212,20 @@ def test_nothing_vests_before_the_cliff_then_the_cliff_share_then_monthly():
 
 
 def test_a_refresh_grant_arrives_at_each_work_anniversary():
-    # Refresh 10% of 120,000 = 12,000 at month 12, after the cliff share vests:
-    # 48,000 - 12,000 + 12,000.
+    # A hire grant at 120,000 of pay with equity 10%: 0.1 x 120,000 x 4 = 48,000. At month
+    # 12 the cliff share vests (12,000) and a refresh of 25% of a hire grant (12,000)
+    # arrives: 48,000 - 12,000 + 12,000.
+    policy = {"equity_share": 0.1, "refresh_grant_share": 0.25, "merit_raise_pass_through": 0}
     st = build_state(
-        [{"name": "A", "policy": {"refresh_grant_frac": 0.1, "merit_raise_pass_through": 0.0}}],
+        [{"name": "A", "policy": policy}],
         [{"comp_usd": 120_000.0, "unvested_usd": 48_000.0, "tenure_months": 11}],
     )
     age_and_vest(st)
     assert st.people.unvested_usd[0] == pytest.approx(48_000.0)
+    # Past the schedule the balance vests at 2/48 a month (month 61: no anniversary).
+    st.people.tenure_months[0] = 60
+    age_and_vest(st)
+    assert st.people.unvested_usd[0] == pytest.approx(48_000.0 * (1 - 2 / 48))
 
 
 def test_a_new_hire_grant_is_four_years_of_the_equity_share():
@@ -234,7 +240,7 @@ def test_a_new_hire_grant_is_four_years_of_the_equity_share():
 
 
 def test_merit_raise_at_the_anniversary_follows_output_per_head_within_its_cap():
-    policy = {"merit_raise_pass_through": 0.5, "merit_raise_max": 0.1, "refresh_grant_frac": 0}
+    policy = {"merit_raise_pass_through": 0.5, "merit_raise_max": 0.1, "refresh_grant_share": 0}
     st = build_state(
         [{"name": "A", "policy": policy, "budget_usd": 1e9}],
         [
@@ -258,7 +264,7 @@ def test_merit_raise_at_the_anniversary_follows_output_per_head_within_its_cap()
 def test_merit_raises_stop_at_the_pay_cap():
     policy = {"merit_raise_pass_through": 1.0, "merit_raise_max": 0.5, "pay_cap_usd": 104_000.0}
     st = build_state(
-        [{"name": "A", "policy": {**policy, "refresh_grant_frac": 0}, "budget_usd": 1e9}],
+        [{"name": "A", "policy": {**policy, "refresh_grant_share": 0}, "budget_usd": 1e9}],
         [{"comp_usd": 100_000.0, "tenure_months": 11}],
     )
     st.labs.research_output[:] = 10.0
@@ -270,7 +276,7 @@ def test_merit_raises_stop_at_the_pay_cap():
 
 
 def test_merit_raises_fit_the_budget_headroom():
-    policy = {"merit_raise_pass_through": 1.0, "merit_raise_max": 0.1, "refresh_grant_frac": 0}
+    policy = {"merit_raise_pass_through": 1.0, "merit_raise_max": 0.1, "refresh_grant_share": 0}
     st = build_state(
         [{"name": "A", "policy": policy, "budget_usd": 102_000.0}],
         [{"comp_usd": 100_000.0, "tenure_months": 11}],
