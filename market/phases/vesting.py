@@ -24,13 +24,12 @@ from market.state import MarketState
 
 def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> np.ndarray:
     """Share of the unvested balance that vests this month at ``tenure`` (after aging)."""
-    with np.errstate(divide="ignore"):
-        rest = 1 / np.maximum(months - tenure + 1, 1)
-    return np.select(
-        [tenure < cliff, tenure == cliff, tenure <= months],
-        [0.0, cliff / months, rest],
-        np.minimum(2 / months, 1.0),
+    share = np.where(
+        tenure <= months, 1 / np.maximum(months - tenure + 1, 1), np.minimum(2 / months, 1.0)
     )
+    share[tenure == cliff] = (cliff / months)[tenure == cliff]
+    share[tenure < cliff] = 0.0
+    return share
 
 
 def output_per_head_growth(state: MarketState) -> np.ndarray:
@@ -64,30 +63,29 @@ def age_and_vest(state: MarketState) -> None:
     unvested = unvested - unvested * vesting_share(
         tenure, labs.vesting_months[lab], labs.vesting_cliff_months[lab]
     )
-    anniversary = (tenure > 0) & (tenure % 12 == 0)
     comp = p.comp_usd[rows]
-    if anniversary.any():
-        comp = comp * (1 + merit_raises(state, lab, comp, anniversary))
-        p.comp_usd[rows] = comp
+    due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))  # work anniversaries
+    if due.size:
+        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
+        comp[due] = raised
+        p.comp_usd[rows[due]] = raised
         p.touch()
-    hire_grant = labs.equity_share[lab] * comp * labs.vesting_months[lab] / 12
-    unvested += np.where(anniversary, labs.refresh_grant_share[lab] * hire_grant, 0.0)
+        hire_grant = labs.equity_share[lab[due]] * raised * labs.vesting_months[lab[due]] / 12
+        unvested[due] += labs.refresh_grant_share[lab[due]] * hire_grant
     p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
 
 
-def merit_raises(
-    state: MarketState, lab: np.ndarray, comp: np.ndarray, due: np.ndarray
-) -> np.ndarray:
-    """Raise (fraction of pay) per person: for those ``due``, the lab's pass-through of
-    its output-per-head growth, capped at ``merit_raise_max`` and at the lab's pay cap,
-    and scaled down per lab so that the raises (with retention grants) fit its budget
-    headroom.
+def merit_raises(state: MarketState, lab: np.ndarray, comp: np.ndarray) -> np.ndarray:
+    """Raise (fraction of pay) for people at their work anniversary at ``lab`` on
+    ``comp``: the lab's pass-through of its output-per-head growth, capped at
+    ``merit_raise_max`` and at the lab's pay cap, and scaled down per lab so that the
+    raises (with retention grants) fit its budget headroom.
     """
     labs = state.labs
     growth = output_per_head_growth(state) - 1
     rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
     cap = np.maximum(labs.pay_cap_usd[lab] / np.maximum(comp, 1e-9) - 1, 0.0)
-    raise_ = np.where(due, np.minimum(rate[lab], cap), 0.0)  # never above the pay cap
+    raise_ = np.minimum(rate[lab], cap)  # never above the pay cap
     cost = np.bincount(
         lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
     )
