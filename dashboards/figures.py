@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboards.stats import SPINOUTS, bands, lab_group, pool_labs
+from market.codes import BETWEEN_LABS, ENTRY_REASONS, LAB_EXIT_REASONS
 
 __all__ = ["SPINOUTS", "lab_group", "pool_labs"]
 
@@ -27,9 +28,7 @@ POOL_MODES = ("show", "aggregate", "hide")
 OTHERS = "Others"
 ENTRY = "Graduates & pool"
 EXIT = "Left the market"
-BETWEEN_LABS = ("poached", "spin_out")
-ENTRY_REASONS = ("graduate_hire", "rehire")
-EXIT_REASONS = ("attrition", "layoff")
+EXIT_REASONS = LAB_EXIT_REASONS
 
 PALETTE = (
     "#1f77b4",
