@@ -48,9 +48,9 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
                 "row_id": str(i),
                 "on": True,
                 "at": at,
-                "lab": event.lab or MARKET,
-                "field": event.field,
-                "value": event.value,
+                "lab": event.lab or event.to_lab or MARKET,
+                "field": event.field or event.kind,
+                "value": event.value if event.kind == "set" else people_summary(event),
                 "months": event.months,
                 "note": event.note,
                 "source": event_source(event.note),
@@ -65,6 +65,17 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
     return rows
 
 
+def people_summary(event: market.Event) -> str:
+    """What a move, team move or acqui-hire does, in one line (read-only in the grid)."""
+    who = ", ".join(event.names)
+    if event.people is not None:
+        team = f"{event.people} {event.specialty} ({event.selection})"
+        who = f"{who} + {team}" if who else team
+    origin = f" from {event.from_lab}" if event.from_lab else ""
+    paid = f" for ${event.payment_usd:,.0f}" if event.payment_usd is not None else ""
+    return f"{who}{origin} to {event.to_lab}{paid}"
+
+
 def _edited_event(event: market.Event, row: Mapping[str, Any], where: str) -> dict[str, Any]:
     raw = event.model_dump()
     on = row.get("on")
@@ -73,6 +84,8 @@ def _edited_event(event: market.Event, row: Mapping[str, Any], where: str) -> di
     at = parse_text(row.get("at"))
     if isinstance(at, bool) or not isinstance(at, str | int):
         raise market.ScenarioError(f"{where}.at", f"expected a month YYYY-MM, got {at!r}")
+    if event.kind != "set":  # moves: only the date and the switch are editable
+        return {**raw, "at": at}
     value = parse_text(row.get("value"))
     if value is None or (isinstance(value, bool) and not isinstance(event.value, bool)):
         raise market.ScenarioError(f"{where}.value", f"expected a value, got {row.get('value')!r}")
