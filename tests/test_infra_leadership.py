@@ -28,6 +28,7 @@ from market.production import (
 )
 from market.valuation import marginal_value
 
+
 def _phase_state_builder():
     """``build_state`` of tests/phases/conftest.py (a hand-built market state)."""
     path = Path(__file__).parent / "phases" / "conftest.py"
@@ -117,7 +118,9 @@ def test_leader_counts_once_on_the_team_not_as_forty_engineers(make_state):
 
 def test_switch_off_restores_the_plain_sum_utilisation(make_state):
     people = [{"specialty": INFRA, "skill": s, "employer": 0} for s in (40.0, 2.0)]
-    st = make_state([{"name": "A"}, {"name": "B"}], people, market={**LEAD, "infra_leadership_enabled": False})
+    st = make_state(
+        [{"name": "A"}, {"name": "B"}], people, market={**LEAD, "infra_leadership_enabled": False}
+    )
     expected = utilisation(np.array([42.0]), np.array([1000.0]), 0.1, 0.9, 1.0, 1.0)[0]
     assert st.lab_state.util[0] == pytest.approx(expected)
     grow(st)
