@@ -413,9 +413,10 @@ class MarketConfig(_Strict):
     """Switch: infrastructure leaders set how much of the infra team's utilisation gain a
     fleet gets and how fast newly bought GPUs come online (off = the plain sum of infra
     skill sets utilisation and new GPUs are productive at once)."""
-    infra_leader_skill: float = Field(10.0, ge=1.0, le=1e4)
-    """Skill at or above which an infrastructure person leads (skill units; 10 is the top
-    1% of Pareto(2) skill); people declared ``role = "leader"`` lead at any skill."""
+    infra_leader_skill: float = Field(25.0, ge=1.0, le=1e4)
+    """Skill at or above which an infrastructure person leads (skill units; 25 is the top
+    0.16% of Pareto(2) skill; assumption); people declared ``role = "leader"`` lead at
+    any skill."""
     infra_leader_half_saturation: float = Field(4.0, gt=0.0, le=1e4)
     """Leader units (sum of leader skill / ``infra_leader_skill``) at which a fleet of
     ``compute_ref_h100e`` GPUs gets half of the leadership effect (assumption)."""
