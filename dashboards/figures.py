@@ -386,12 +386,14 @@ def flow_matrix_figure(
 
 
 def moves_rows(moves: pd.DataFrame, limit: int = 5000) -> pd.DataFrame:
-    """The moves table for the browsable grid: month, person, from, to, specialty,
-    skill, old and new pay, pay change, reason; newest first, at most ``limit`` rows.
+    """The moves table for the browsable grid: month, person, name (named people), from,
+    to, specialty, skill, old and new pay, pay change, reason; newest first, at most
+    ``limit`` rows.
     """
     cols = [
         "month",
         "person_id",
+        "name",
         "from_lab",
         "to_lab",
         "specialty",
