@@ -432,7 +432,8 @@ class MarketConfig(_Strict):
     no infra leaders (assumption: ~18 months on average)."""
     bring_up_max_per_month: float = Field(0.6, gt=0.0, le=1.0)
     """Share of the backlog that comes online per month with saturated leadership
-    (source: Colossus, 100k GPUs in 122 days: 0.6/month brings 90% online in 4 months)."""
+    (source: Colossus, 100k GPUs in 122 days: 0.6/month brings 94% of a backlog online
+    in 3 months, 97% in 4)."""
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
 
