@@ -42,6 +42,7 @@ import pandas as pd
 import typer
 
 import market
+from experiments.infra_buildout import until_step
 from experiments.sweeps import figures, script
 from experiments.sweeps.console import ScenarioName, Seeds
 from experiments.sweeps.design import DesignFile
@@ -287,16 +288,7 @@ def main(
     """Run both variants over the same seeds; report the hires' worth and its cost."""
     try:
         base = load_scenario(scenario)
-        try:
-            last = base.month_to_step(until)
-        except ValueError as exc:
-            raise ScenarioError("--until", str(exc)) from None
-        if not 1 <= last <= base.steps:
-            raise ScenarioError(
-                "--until",
-                f"must lie within the run ({base.start} to "
-                f"{base.step_to_month(base.steps)}), got {until}",
-            )
+        last = until_step(base, until)
         led = base.with_overrides({"market.infra_leadership_enabled": True}).truncated(last)
         hires_sc, none_sc = led, without_hires(led)
         start = hire_step(led)

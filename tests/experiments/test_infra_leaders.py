@@ -62,3 +62,15 @@ def test_gpu_equivalent_by_hand():
     assert money["gpus_bought"] == pytest.approx(4e6 * 2.5 / 40_000)  # 250 GPUs
     assert money["eff_compute_of_gpus"] == pytest.approx(125.0)
     assert money["eff_compute_gain_of_hires"] == 10.0
+
+
+def test_sensitivity_adds_the_leadership_parameters_only_when_asked():
+    from experiments import sensitivity
+
+    plain = [p.path for p in sensitivity.design(8).design.parameters]
+    led = [p.path for p in sensitivity.design(8, leadership=True).design.parameters]
+    extra = [path for path, _, _ in sensitivity.LEADERSHIP_PARAMETERS]
+    assert plain == [path for path, _, _ in sensitivity.PARAMETERS]
+    assert led == plain + extra
+    for path in extra:  # every leadership parameter is a MarketConfig field
+        assert path.removeprefix("market.") in market.MarketConfig.model_fields

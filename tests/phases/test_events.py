@@ -65,6 +65,13 @@ def people_event(**fields):
     return Event(at=1, **fields)
 
 
+def acquihire(**fields):
+    """Buyer (lab 1) acqui-hires researchers from Seller (lab 0) at step 1."""
+    return people_event(
+        kind="acquihire", from_lab="Seller", to_lab="Buyer", specialty="research", **fields
+    )
+
+
 def test_team_move_takes_the_top_n_by_skill_with_ties_to_the_lower_row(make_state):
     skills = [1.0, 5.0, 3.0, 5.0, 4.0]
     people = [{"specialty": INFRA, "skill": s, "employer": 0} for s in skills]
@@ -115,15 +122,7 @@ def test_team_move_larger_than_this_months_headcount_is_a_scenario_error(make_st
 def test_acquihire_books_the_payment_for_twelve_months(make_state):
     people = [{"specialty": 0, "skill": s, "employer": 0} for s in (2.0, 8.0, 4.0)]
     st = make_state([{"name": "Seller"}, {"name": "Buyer", "budget_usd": 1e9}], people)
-    event = people_event(
-        kind="acquihire",
-        from_lab="Seller",
-        to_lab="Buyer",
-        specialty="research",
-        people=2,
-        payment_usd=2e8,
-        comp_usd=500_000.0,
-    )
+    event = acquihire(people=2, payment_usd=2e8, comp_usd=500_000.0)
     sched = schedule_of(event)
     apply_events(st, sched)
     assert st.people.view("employer").tolist() == [0, 1, 1]  # skills 8 and 4
@@ -138,14 +137,7 @@ def test_acquihire_books_the_payment_for_twelve_months(make_state):
 def test_acquihire_the_buyer_cannot_pay_moves_nobody(make_state):
     people = [{"specialty": 0, "employer": 0}, {"specialty": 0, "employer": 1}]
     st = make_state([{"name": "Seller"}, {"name": "Buyer", "budget_usd": 1e6}], people)
-    event = people_event(
-        kind="acquihire",
-        from_lab="Seller",
-        to_lab="Buyer",
-        specialty="research",
-        people=1,
-        payment_usd=5e5,
-    )
+    event = acquihire(people=1, payment_usd=5e5)
     # Headroom 1e6 - 3e5 payroll = 7e5 < 5e5 + 3e5 of the mover's pay.
     with pytest.raises(ScenarioError, match=r"event\.payment_usd: Buyer cannot pay"):
         apply_events(st, schedule_of(event))
