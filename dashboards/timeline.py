@@ -54,7 +54,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
                 "months": event.months,
                 "note": event.note,
                 "source": event_source(event.note),
-                "path": event_path(event),
+                "path": event_path(event) if event.kind == "set" else "",
                 "status": "",
                 "outcome": "",
                 "orig_at": at,

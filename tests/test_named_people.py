@@ -164,10 +164,12 @@ BAD = {
     ),
     "acquihire the buyer cannot pay that month": (
         scenario_toml(
+            '\n[[events]]\nat = 1\nlab = "B"\nfield = "budget_usd"\nvalue = 1e8\n'
             '\n[[events]]\nat = 2\nkind = "acquihire"\nfrom_lab = "A"\nto_lab = "B"\n'
             'specialty = "research"\npeople = 3\npayment_usd = 4.9e8\n'
         ),
-        "events[0].payment_usd: B cannot pay 490,000,000 USD plus",
+        "events[1].payment_usd: B cannot pay 490,000,000 USD at step 2: its budget is "
+        "100,000,000 USD/year",
     ),
     "set event without a value": (
         scenario_toml('\n[[events]]\nat = 2\nlab = "A"\nfield = "mission"\n'),

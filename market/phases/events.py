@@ -4,7 +4,7 @@ of named people, team moves and acqui-hires (:class:`market.config.Event` kinds)
 Moves by events go through :func:`market.moves.move` (ledger row, counters, ties, a
 fresh equity grant) with reasons ``named_move``, ``team_move`` and ``acquihire``.
 What cannot be checked when the scenario is loaded (a team larger than the source
-lab's headcount that month, a buyer that cannot pay that month) raises
+lab's headcount that month, a payment above the buyer's budget that month) raises
 :class:`~market.errors.ScenarioError` naming the event's field, before any output is
 written (the CLI writes only after the run).
 """
@@ -123,7 +123,7 @@ def apply_people_event(
     assert event.to_lab is not None
     to = state.labs.index(event.to_lab)
     rows = rows_of(state, event.names, f"{where}.names")
-    rows = rows[state.people.employer[rows] != Employer.GONE]
+    rows = rows[state.people.employer[rows] >= 0]  # at a lab: not gone, not in the pool
     if event.people is not None:
         rows = np.concatenate([rows, _team(state, event, rows, where, rng)])
     rows = rows[state.people.employer[rows] != to]
@@ -133,7 +133,7 @@ def apply_people_event(
         else state.people.comp_usd[rows].copy()
     )
     if event.kind == "acquihire":
-        _book_payment(state, schedule, event, to, float(pay.sum()), where)
+        _book_payment(state, schedule, event, to, where)
     if len(rows):
         move(state, rows, to, pay, PEOPLE_REASONS[event.kind])
     return rows
@@ -176,23 +176,22 @@ def _book_payment(
     schedule: EventSchedule,
     event: Event,
     buyer: int,
-    movers_pay: float,
     where: str,
 ) -> None:
-    """Take the payment off the buyer's budget for :data:`BOOKING_MONTHS` months.
+    """Take the payment off the buyer's budget for :data:`BOOKING_MONTHS` months
+    (payroll above the reduced budget is shed by the month's layoffs).
 
     Raises:
-        ScenarioError: if the payment plus the movers' pay exceeds the buyer's budget
-            minus its payroll this month.
+        ScenarioError: if the payment exceeds the buyer's budget this month.
 
     """
     payment = float(event.payment_usd or 0.0)
-    headroom = float(state.labs.budget_usd[buyer] - state.refresh().payroll[buyer])
-    if payment + movers_pay > headroom:
+    budget = float(state.labs.budget_usd[buyer])
+    if payment > budget:
         raise ScenarioError(
             f"{where}.payment_usd",
-            f"{event.to_lab} cannot pay {payment:,.0f} USD plus {movers_pay:,.0f} USD/year "
-            f"of pay at step {state.step}: its budget minus payroll is {headroom:,.0f} USD",
+            f"{event.to_lab} cannot pay {payment:,.0f} USD at step {state.step}: "
+            f"its budget is {budget:,.0f} USD/year",
         )
     state.labs.budget_usd[buyer] -= payment
     schedule.refunds.setdefault(state.step + BOOKING_MONTHS, []).append((buyer, payment))

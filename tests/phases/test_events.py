@@ -134,11 +134,10 @@ def test_acquihire_books_the_payment_for_twelve_months(make_state):
     assert st.labs.budget_usd[1] == 1e9
 
 
-def test_acquihire_the_buyer_cannot_pay_moves_nobody(make_state):
+def test_acquihire_above_the_buyers_budget_moves_nobody(make_state):
     people = [{"specialty": 0, "employer": 0}, {"specialty": 0, "employer": 1}]
     st = make_state([{"name": "Seller"}, {"name": "Buyer", "budget_usd": 1e6}], people)
-    event = acquihire(people=1, payment_usd=5e5)
-    # Headroom 1e6 - 3e5 payroll = 7e5 < 5e5 + 3e5 of the mover's pay.
+    event = acquihire(people=1, payment_usd=1.5e6)  # above the 1e6 budget
     with pytest.raises(ScenarioError, match=r"event\.payment_usd: Buyer cannot pay"):
         apply_events(st, schedule_of(event))
     assert st.labs.budget_usd[1] == 1e6
@@ -157,3 +156,14 @@ def test_gpu_event_with_leadership_on_fills_the_backlog(make_state):
     st.step = 3
     apply_events(st, sched)  # the revert restores the fleet of 100 (backlog cut first)
     assert (st.labs.gpus_h100e[0], st.labs.gpus_backlog[0]) == (100.0, 0.0)
+
+
+def test_event_moves_skip_named_people_who_are_not_at_a_lab(make_state):
+    people = [{"employer": 0}, {"employer": -1}, {"employer": -2}]  # at A, pool, gone
+    st = make_state([{"name": "A"}, {"name": "B"}], people)
+    st.people.names.extend(["at lab", "in pool", "gone"])
+    st.people.name[:3] = [0, 1, 2]
+    sched = schedule_of(people_event(kind="move", names=["at lab", "in pool", "gone"], to_lab="B"))
+    apply_events(st, sched)
+    assert st.people.view("employer").tolist() == [1, -1, -2]
+    assert st.ledger.move_records()["person_id"].tolist() == [0]
