@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from market.codes import SPECIALTIES, Employer, Reason
+from market.codes import SPECIALTIES, Reason
 from market.config import Event, MarketConfig, Scenario
 from market.errors import ScenarioError
 from market.moves import move
