@@ -42,6 +42,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
     rows = []
     for i, event in enumerate(scenario.events):
         at = event.at if isinstance(event.at, str) else scenario.step_to_month(event.at)
+        value = event.value if event.kind == "set" else people_summary(event)
         rows.append(
             {
                 "i": i,
@@ -50,7 +51,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
                 "at": at,
                 "lab": event.lab or event.to_lab or MARKET,
                 "field": event.field or event.kind,
-                "value": event.value if event.kind == "set" else people_summary(event),
+                "value": value,
                 "months": event.months,
                 "note": event.note,
                 "source": event_source(event.note),
@@ -58,7 +59,7 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
                 "status": "",
                 "outcome": "",
                 "orig_at": at,
-                "orig_value": event.value,
+                "orig_value": value,
                 "orig_months": event.months,
             }
         )
