@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboards.stats import SPINOUTS, bands, lab_group, pool_labs
+from market.codes import BETWEEN_LABS, ENTRY_REASONS, LAB_EXIT_REASONS
 
 __all__ = ["SPINOUTS", "lab_group", "pool_labs"]
 
@@ -27,9 +28,7 @@ POOL_MODES = ("show", "aggregate", "hide")
 OTHERS = "Others"
 ENTRY = "Graduates & pool"
 EXIT = "Left the market"
-BETWEEN_LABS = ("poached", "spin_out")
-ENTRY_REASONS = ("graduate_hire", "rehire")
-EXIT_REASONS = ("attrition", "layoff")
+EXIT_REASONS = LAB_EXIT_REASONS
 
 PALETTE = (
     "#1f77b4",
@@ -387,12 +386,14 @@ def flow_matrix_figure(
 
 
 def moves_rows(moves: pd.DataFrame, limit: int = 5000) -> pd.DataFrame:
-    """The moves table for the browsable grid: month, person, from, to, specialty,
-    skill, old and new pay, pay change, reason; newest first, at most ``limit`` rows.
+    """The moves table for the browsable grid: month, person, name (named people), from,
+    to, specialty, skill, old and new pay, pay change, reason; newest first, at most
+    ``limit`` rows.
     """
     cols = [
         "month",
         "person_id",
+        "name",
         "from_lab",
         "to_lab",
         "specialty",

@@ -42,27 +42,39 @@ def event_rows(scenario: market.Scenario) -> list[dict[str, Any]]:
     rows = []
     for i, event in enumerate(scenario.events):
         at = event.at if isinstance(event.at, str) else scenario.step_to_month(event.at)
+        value = event.value if event.kind == "set" else people_summary(event)
         rows.append(
             {
                 "i": i,
                 "row_id": str(i),
                 "on": True,
                 "at": at,
-                "lab": event.lab or MARKET,
-                "field": event.field,
-                "value": event.value,
+                "lab": event.lab or event.to_lab or MARKET,
+                "field": event.field or event.kind,
+                "value": value,
                 "months": event.months,
                 "note": event.note,
                 "source": event_source(event.note),
-                "path": event_path(event),
+                "path": event_path(event) if event.kind == "set" else "",
                 "status": "",
                 "outcome": "",
                 "orig_at": at,
-                "orig_value": event.value,
+                "orig_value": value,
                 "orig_months": event.months,
             }
         )
     return rows
+
+
+def people_summary(event: market.Event) -> str:
+    """What a move, team move or acqui-hire does, in one line (read-only in the grid)."""
+    who = ", ".join(event.names)
+    if event.people is not None:
+        team = f"{event.people} {event.specialty} ({event.selection})"
+        who = f"{who} + {team}" if who else team
+    origin = f" from {event.from_lab}" if event.from_lab else ""
+    paid = f" for ${event.payment_usd:,.0f}" if event.payment_usd is not None else ""
+    return f"{who}{origin} to {event.to_lab}{paid}"
 
 
 def _edited_event(event: market.Event, row: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -73,6 +85,8 @@ def _edited_event(event: market.Event, row: Mapping[str, Any], where: str) -> di
     at = parse_text(row.get("at"))
     if isinstance(at, bool) or not isinstance(at, str | int):
         raise market.ScenarioError(f"{where}.at", f"expected a month YYYY-MM, got {at!r}")
+    if event.kind != "set":  # moves: only the date and the switch are editable
+        return {**raw, "at": at}
     value = parse_text(row.get("value"))
     if value is None or (isinstance(value, bool) and not isinstance(event.value, bool)):
         raise market.ScenarioError(f"{where}.value", f"expected a value, got {row.get('value')!r}")

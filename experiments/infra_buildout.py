@@ -125,6 +125,26 @@ def measure(
     return out
 
 
+def until_step(base: market.Scenario, until: str) -> int:
+    """The step of ``--until`` (a month ``YYYY-MM`` within the run).
+
+    Raises:
+        ScenarioError: on ``--until``, for a malformed month or one outside the run.
+
+    """
+    try:
+        last = base.month_to_step(until)
+    except ValueError as exc:
+        raise ScenarioError("--until", str(exc)) from None
+    if not 1 <= last <= base.steps:
+        raise ScenarioError(
+            "--until",
+            f"must lie within the run ({base.start} to "
+            f"{base.step_to_month(base.steps)}), got {until}",
+        )
+    return last
+
+
 def design(variant: str, scenario: str, seeds: int, steps: int, start: int) -> DesignFile:
     """One variant: a one-point sweep of ``seeds`` replications."""
     return DesignFile.model_validate(
@@ -218,16 +238,7 @@ def main(
     """Run both variants over the same seeds and report OpenAI's infra hires by source."""
     try:
         base = load_scenario(scenario)
-        try:
-            last = base.month_to_step(until)
-        except ValueError as exc:
-            raise ScenarioError("--until", str(exc)) from None
-        if not 1 <= last <= base.steps:
-            raise ScenarioError(
-                "--until",
-                f"must lie within the run ({base.start} to "
-                f"{base.step_to_month(base.steps)}), got {until}",
-            )
+        last = until_step(base, until)
         ramp_sc = base.truncated(last)
         no_ramp_sc = without_ramp(ramp_sc)
         start = ramp_start(ramp_sc)

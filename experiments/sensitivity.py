@@ -10,6 +10,7 @@ is run-to-run noise) is reported beside them. S1, ST and S2 come with SALib's 95
 bootstrap intervals; a warning says when the sample is too small for them.
 
     python experiments/sensitivity.py [--quick] [--samples 64] [--replications 2] [--out DIR]
+    python experiments/sensitivity.py --leadership   # + infrastructure-leadership parameters
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import typer
 from experiments.sweeps import script
 from experiments.sweeps.design import DesignFile
 from experiments.sweeps.indices import write_indices
+from market.io import load_scenario
 
 PARAMETERS = [
     ("market.sigma", 0.2, 2.0),
@@ -33,6 +35,19 @@ PARAMETERS = [
 tail, weight people put on compute per head, enforcement of non-competes, and every
 lab's willingness to pay."""
 
+LEADERSHIP_PARAMETERS = [
+    ("market.infra_leader_skill", 15.0, 40.0),
+    ("market.infra_leader_half_saturation", 2.0, 8.0),
+    ("market.infra_leader_scale_exponent", 0.25, 0.75),
+    ("market.infra_leaderless_share", 0.1, 0.6),
+    ("market.bring_up_min_per_month", 0.02, 0.15),
+    ("market.bring_up_max_per_month", 0.3, 0.9),
+]
+"""(path, low, high) of the infrastructure-leadership submodel (docs/ODD.md 7.2), added
+with ``--leadership``, which also switches the submodel on in the base scenario: the
+leader threshold, the leadership a fleet needs and how it grows with the fleet, what a
+leaderless fleet gets, and the slowest and fastest bring-up of new GPUs."""
+
 OUTCOMES = ["research_hhi", "capability_gap", "between_lab_moves_per_year", "spin_outs"]
 
 
@@ -42,10 +57,13 @@ def design(
     second_order: bool = True,
     n_engineers: int | None = None,
     steps: int = 60,
+    leadership: bool = False,
 ) -> DesignFile:
     """Saltelli sample of N * (2D + 2) points (N * (D + 2) without second order),
-    ``replications`` paired seeds each, at full scale unless ``n_engineers`` is given.
+    ``replications`` paired seeds each, at full scale unless ``n_engineers`` is given
+    (``leadership``: also the :data:`LEADERSHIP_PARAMETERS`).
     """
+    parameters = PARAMETERS + (LEADERSHIP_PARAMETERS if leadership else [])
     return DesignFile.model_validate(
         {
             "name": "sensitivity",
@@ -60,7 +78,7 @@ def design(
                 "kind": "sobol",
                 "samples": samples,
                 "second_order": second_order,
-                "parameters": [{"path": p, "low": lo, "high": hi} for p, lo, hi in PARAMETERS],
+                "parameters": [{"path": p, "low": lo, "high": hi} for p, lo, hi in parameters],
             },
         }
     )
@@ -79,14 +97,23 @@ def main(
         typer.Option(min=100, help="Rescale to this many people (default: full scale)."),
     ] = None,
     steps: Annotated[int, typer.Option(min=12, max=120, help="Months per run.")] = 60,
+    leadership: Annotated[
+        bool,
+        typer.Option(help="Switch infrastructure leadership on and vary its parameters too."),
+    ] = False,
 ) -> None:
     """Run the replicated Saltelli design and report S1, ST (and S2) with intervals."""
     try:
-        spec = design(samples, replications, second_order, engineers, steps)
+        spec = design(samples, replications, second_order, engineers, steps, leadership)
     except ValueError as exc:
         script.fail(f"--samples: {exc.errors()[0]['ctx']['error']}")  # type: ignore[attr-defined]
         return
-    outcome = harness.run(spec)
+    base = None
+    if leadership:
+        base = load_scenario(spec.scenario).with_overrides(
+            {"market.infra_leadership_enabled": True}
+        )
+    outcome = harness.run(spec, base=base)
     report = write_indices(outcome.design, outcome.wide, outcome.out_dir)
     indices, noise = report.first, report.noise.set_index("metric")
 

@@ -56,19 +56,40 @@ class Reason(IntEnum):
     """Laid off into the pool."""
     POOL_EXIT = 7
     """Left the job pool unhired after ``pool_months`` (left the market)."""
+    NAMED_MOVE = 8
+    """Moved by a scheduled ``move`` event (named people)."""
+    TEAM_MOVE = 9
+    """Moved with a team by a scheduled ``team_move`` event."""
+    ACQUIHIRE = 10
+    """Moved by a scheduled ``acquihire`` event (acqui-hire or licensing deal)."""
 
 
 MOVE_REASONS: tuple[str, ...] = tuple(r.name.lower() for r in Reason)
 """Reason names in code order, as written in the ``moves`` table."""
 
-HIRE_REASONS: tuple[str, ...] = ("poached", "graduate_hire", "rehire", "spin_out")
+EVENT_MOVE_REASONS: tuple[str, ...] = ("named_move", "team_move", "acquihire")
+"""Reasons of moves made by scheduled events rather than by the market."""
+
+HIRE_REASONS: tuple[str, ...] = (
+    "poached",
+    "graduate_hire",
+    "rehire",
+    "spin_out",
+    *EVENT_MOVE_REASONS,
+)
 """Reasons that are a hire by the destination lab."""
 
-BETWEEN_LABS: tuple[str, ...] = ("poached", "spin_out")
+BETWEEN_LABS: tuple[str, ...] = ("poached", "spin_out", *EVENT_MOVE_REASONS)
 """Reasons that are a change of employer between two labs (what ``flows`` counts)."""
+
+ENTRY_REASONS: tuple[str, ...] = ("graduate_hire", "rehire")
+"""Reasons that bring someone from outside the labs (graduates, the pool) into a lab."""
 
 EXIT_REASONS: tuple[str, ...] = ("attrition", "pool_exit")
 """Reasons that take a person out of the market."""
+
+LAB_EXIT_REASONS: tuple[str, ...] = ("attrition", "layoff")
+"""Reasons that take a person out of a lab without a new lab (the dashboard's exits)."""
 
 CounterOfferRule = Literal["none", "match", "exceed"]
 COUNTER_RULES: tuple[str, ...] = get_args(CounterOfferRule)
@@ -95,6 +116,19 @@ class Allocation(IntEnum):
     SKILL_WEIGHTED = 1
     TOP_TEAMS = 2
 
+
+EventKind = Literal["set", "move", "team_move", "acquihire"]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+"""Scheduled event kinds: a field change, a move of named people, a team move, an
+acqui-hire or licensing deal."""
+
+PersonRole = Literal["member", "leader"]
+PERSON_ROLES: tuple[str, ...] = get_args(PersonRole)
+"""Roles of named people: a leader counts in the infrastructure leadership channel."""
+
+TeamSelection = Literal["top", "random"]
+TEAM_SELECTIONS: tuple[str, ...] = get_args(TeamSelection)
+"""Who a team move takes: the top N by skill, or N at random (the model's rng)."""
 
 LabKind = Literal["frontier", "big_tech", "startup", "infra", "academia"]
 LAB_KINDS: tuple[str, ...] = get_args(LabKind)

@@ -13,7 +13,7 @@ import math
 import re
 import types
 import typing
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -27,7 +27,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from market.codes import SPECIALTIES, ComputeAllocation, CounterOfferRule, LabKind
+from market.codes import (
+    SPECIALTIES,
+    ComputeAllocation,
+    CounterOfferRule,
+    EventKind,
+    LabKind,
+    PersonRole,
+    TeamSelection,
+)
 from market.errors import ScenarioError, shown
 from market.precedence import EventOverride, apply_precedence
 
@@ -425,6 +433,32 @@ class MarketConfig(_Strict):
     """Share of a spin-out's pay in equity (start-up packages are equity-heavy)."""
     spinout_hiring_bar_quantile: float = Field(0.5, ge=0.0, lt=1.0)
     """Lowest hiring bar of a spin-out (it keeps its parent's bar if that is higher)."""
+    # -- infrastructure leadership
+    infra_leadership_enabled: bool = False
+    """Switch: infrastructure leaders set how much of the infra team's utilisation gain a
+    fleet gets and how fast newly bought GPUs come online (off = the plain sum of infra
+    skill sets utilisation and new GPUs are productive at once)."""
+    infra_leader_skill: float = Field(25.0, ge=1.0, le=1e4)
+    """Skill at or above which an infrastructure person leads (skill units; 25 is the top
+    0.16% of Pareto(2) skill; assumption); people declared ``role = "leader"`` lead at
+    any skill."""
+    infra_leader_half_saturation: float = Field(4.0, gt=0.0, le=1e4)
+    """Leader units (sum of leader skill / ``infra_leader_skill``) at which a fleet of
+    ``compute_ref_h100e`` GPUs gets half of the leadership effect (assumption)."""
+    infra_leader_scale_exponent: float = Field(0.5, ge=0.0, le=1.0)
+    """How the leadership a fleet needs grows with it: half-saturation x (GPUs /
+    ``compute_ref_h100e``)^exponent (below 1, one leadership team spans a growing fleet;
+    assumption)."""
+    infra_leaderless_share: float = Field(0.3, ge=0.0, le=1.0)
+    """Share of the infra team's utilisation gain that a fleet without leaders gets
+    (assumption)."""
+    bring_up_min_per_month: float = Field(1 / 18, ge=0.0, le=1.0)
+    """Share of the backlog of not-yet-productive GPUs that comes online per month with
+    no infra leaders (assumption: ~18 months on average)."""
+    bring_up_max_per_month: float = Field(0.6, gt=0.0, le=1.0)
+    """Share of the backlog that comes online per month with saturated leadership
+    (source: Colossus, 100k GPUs in 122 days: 0.6/month brings 94% of a backlog online
+    in 3 months, 97% in 4)."""
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
 
@@ -436,11 +470,49 @@ class MarketConfig(_Strict):
                 f"must be <= utilisation_max ({self.utilisation_max:g}) "
                 f"(got {self.utilisation_min:g})",
             )
+        if self.bring_up_min_per_month > self.bring_up_max_per_month:
+            raise field_error(
+                "bring_up_min_per_month",
+                f"must be <= bring_up_max_per_month ({self.bring_up_max_per_month:g}) "
+                f"(got {self.bring_up_min_per_month:g})",
+            )
+        return self
+
+
+class PersonConfig(_Strict):
+    """A named person placed at a lab at the start (``[[people]]``), kept by name
+    through moves, exports and reproductions.
+    """
+
+    name: str = Field(min_length=1, max_length=80)
+    """Unique name (as reported)."""
+    lab: str = Field(min_length=1, max_length=64)
+    """The lab they work at in the first month."""
+    specialty: Literal["research", "infrastructure", "product"]
+    """research, infrastructure or product."""
+    role: PersonRole = "member"
+    """``leader`` counts in the infrastructure leadership channel at any skill."""
+    skill: float | None = Field(None, ge=1.0, le=1e4)
+    """Skill (the population's units, >= 1); or give ``skill_percentile``."""
+    skill_percentile: float | None = Field(None, ge=0.0, le=0.99999)
+    """Skill as a quantile of the population's Pareto skill distribution (0.999 = the
+    top 0.1%); or give ``skill``."""
+    comp_usd: float = Field(gt=0, le=1e9)
+    """Annual total compensation at the start (USD/year)."""
+    source: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    """The public source for the person and their role."""
+
+    @model_validator(mode="after")
+    def _one_skill(self) -> Self:
+        if (self.skill is None) == (self.skill_percentile is None):
+            raise field_error("skill", "give exactly one of skill and skill_percentile")
         return self
 
 
 class Event(_Strict):
-    """A scheduled change of one field at one step, optionally reverted later."""
+    """A scheduled event at one step: a field change (``kind = "set"``, optionally
+    reverted later), a move of named people, a team move or an acqui-hire.
+    """
 
     at: str | int
     """Step (1 = first month) or month as "YYYY-MM"."""
@@ -452,17 +524,81 @@ class Event(_Strict):
             raise ValueError(f'must be a step number or a month "YYYY-MM" (got {shown(value)})')
         return value
 
-    field: str
-    """A lab field (``gpus_h100e``), a policy field (``pay_multiplier``) or, without
-    ``lab``, a market field (``noncompete_enforcement``)."""
-    value: float | int | str | bool
-    """The new value, validated like the field itself."""
+    kind: EventKind = "set"
+    """set (a field change), move (named people), team_move (N people of a specialty)
+    or acquihire (people and a payment booked on the buyer's budget)."""
+    field: str | None = None
+    """kind set: a lab field (``gpus_h100e``), a policy field (``pay_multiplier``) or,
+    without ``lab``, a market field (``noncompete_enforcement``)."""
+    value: float | int | str | bool | None = None
+    """kind set: the new value, validated like the field itself."""
     lab: str | None = None
-    """The lab the event applies to; None for a market-wide change."""
+    """kind set: the lab the event applies to; None for a market-wide change."""
     months: int | None = Field(None, ge=1, le=1200)
-    """Revert to the previous value after this many months (None = permanent)."""
+    """kind set: revert to the previous value after this many months (None = permanent)."""
+    names: list[str] = Field(default_factory=list)
+    """move, acquihire: named people (``[[people]]``) who move."""
+    from_lab: str | None = None
+    """team_move: the lab the team leaves; acquihire: the seller or target."""
+    to_lab: str | None = None
+    """move, team_move: the destination; acquihire: the buyer."""
+    specialty: Literal["research", "infrastructure", "product"] | None = None
+    """team_move, acquihire with ``people``: the specialty of the team."""
+    people: int | None = Field(None, ge=1, le=1_000_000)
+    """team_move, acquihire: how many (anonymous) people move, besides any ``names``
+    (scaled with the market, at least 1)."""
+    selection: TeamSelection = "top"
+    """team_move, acquihire: the top ``people`` by skill, or ``people`` at random."""
+    payment_usd: float | None = Field(None, ge=0.0, le=1e13)
+    """acquihire: the payment booked on the buyer's budget over the next 12 months (USD;
+    scaled with the market)."""
+    comp_usd: float | None = Field(None, gt=0, le=1e9)
+    """move, team_move, acquihire: annual pay at the new lab (None = keep their pay)."""
     note: str = ""
     """Why: the public source or the assumption behind the event."""
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Self:
+        used = KIND_FIELDS[self.kind]
+        for name in sorted(set(KIND_FIELDS["set"]) | set(KIND_FIELDS["acquihire"])):
+            if name not in used and getattr(self, name) not in (None, [], "top"):
+                raise field_error(name, f"not used by kind {self.kind!r} (uses: {', '.join(used)})")
+        required = {
+            "set": ("field", "value"),
+            "move": ("names", "to_lab"),
+            "team_move": ("from_lab", "to_lab", "specialty", "people"),
+            "acquihire": ("from_lab", "to_lab", "payment_usd"),
+        }[self.kind]
+        for name in required:
+            if getattr(self, name) in (None, []):
+                raise field_error(name, f"required for kind {self.kind!r}")
+        if self.kind == "acquihire" and not self.names and self.people is None:
+            raise field_error("people", "an acquihire needs names, people or both")
+        if self.people is not None and self.specialty is None:
+            raise field_error("specialty", "required with people (the team's specialty)")
+        if self.from_lab is not None and self.from_lab == self.to_lab:
+            raise field_error("to_lab", f"must differ from from_lab ({self.from_lab!r})")
+        if len(set(self.names)) != len(self.names):
+            raise field_error("names", "a name appears twice")
+        return self
+
+
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "set": ("field", "value", "lab", "months"),
+    "move": ("names", "to_lab", "comp_usd"),
+    "team_move": ("from_lab", "to_lab", "specialty", "people", "selection", "comp_usd"),
+    "acquihire": (
+        "from_lab",
+        "to_lab",
+        "names",
+        "specialty",
+        "people",
+        "selection",
+        "payment_usd",
+        "comp_usd",
+    ),
+}
+"""The fields each event kind uses (besides ``at`` and ``note``)."""
 
 
 LAB_EVENT_FIELDS: frozenset[str] = frozenset(
@@ -496,7 +632,9 @@ class Scenario(_Strict):
     market: MarketConfig = Field(default_factory=MarketConfig)
     """Global mechanisms."""
     events: list[Event] = Field(default_factory=list)
-    """Scheduled policy changes."""
+    """Scheduled policy changes, moves of named people, team moves and acqui-hires."""
+    people: list[PersonConfig] = Field(default_factory=list)
+    """Named people placed at their labs at the start (besides the headcounts)."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Where numbers come from: free-form notes keyed by what they support."""
     _event_overrides: tuple[EventOverride, ...] = PrivateAttr(default=())
@@ -522,9 +660,13 @@ class Scenario(_Strict):
                     )
         if self.n_engineers < 1:
             raise field_error("labs", "every lab has headcount 0; at least one lab needs people")
+        _check_people(self)
         for i, event in enumerate(self.events):
             self.event_step(event, where=f"events[{i}]")
-            _validate_event_value(self, event, where=f"events[{i}]")
+            if event.kind == "set":
+                _validate_event_value(self, event, where=f"events[{i}]")
+            else:
+                _check_people_event(self, event, where=f"events[{i}]")
         return self
 
     # -- helpers ------------------------------------------------------------------
@@ -660,6 +802,10 @@ class Scenario(_Strict):
         for event in data["events"]:
             if event["field"] in ("gpus_h100e", "budget_usd"):
                 event["value"] = float(event["value"]) * factor
+            if event.get("people") is not None:
+                event["people"] = max(1, round(event["people"] * factor))
+            if event.get("payment_usd") is not None:
+                event["payment_usd"] = float(event["payment_usd"]) * factor
         return data
 
     def _carry_report(self, copy: Scenario) -> Scenario:
@@ -699,7 +845,12 @@ class Scenario(_Strict):
         return max(math.floor(factor * current * (1 - 1e-9)), 0), where
 
 
-SCALED_MARKET_FIELDS = ("compute_ref_h100e", "talent_ref", "product_half_saturation")
+SCALED_MARKET_FIELDS = (
+    "compute_ref_h100e",
+    "talent_ref",
+    "product_half_saturation",
+    "infra_leader_half_saturation",
+)
 """Market normalisations that :meth:`Scenario.scaled` multiplies with the market size."""
 
 
@@ -712,6 +863,56 @@ def _upper_bound(model: type[BaseModel], field: str) -> float | None:
             if bound is not None:
                 return float(bound)
     return None
+
+
+def _check_people(scenario: Scenario) -> None:
+    """Named people: known labs, unique names."""
+    seen: dict[str, int] = {}
+    for i, person in enumerate(scenario.people):
+        if person.lab not in scenario.lab_names:
+            raise ValueError(
+                f"people[{i}].lab: unknown lab {person.lab!r}; known: "
+                f"{', '.join(scenario.lab_names)}"
+            )
+        if person.name in seen:
+            raise ValueError(
+                f"people[{i}].name: duplicate name {person.name!r} "
+                f"(people[{seen[person.name]}] has it)"
+            )
+        seen[person.name] = i
+
+
+def _check_people_event(scenario: Scenario, event: Event, where: str) -> None:
+    """A move, team move or acqui-hire: known labs and names, a team no larger than
+    the source lab's initial headcount, a payment within the buyer's budget.
+    """
+    for key in ("from_lab", "to_lab"):
+        lab = getattr(event, key)
+        if lab is not None and lab not in scenario.lab_names:
+            raise ValueError(
+                f"{where}.{key}: unknown lab {lab!r}; known labs: {', '.join(scenario.lab_names)}"
+            )
+    known = [p.name for p in scenario.people]
+    for name in event.names:
+        if name not in known:
+            raise ValueError(
+                f"{where}.names: unknown person {name!r}; known ([[people]]): "
+                f"{', '.join(known) or 'none'}"
+            )
+    if event.people is not None and event.from_lab is not None and event.specialty:
+        have = getattr(scenario.lab(event.from_lab).headcount, event.specialty)
+        if event.people > have:
+            raise ValueError(
+                f"{where}.people: {event.people} exceeds {event.from_lab}'s "
+                f"{event.specialty} headcount ({have})"
+            )
+    if event.payment_usd is not None and event.to_lab is not None:
+        budget = scenario.lab(event.to_lab).budget_usd
+        if event.payment_usd > budget:
+            raise ValueError(
+                f"{where}.payment_usd: {event.to_lab} cannot pay {event.payment_usd:,.0f} USD "
+                f"(its budget is {budget:,.0f} USD/year)"
+            )
 
 
 def _validate_event_value(scenario: Scenario, event: Event, where: str) -> None:

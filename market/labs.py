@@ -22,8 +22,11 @@ STATE_COLUMNS: tuple[str, ...] = (
     "capability_year_ago",
     "utilisation",
     "research_output",
+    "gpus_backlog",
 )
-"""Float columns of lab state (the event fields among them)."""
+"""Float columns of lab state (the event fields among them). ``gpus_h100e`` is the
+fleet online; ``gpus_backlog`` GPUs bought but not yet productive (infrastructure
+leadership, :mod:`market.phases.compute`)."""
 
 POLICY_COLUMNS: tuple[str, ...] = (
     "pay_multiplier",
@@ -78,6 +81,7 @@ class LabTable:
     capability_year_ago: np.ndarray
     utilisation: np.ndarray
     research_output: np.ndarray
+    gpus_backlog: np.ndarray
     pay_multiplier: np.ndarray
     star_pay_multiplier: np.ndarray
     pay_cap_usd: np.ndarray
@@ -111,6 +115,7 @@ class LabTable:
             "capability_year_ago": cfg.capability,
             "utilisation": 0.0,
             "research_output": 0.0,
+            "gpus_backlog": 0.0,
         }
         for name, value in values.items():
             setattr(self, name, np.append(getattr(self, name), value))

@@ -19,6 +19,7 @@ from market.config import MarketConfig, PopulationConfig, Scenario, generic_scen
 from market.errors import ScenarioError
 from market.labs import LabTable
 from market.ledger import Ledger
+from market.named import place_named_people
 from market.people import People
 from market.phases import (
     EventSchedule,
@@ -130,6 +131,7 @@ class TalentMarket(mesa.Model):
             if research_skill.size
             else np.inf
         )
+        place_named_people(st, s)
         st.refresh()
         st.price = st.cfg.value_per_output_usd or calibrated_price(st)
 
@@ -138,7 +140,7 @@ class TalentMarket(mesa.Model):
         """Advance one month: the phases of docs/ODD.md, in order."""
         st, rng = self.state, self.rng
         st.begin_month(self.steps)
-        apply_events(st, self.schedule_of_events)  # 1
+        apply_events(st, self.schedule_of_events, rng)  # 1
         grow(st)  # 2
         produce(st)  # 3
         lay_off(st)  # 4

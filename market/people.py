@@ -41,6 +41,13 @@ class People:
     """Preference weight on mission."""
     w_colleagues: np.ndarray
     """Preference weight on log colleague quality."""
+    name: np.ndarray
+    """Index into :attr:`names` for a named person (``[[people]]``); -1 for anonymous."""
+    leader: np.ndarray
+    """Declared ``role = "leader"``: counts in the infrastructure leadership channel."""
+    held_until: np.ndarray
+    """A named person is not a candidate for outside offers before this step (the
+    step of their first scheduled move); 0 for everyone else."""
 
     @classmethod
     def empty(cls, capacity: int) -> People:
@@ -56,9 +63,14 @@ class People:
             w_compute=np.zeros(capacity),
             w_mission=np.zeros(capacity),
             w_colleagues=np.zeros(capacity),
+            name=np.full(capacity, -1, dtype=np.int32),
+            leader=np.zeros(capacity, dtype=bool),
+            held_until=np.zeros(capacity, dtype=np.int32),
         )
 
     def __post_init__(self) -> None:
+        self.names: list[str] = []
+        """Names of the named people, in the order they were placed (codes of ``name``)."""
         self.n = 0  # rows in use
         self.version = 0
         """Bumped by :meth:`add` and :meth:`touch`: who works where, and for what pay,
@@ -88,6 +100,17 @@ class People:
         self.n += k
         self.version += 1
         return rows
+
+    def row_of(self, name: str) -> int:
+        """The row of the named person ``name`` (KeyError if nobody has that name)."""
+        if name not in self.names:
+            raise KeyError(name)
+        return int(np.flatnonzero(self.view("name") == self.names.index(name))[0])
+
+    def names_of(self, rows: np.ndarray) -> list[str]:
+        """The name of each row ("" for anonymous people)."""
+        codes = self.name[np.asarray(rows, dtype=np.int64)]
+        return [self.names[c] if c >= 0 else "" for c in codes.tolist()]
 
     def _grow(self, capacity: int) -> None:
         fresh = People.empty(capacity)

@@ -14,6 +14,13 @@ Equations (docs/ODD.md, submodels):
   per (GPUs / 1,000)^beta (beta = 1: the team needed grows with the fleet).
 * Capability accumulates with ideas getting harder to find (Jones 1995):
   ``dK = delta * Y^lambda * K^phi`` with phi < 1.
+* Infrastructure leadership (switch ``infra_leadership_enabled``): leader units ``l``
+  (sum of leader skill / ``infra_leader_skill``) give a fleet of G GPUs the leadership
+  factor ``f = l / (l + n_half (G / G_ref)^gamma)``. Utilisation becomes
+  ``u_min + (u_max - u_min) * z / (z + h) * (q0 + (1 - q0) f)``, z from the team's skill
+  capped at the leader threshold (a leader counts once on the team, not as 40 median
+  engineers), and a share ``k = k_min + (k_max - k_min) f`` of the backlog of new GPUs
+  comes online each month.
 """
 
 from __future__ import annotations
@@ -59,6 +66,68 @@ def utilisation(
         z = np.where(gpus > 0, np.asarray(infra_skill) / fleet, np.inf)
         frac = np.where(np.isinf(z), 1.0, z / (z + half_saturation))
     return u_min + (max(u_max, u_min) - u_min) * frac
+
+
+def leadership_factor(
+    leaders: np.ndarray, gpus: np.ndarray, half: float, exponent: float, ref: float
+) -> np.ndarray:
+    """``l / (l + half * (G / ref)^exponent)``: 0 without leaders, towards 1 with many;
+    the leadership a fleet needs grows as ``G^exponent``. 1 for an empty fleet.
+    """
+    g = np.maximum(np.asarray(gpus, dtype=float), 0.0)
+    lead = np.asarray(leaders, dtype=float)
+    need = half * (g / ref) ** exponent
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(need > 0, lead / (lead + need), 1.0)
+
+
+def led_utilisation(
+    team_skill: np.ndarray,
+    leaders: np.ndarray,
+    gpus_h100e: np.ndarray,
+    u_min: float,
+    u_max: float,
+    half_saturation: float,
+    scale_exponent: float,
+    leaderless_share: float,
+    leader_half: float,
+    leader_exponent: float,
+    ref: float,
+) -> np.ndarray:
+    """Utilisation with infrastructure leadership: the team's Michaelis-Menten share of
+    the gain times ``q0 + (1 - q0) f`` (:func:`leadership_factor`).
+    """
+    team = utilisation(team_skill, gpus_h100e, 0.0, 1.0, half_saturation, scale_exponent)
+    f = leadership_factor(leaders, gpus_h100e, leader_half, leader_exponent, ref)
+    return u_min + (max(u_max, u_min) - u_min) * team * (
+        leaderless_share + (1 - leaderless_share) * f
+    )
+
+
+def bring_up_share(
+    leaders: np.ndarray,
+    fleet: np.ndarray,
+    k_min: float,
+    k_max: float,
+    leader_half: float,
+    leader_exponent: float,
+    ref: float,
+) -> np.ndarray:
+    """Share of the GPU backlog brought online per month: ``k_min + (k_max - k_min) f``."""
+    f = leadership_factor(leaders, fleet, leader_half, leader_exponent, ref)
+    return k_min + (max(k_max, k_min) - k_min) * f
+
+
+YEAR_MONTHS = np.arange(1, 13)
+
+
+def online_within_year(backlog: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Mean over the next 12 months of the backlog GPUs online at share ``k`` a month:
+    ``B * (1 - mean_m (1 - k)^m)``, m = 1..12.
+    """
+    k = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
+    still = np.mean((1.0 - k)[..., None] ** YEAR_MONTHS, axis=-1)
+    return np.asarray(backlog, dtype=float) * (1.0 - still)
 
 
 def monetisation(product_skill: np.ndarray, half_saturation: float, max_uplift: float):

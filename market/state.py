@@ -67,6 +67,7 @@ class MarketState:
             retention_frac=labs.retention_bonus_frac.copy(),
             cfg=self.cfg,
             cache=self._cache,
+            backlog=labs.gpus_backlog.copy(),
         )
         return self.agg
 

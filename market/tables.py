@@ -6,17 +6,22 @@ Schemas (one row per ...):
     step, month, lab, kind, headcount, research, infrastructure, product,
     research_skill, hires, departures, payroll_usd, budget_usd, deficit_usd (payroll above
     budget when layoffs are off), comp_median_usd, comp_p90_usd, comp_p99_usd, gpus_h100e,
-    gpus_per_researcher, utilisation, research_output, capability
+    gpus_per_researcher, utilisation, research_output, capability, gpus_backlog (bought,
+    not yet online), infra_leaders (leader units), bring_up_months (1 / the monthly
+    share of the backlog brought online); the last three are 0, 0 and 1 with
+    infrastructure leadership off
 ``moves`` (one move or exit)
-    step, month, person_id, from_lab, to_lab, specialty, skill, old_comp_usd,
-    new_comp_usd, reason. ``from_lab`` is "" for entrants (graduates, the pool),
+    step, month, person_id, name, from_lab, to_lab, specialty, skill, old_comp_usd,
+    new_comp_usd, reason. ``name`` is the ``[[people]]`` name of a named person and ""
+    for everyone else. ``from_lab`` is "" for entrants (graduates, the pool),
     ``to_lab`` is "" for exits. ``reason`` is one of :data:`MOVE_REASONS`; for
     "countered" from_lab == to_lab (the person stayed on a raised counter-offer); a
     "pool_exit" row (both labs "") is someone leaving the job pool unhired.
 ``flows`` (from_lab x to_lab x period)
     period ("all" or the calendar year), from_lab, to_lab, moves, reverse_moves,
     flow_ratio (moves / reverse_moves, NaN when there are none back). Only changes of
-    employer between two labs (reasons poached and spin_out) count.
+    employer between two labs (:data:`~market.codes.BETWEEN_LABS`: poached, spin_out and
+    the event moves named_move, team_move, acquihire) count.
 ``retention`` (lab)
     lab, hires_in_window, still_there_24m, retention_24m: of the people hired at
     steps 1..T-24, the share still employed there 24 months later (NaN if none).
@@ -79,6 +84,7 @@ def moves_table(model: TalentMarket) -> pd.DataFrame:
             "step": raw["step"],
             "month": _labels(months, month_codes),
             "person_id": raw["person_id"],
+            "name": person_names(model, raw["person_id"]),
             "from_lab": from_lab,
             "to_lab": to_lab,
             "specialty": _labels(list(model.specialty_names), raw["specialty"]),
@@ -88,6 +94,13 @@ def moves_table(model: TalentMarket) -> pd.DataFrame:
             "reason": _labels(list(MOVE_REASONS), raw["reason"]),
         }
     )
+
+
+def person_names(model: TalentMarket, person_ids: np.ndarray) -> pd.Series:
+    """The name of each person ("" for anonymous people)."""
+    people = model.people
+    codes = people.name[np.asarray(person_ids, dtype=np.int64)].astype(np.int64)
+    return _labels([*people.names, ""], np.where(codes >= 0, codes, len(people.names)))
 
 
 def _labels(names: list[str], codes: np.ndarray) -> pd.Series:

@@ -21,8 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.config import MarketConfig
+from market.leadership import is_leader, leader_units, leadership_sums, team_skill
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
-from market.production import ces, monetisation, utilisation
+from market.production import (
+    bring_up_share,
+    ces,
+    led_utilisation,
+    monetisation,
+    online_within_year,
+    utilisation,
+)
 
 COMPUTE_PREF_BY_SPECIALTY = np.array([1.0, 0.6, 0.3])
 """How much each specialty cares about compute per head, relative to research."""
@@ -48,6 +56,14 @@ class LabState:
     output: np.ndarray  # Y
     monetise: np.ndarray
     log_colleagues: np.ndarray
+    leaders: np.ndarray | None = None
+    """Infrastructure leader units (:mod:`market.leadership`; zeros when off)."""
+    team: np.ndarray | None = None
+    """Infrastructure team skill capped at the leader threshold (zeros when off)."""
+    backlog: np.ndarray | None = None
+    """GPUs bought but not yet online (H100e; zeros when leadership is off)."""
+    bring_up: np.ndarray | None = None
+    """Share of the backlog that comes online per month."""
 
     @property
     def n_labs(self) -> int:
@@ -84,6 +100,7 @@ def aggregate(
     retention_frac: np.ndarray,
     cfg: MarketConfig,
     cache: dict | None = None,
+    backlog: np.ndarray | None = None,
 ) -> LabState:
     """Sum the people of each lab and evaluate production (one O(N) pass of bincounts).
 
@@ -95,13 +112,16 @@ def aggregate(
     """
     n_labs = len(gpus)
     g = cfg.allocation_gamma
+    lead = (*leadership_sums(people, n_labs, cfg, cache), backlog)
     if (
         cache is not None
         and cache.get("version") == people.version
         and cache.get("gamma") == g
         and np.array_equal(cache["inputs"][-1], allocation)
     ):
-        return _evaluate(cache["sums"], gpus, efficiency, allocation, mission, retention_frac, cfg)
+        return _evaluate(
+            cache["sums"], gpus, efficiency, allocation, mission, retention_frac, cfg, lead
+        )
     emp = people.view("employer")
     at_lab = np.flatnonzero(emp >= 0)
     lab = emp[at_lab]
@@ -117,7 +137,7 @@ def aggregate(
             cache.update(gamma=g, inputs=(*inputs[:-1], allocation.copy()), sums=sums)
     if cache is not None:
         cache["version"] = people.version
-    return _evaluate(sums, gpus, efficiency, allocation, mission, retention_frac, cfg)
+    return _evaluate(sums, gpus, efficiency, allocation, mission, retention_frac, cfg, lead)
 
 
 def _evaluate(
@@ -128,8 +148,11 @@ def _evaluate(
     mission: np.ndarray,
     retention_frac: np.ndarray,
     cfg: MarketConfig,
+    lead: tuple = (None, None, None),
 ) -> LabState:
-    """Lab aggregates from the people sums and this month's lab columns."""
+    """Lab aggregates from the people sums and this month's lab columns
+    (``lead``: leader units, capped team skill and GPU backlog, :mod:`market.leadership`).
+    """
     headcount, by_spec, s2, talent, payroll, skill_sum, market_mean = (
         x.copy() if isinstance(x, np.ndarray) else x for x in sums
     )
@@ -140,7 +163,8 @@ def _evaluate(
     log_colleagues = np.where(
         total_people > 0, np.log(np.maximum(skill_mean, 1e-12) / market_mean), 0.0
     )
-    util = _utilisation(infra, gpus, cfg)
+    leaders, team, backlog = _leadership_inputs(lead, len(gpus))
+    util = _utilisation(infra, gpus, cfg, leaders, team)
     output = _output(gpus * util * efficiency, talent, cfg)
     monetise = monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift)
     return LabState(
@@ -160,6 +184,10 @@ def _evaluate(
         output=output,
         monetise=monetise,
         log_colleagues=log_colleagues,
+        leaders=leaders,
+        team=team,
+        backlog=backlog,
+        bring_up=_bring_up(leaders, gpus + backlog, cfg),
     )
 
 
@@ -214,9 +242,51 @@ def _people_sums(
     return headcount, by_spec, s2, talent, payroll, skill_sum, market_mean
 
 
-def _utilisation(infra: np.ndarray, gpus: np.ndarray, cfg: MarketConfig) -> np.ndarray:
+def _leadership_inputs(lead: tuple, n_labs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Leader units, team skill and backlog, zeros for any not given."""
+    return tuple(  # type: ignore[return-value]
+        np.zeros(n_labs) if x is None else np.asarray(x, dtype=float) for x in lead
+    )
+
+
+def _bring_up(leaders: np.ndarray, fleet: np.ndarray, cfg: MarketConfig) -> np.ndarray:
+    """Monthly share of the GPU backlog brought online (1 when leadership is off)."""
+    if not cfg.infra_leadership_enabled:
+        return np.ones(len(fleet))
+    return bring_up_share(
+        leaders,
+        fleet,
+        cfg.bring_up_min_per_month,
+        cfg.bring_up_max_per_month,
+        cfg.infra_leader_half_saturation,
+        cfg.infra_leader_scale_exponent,
+        cfg.compute_ref_h100e,
+    )
+
+
+def _utilisation(
+    infra: np.ndarray,
+    gpus: np.ndarray,
+    cfg: MarketConfig,
+    leaders: np.ndarray | None = None,
+    team: np.ndarray | None = None,
+) -> np.ndarray:
     if not cfg.infra_enabled:
         return np.full(len(gpus), cfg.utilisation_max)
+    if cfg.infra_leadership_enabled and leaders is not None and team is not None:
+        return led_utilisation(
+            team,
+            leaders,
+            gpus,
+            cfg.utilisation_min,
+            cfg.utilisation_max,
+            cfg.infra_half_saturation,
+            cfg.infra_scale_exponent,
+            cfg.infra_leaderless_share,
+            cfg.infra_leader_half_saturation,
+            cfg.infra_leader_scale_exponent,
+            cfg.compute_ref_h100e,
+        )
     return utilisation(
         infra,
         gpus,
@@ -278,9 +348,12 @@ def marginal_value(
     i = spec == INFRASTRUCTURE
     if i.any():
         li = labs[i]
-        infra_with = state.infra[li] + skill[i] * (1 - inc[i])
-        c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
-        c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
+        if cfg.infra_leadership_enabled and state.leaders is not None:
+            c_with, c_without = _led_compute(state, people, rows[i], li, inc[i], cfg)
+        else:
+            infra_with = state.infra[li] + skill[i] * (1 - inc[i])
+            c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
+            c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
         eff = state.efficiency[li]
         d_out[i] = _output(c_with * eff, talent[i], cfg) - _output(c_without * eff, talent[i], cfg)
     p = spec == PRODUCT
@@ -292,6 +365,37 @@ def marginal_value(
         ) - monetisation(prod_with - skill[p], cfg.product_half_saturation, cfg.product_max_uplift)
     value = price * (state.monetise[labs] * d_out + out * d_mon)
     return np.maximum(value, 0.0)
+
+
+def _led_compute(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    inc: np.ndarray,
+    cfg: MarketConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Effective compute (before efficiency) of ``labs`` with and without infrastructure
+    person ``rows``, over the year ahead: the online fleet plus the year's mean of the
+    backlog brought online (a leader speeds bring-up), times utilisation (a leader
+    raises the leadership factor, everyone the capped team skill).
+    """
+    assert state.leaders is not None and state.team is not None
+    skill = people.skill[rows]
+    lead = is_leader(skill, people.leader[rows], cfg)
+    d_lead = np.where(lead, leader_units(skill, cfg), 0.0)
+    d_team = team_skill(skill, cfg)
+    gpus = state.gpus[labs]
+    backlog = state.backlog[labs] if state.backlog is not None else np.zeros(len(labs))
+    out = []
+    for present in (1.0, 0.0):
+        shift = present - inc  # +1 joins, 0 stays as is, -1 leaves
+        leaders = np.maximum(state.leaders[labs] + shift * d_lead, 0.0)
+        team = np.maximum(state.team[labs] + shift * d_team, 0.0)
+        util = _utilisation(team, gpus, cfg, leaders, team)
+        online = gpus + online_within_year(backlog, _bring_up(leaders, gpus + backlog, cfg))
+        out.append(online * util)
+    return out[0], out[1]
 
 
 def compute_per_head(

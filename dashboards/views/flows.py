@@ -73,6 +73,7 @@ def _filters() -> html.Div:
 MOVE_COLUMNS = (
     ("month", "Month", ""),
     ("person_id", "Person", "d"),
+    ("name", "Name", ""),
     ("from_lab", "From", ""),
     ("to_lab", "To", ""),
     ("specialty", "Specialty", ""),

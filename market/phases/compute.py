@@ -8,18 +8,58 @@ from market.state import MarketState
 
 
 def grow(state: MarketState) -> None:
-    """GPU stocks grow monthly at ``gpu_growth_per_year``; at the start of each year
+    """GPU stocks grow monthly at ``gpu_growth_per_year`` (with infrastructure leadership
+    on, new GPUs join the backlog and come online at the bring-up rate,
+    :func:`bring_up`); at the start of each year
     after the first, budgets grow at ``budget_growth_per_year`` times the lab's
     capability growth relative to the market's, to the power ``budget_feedback``.
     """
     labs = state.labs
-    labs.gpus_h100e *= _powers(1 + labs.gpu_growth_per_year, 1 / 12)
+    if state.cfg.infra_leadership_enabled:
+        bring_up(state)
+    else:
+        labs.gpus_h100e *= _powers(1 + labs.gpu_growth_per_year, 1 / 12)
     if state.step > 1 and (state.step - 1) % 12 == 0:
         growth = labs.capability / labs.capability_year_ago
         mean_growth = np.average(growth, weights=np.maximum(labs.budget_usd, 1e-9))
         relative = _powers(growth / mean_growth, state.cfg.budget_feedback)
         labs.budget_usd *= (1 + labs.budget_growth_per_year) * relative
         labs.capability_year_ago[:] = labs.capability
+
+
+def bring_up(state: MarketState) -> None:
+    """The whole fleet (online + backlog) grows at ``gpu_growth_per_year``; new GPUs join
+    the backlog (a shrinking fleet loses backlog first), then a share ``k`` of the
+    backlog comes online, ``k`` rising with the lab's infrastructure leadership as of
+    the end of last month (:func:`market.production.bring_up_share`).
+    """
+    labs = state.labs
+    online, backlog = labs.gpus_h100e, labs.gpus_backlog
+    total = online + backlog
+    change = total * _powers(1 + labs.gpu_growth_per_year, 1 / 12) - total
+    cut = np.maximum(-change, 0.0)
+    from_backlog = np.minimum(cut, backlog)
+    backlog += np.maximum(change, 0.0) - from_backlog
+    online -= cut - from_backlog
+    share = _share(state)
+    arriving = share * backlog
+    online += arriving
+    backlog -= arriving
+    np.maximum(online, 0.0, out=online)
+    np.maximum(backlog, 0.0, out=backlog)
+
+
+def _share(state: MarketState) -> np.ndarray:
+    """This month's bring-up share per lab (labs founded since the last refresh: the
+    leaderless minimum).
+    """
+    agg = state.lab_state
+    n = state.n_labs
+    share = np.full(n, state.cfg.bring_up_min_per_month)
+    if agg.bring_up is not None:
+        m = min(n, len(agg.bring_up))
+        share[:m] = agg.bring_up[:m]
+    return share
 
 
 def _powers(base: np.ndarray, exponent: float) -> np.ndarray:

@@ -51,8 +51,16 @@ def record(state: MarketState) -> None:
             "utilisation": agg.util,
             "research_output": labs.research_output.copy(),
             "capability": labs.capability.copy(),
+            # Infrastructure leadership (zeros and 1/month when it is off).
+            "gpus_backlog": labs.gpus_backlog.copy(),
+            "infra_leaders": _or_zeros(agg.leaders, n_labs),
+            "bring_up_months": 1.0 / np.maximum(_or_zeros(agg.bring_up, n_labs), 1e-12),
         }
     )
+
+
+def _or_zeros(values: np.ndarray | None, n: int) -> np.ndarray:
+    return np.zeros(n) if values is None else np.asarray(values, dtype=float).copy()
 
 
 def group_quantiles(values: np.ndarray, bounds: np.ndarray, q: tuple[float, ...]) -> np.ndarray:

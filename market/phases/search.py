@@ -74,4 +74,5 @@ def search(state: MarketState, rng: np.random.Generator, pulls: Pulls) -> Candid
     emp = p.employer[pair_rows]
     bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile])
     keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
+    keep &= p.held_until[pair_rows] <= state.step  # named people before their move
     return Candidates(pair_labs[keep], pair_rows[keep], spin[keep])

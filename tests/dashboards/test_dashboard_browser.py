@@ -23,6 +23,7 @@ import market
 from dashboards import ids
 from dashboards.app import Settings, create_app
 from dashboards.runs import Limits
+from market.codes import BETWEEN_LABS
 from market.io.results import table_to_csv_bytes
 
 pytestmark = pytest.mark.browser
@@ -271,7 +272,7 @@ def test_edit_policy_run_sankey_and_csv_export(dash_duo: Any, app: Any, scenario
 
     # the heatmap counts the same moves as the Sankey's caption
     moves = own["moves"]
-    between = moves[moves.reason.isin(["poached", "spin_out"]) & (moves.from_lab != moves.to_lab)]
+    between = moves[moves.reason.isin(BETWEEN_LABS) & (moves.from_lab != moves.to_lab)]
     caption = dash_duo.find_element(f"#{ids.FLOW_CAPTION}").text
     assert caption.startswith(f"{len(between):,} moves shown")
 
@@ -481,8 +482,9 @@ def test_events_panel_switch_edit_flags_and_run(
     assert event_path_of(scenario, 0) == "labs.xAI.gpus_h100e"
     dash_duo.start_server(app)
     open_page(dash_duo)
-    wait_until(lambda: "54 scheduled events" in text_of(dash_duo, ids.EVENTS_SUMMARY), 10,
-               "events summary")  # fmt: skip
+    n_events = len(scenario.events)
+    wait_until(lambda: f"{n_events} scheduled events" in text_of(dash_duo, ids.EVENTS_SUMMARY),
+               10, "events summary")  # fmt: skip
     cell = lambda: grid_cell(dash_duo, "xAI", "gpus_h100e")  # noqa: E731
     assert has_class(cell(), "cell-event")  # set later by an event, not edited
     edit_cell(dash_duo, "xAI", "gpus_h100e", 1000)

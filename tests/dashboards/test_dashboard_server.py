@@ -18,6 +18,7 @@ from dashboards import ids, runs
 from dashboards.app import Settings, create_app
 from dashboards.jobs import JobGate
 from dashboards.views.run import run_job
+from market.codes import BETWEEN_LABS
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +104,7 @@ def test_flow_views_of_a_stored_run(app: Any, run_id: str, store: runs.RunStore)
     out = post(app, ids.SANKEY, flow_values(run_id), f"{ids.SPECIALTIES}.value")
     fig = out["response"][ids.SANKEY]["figure"]
     moves = store.table(run_id, "moves")
-    between = moves[
-        moves["reason"].isin(["poached", "spin_out"]) & (moves.from_lab != moves.to_lab)
-    ]
+    between = moves[moves["reason"].isin(BETWEEN_LABS) & (moves.from_lab != moves.to_lab)]
     if len(between):
         labels = set(fig["data"][0]["node"]["label"])
         assert set(between["to_lab"]) & labels

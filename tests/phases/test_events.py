@@ -1,6 +1,9 @@
+import numpy as np
 import pytest
 
+from market.codes import Reason
 from market.config import Event
+from market.errors import ScenarioError
 from market.phases.events import EventSchedule, apply_events
 
 
@@ -52,3 +55,115 @@ def test_market_event_is_validated_and_reverted(make_state):
     st.step = 3
     with pytest.raises(ValueError):
         apply_events(st, bad)
+
+
+# -- people events (issue 11) ---------------------------------------------------------
+INFRA = 1
+
+
+def people_event(**fields):
+    return Event(at=1, **fields)
+
+
+def acquihire(**fields):
+    """Buyer (lab 1) acqui-hires researchers from Seller (lab 0) at step 1."""
+    return people_event(
+        kind="acquihire", from_lab="Seller", to_lab="Buyer", specialty="research", **fields
+    )
+
+
+def test_team_move_takes_the_top_n_by_skill_with_ties_to_the_lower_row(make_state):
+    skills = [1.0, 5.0, 3.0, 5.0, 4.0]
+    people = [{"specialty": INFRA, "skill": s, "employer": 0} for s in skills]
+    people.append({"specialty": 0, "skill": 9.0, "employer": 0})  # a researcher: not taken
+    st = make_state([{"name": "A"}, {"name": "B"}], people)
+    event = people_event(
+        kind="team_move", from_lab="A", to_lab="B", specialty="infrastructure", people=3
+    )
+    apply_events(st, schedule_of(event))
+    # Skills 5 (row 1), 5 (row 3), 4 (row 4).
+    assert st.people.view("employer").tolist() == [0, 1, 0, 1, 1, 0]
+    moves = st.ledger.move_records()
+    assert moves["person_id"].tolist() == [1, 3, 4]
+    assert set(moves["reason"].tolist()) == {int(Reason.TEAM_MOVE)}
+    assert st.hires[1] == 3 and st.departures[0] == 3
+
+
+def test_random_team_move_uses_the_model_rng_reproducibly(make_state):
+    people = [{"specialty": INFRA, "skill": float(s), "employer": 0} for s in range(1, 11)]
+    picked = []
+    for _ in range(2):
+        st = make_state([{"name": "A"}, {"name": "B"}], people)
+        event = people_event(
+            kind="team_move",
+            from_lab="A",
+            to_lab="B",
+            specialty="infrastructure",
+            people=4,
+            selection="random",
+        )
+        apply_events(st, schedule_of(event), np.random.default_rng(11))
+        picked.append(np.flatnonzero(st.people.view("employer") == 1).tolist())
+    assert picked[0] == picked[1] and len(picked[0]) == 4
+    assert picked[0] == sorted(np.random.default_rng(11).choice(10, 4, replace=False).tolist())
+
+
+def test_team_move_larger_than_this_months_headcount_is_a_scenario_error(make_state):
+    people = [{"specialty": INFRA, "employer": 0} for _ in range(2)]
+    st = make_state([{"name": "A"}, {"name": "B"}], people)
+    event = people_event(
+        kind="team_move", from_lab="A", to_lab="B", specialty="infrastructure", people=3
+    )
+    with pytest.raises(ScenarioError, match=r"event\.people: 3 exceeds A's infrastructure"):
+        apply_events(st, schedule_of(event))
+    assert st.people.view("employer").tolist() == [0, 0]
+
+
+def test_acquihire_books_the_payment_for_twelve_months(make_state):
+    people = [{"specialty": 0, "skill": s, "employer": 0} for s in (2.0, 8.0, 4.0)]
+    st = make_state([{"name": "Seller"}, {"name": "Buyer", "budget_usd": 1e9}], people)
+    event = acquihire(people=2, payment_usd=2e8, comp_usd=500_000.0)
+    sched = schedule_of(event)
+    apply_events(st, sched)
+    assert st.people.view("employer").tolist() == [0, 1, 1]  # skills 8 and 4
+    assert st.people.view("comp_usd").tolist()[1:] == [500_000.0, 500_000.0]
+    assert st.labs.budget_usd[1] == 1e9 - 2e8
+    assert set(st.ledger.move_records()["reason"].tolist()) == {int(Reason.ACQUIHIRE)}
+    st.step = 13
+    apply_events(st, sched)
+    assert st.labs.budget_usd[1] == 1e9
+
+
+def test_acquihire_above_the_buyers_budget_moves_nobody(make_state):
+    people = [{"specialty": 0, "employer": 0}, {"specialty": 0, "employer": 1}]
+    st = make_state([{"name": "Seller"}, {"name": "Buyer", "budget_usd": 1e6}], people)
+    event = acquihire(people=1, payment_usd=1.5e6)  # above the 1e6 budget
+    with pytest.raises(ScenarioError, match=r"event\.payment_usd: Buyer cannot pay"):
+        apply_events(st, schedule_of(event))
+    assert st.labs.budget_usd[1] == 1e6
+    assert st.people.view("employer").tolist() == [0, 1]
+
+
+def test_gpu_event_with_leadership_on_fills_the_backlog(make_state):
+    st = make_state(
+        [{"name": "A", "gpus_h100e": 100.0}, {"name": "B"}],
+        [],
+        market={"infra_leadership_enabled": True},
+    )
+    sched = schedule_of(Event(at=1, lab="A", field="gpus_h100e", value=300.0, months=2))
+    apply_events(st, sched)
+    assert (st.labs.gpus_h100e[0], st.labs.gpus_backlog[0]) == (100.0, 200.0)
+    st.step = 3
+    apply_events(st, sched)  # the revert restores the fleet of 100 (backlog cut first)
+    assert (st.labs.gpus_h100e[0], st.labs.gpus_backlog[0]) == (100.0, 0.0)
+
+
+def test_event_moves_skip_named_people_who_are_not_at_a_lab(make_state):
+    people = [{"employer": 0}, {"employer": -1}, {"employer": -2}]  # at A, pool, gone
+    st = make_state([{"name": "A"}, {"name": "B"}], people)
+    st.people.names.extend(["at lab", "in pool", "gone"])
+    st.people.name[:3] = [0, 1, 2]
+    sched = schedule_of(people_event(kind="move", names=["at lab", "in pool", "gone"], to_lab="B"))
+    apply_events(st, sched)
+    assert st.people.view("employer").tolist() == [1, -1, -2]
+    assert st.ledger.move_records()["person_id"].tolist() == [0]
