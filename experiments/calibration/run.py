@@ -31,7 +31,10 @@ from experiments.calibration.split import Split, load_split
 from experiments.sweeps import figures
 from experiments.sweeps.executors import Executor, SerialExecutor
 from market.config import Scenario
+from market.errors import ScenarioError
 from market.io.atomic import atomic_write_text
+
+__all__ = ["Calibration", "Inputs", "ScenarioError", "Settings", "calibrate", "load_inputs"]
 
 ROOT_SEED = 20250102
 """Root of the common seeds of every candidate (differs from the validation's)."""

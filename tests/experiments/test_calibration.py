@@ -1,0 +1,231 @@
+"""The calibration tool: recovery of known parameters, the split, resume, bad input.
+
+A small generic market (300 people, 4 labs, 24 months) keeps every fit under a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import tomli_w
+
+from experiments.calibration import run as calibration
+from experiments.calibration.evaluate import Evaluator
+from experiments.calibration.fit import Budget
+from experiments.calibration.objective import Objective
+from market.config import generic_scenario
+from market.io.scenario_toml import scenario_to_toml
+
+ROOT = Path(__file__).resolve().parents[2]
+TRUE = {"population.attrition_per_year": 0.10, "market.move_threshold": 0.12}
+BOUNDS = {"population.attrition_per_year": (0.02, 0.2), "market.move_threshold": (0.0, 0.3)}
+PATTERNS = {
+    "exit_rate": ("attrition_rate", "general"),
+    "pay_change": ("median_pay_ratio", "general"),
+    "moves": ("job_to_job_rate:employers", "general"),
+    "retention": ("retention_24m:Lab1", "lab_specific_retention"),
+}
+
+
+def write_inputs(
+    folder: Path,
+    observed: dict[str, float] | None = None,
+    tolerance: dict[str, float] | None = None,
+    train: tuple[str, ...] = ("exit_rate", "pay_change"),
+    test: tuple[str, ...] = ("moves", "retention"),
+    parameters: dict[str, tuple[float, float]] | None = None,
+    drop_source: str | None = None,
+) -> dict[str, Path]:
+    """Scenario, parameters, patterns and split files for the small generic market."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / "generic.toml"
+    sc = generic_scenario(n_labs=4, n_engineers=300).truncated(24)
+    scenario.write_text(scenario_to_toml(sc))
+    params = parameters or BOUNDS
+    files = {
+        "parameters": folder / "parameters.toml",
+        "patterns": folder / "patterns.toml",
+        "split": folder / "split.toml",
+    }
+    files["parameters"].write_text(
+        tomli_w.dumps(
+            {
+                "scenario": "generic.toml",
+                "parameters": [
+                    {"path": p, "low": lo, "high": hi} for p, (lo, hi) in params.items()
+                ],
+            }
+        )
+    )
+    observed = observed or {"exit_rate": 0.1, "pay_change": 0.9, "moves": 0.07, "retention": 0.8}
+    tolerance = tolerance or {k: 0.05 for k in PATTERNS}
+    rows = []
+    for pid, (metric, kind) in PATTERNS.items():
+        row = {
+            "id": pid,
+            "description": pid,
+            "metric": metric,
+            "observed": observed[pid],
+            "tolerance": tolerance[pid],
+            "kind": kind,
+            "source_url": "https://example.org/synthetic",
+            "quote": "synthetic target",
+        }
+        if pid == drop_source:
+            del row["source_url"]
+        rows.append(row)
+    files["patterns"].write_text(tomli_w.dumps({"patterns": rows}))
+    files["split"].write_text(tomli_w.dumps({"train": list(train), "test": list(test)}))
+    return files
+
+
+def inputs_from(files: dict[str, Path]) -> calibration.Inputs:
+    return calibration.load_inputs(files["parameters"], files["patterns"], files["split"])
+
+
+def target_moments(files: dict[str, Path], out: Path, seeds: int = 4) -> pd.DataFrame:
+    """The model at the true parameters, on seeds the fit never uses."""
+    inputs = inputs_from(files)
+    ev = Evaluator(inputs.space, inputs.patterns, files["patterns"], out, seeds, root_seed=999)
+    return ev.per_seed(np.array([TRUE[p] for p in inputs.space.names]))
+
+
+def test_recovers_known_parameters(tmp_path):
+    files = write_inputs(tmp_path / "probe")
+    target = target_moments(files, tmp_path / "target")
+    trained = ("exit_rate", "pay_change")
+    observed = {"moves": 0.07, "retention": 0.8} | {p: float(target[p].mean()) for p in trained}
+    # the target's own standard error: what a fit to it can claim, not less
+    tolerance = {"moves": 0.05, "retention": 0.05} | {
+        p: max(float(target[p].std(ddof=1)) / np.sqrt(len(target)), 0.005) for p in trained
+    }
+    files = write_inputs(tmp_path / "fit", observed, tolerance)
+    settings = calibration.Settings(
+        seeds=3, steps=None, budget=Budget(starts=4, maxfev=20), robustness=False
+    )
+    started = time.perf_counter()
+    result = calibration.calibrate(inputs_from(files), tmp_path / "out", settings)
+    assert time.perf_counter() - started < 60
+    for r in result.parameters.itertuples(index=False):
+        truth = TRUE[r.parameter]
+        low, high = BOUNDS[r.parameter]
+        assert np.isfinite(r.se) and 0 < r.se < (high - low) / 2, r
+        assert abs(r.estimate - truth) <= 2.5 * r.se, r
+    assert (tmp_path / "out" / "fitted-scenario.toml").is_file()
+
+
+# -- the split -----------------------------------------------------------------------
+def test_test_pattern_never_enters_the_objective(tmp_path):
+    per_seed = pd.DataFrame(
+        {
+            "exit_rate": [0.1, 0.3],
+            "pay_change": [1.0, 1.0],
+            "moves": [0.5, 0.5],
+            "retention": [0.1, 0.1],
+        }
+    )
+    base = {"exit_rate": 0.1, "pay_change": 0.9, "moves": 0.07, "retention": 0.8}
+    tol = {"exit_rate": 0.05, "pay_change": 0.05, "moves": 0.05, "retention": 0.05}
+    inputs = inputs_from(write_inputs(tmp_path / "a", base, tol))
+    obj = Objective.from_patterns(inputs.patterns, inputs.split.train)
+    # by hand: exit_rate mean 0.2 -> (0.2 - 0.1) / 0.05 = 2; pay_change (1.0 - 0.9) / 0.05 = 2
+    assert obj.value(per_seed) == pytest.approx(2**2 + 2**2)
+    for moved in ("moves", "retention"):
+        changed = inputs_from(write_inputs(tmp_path / moved, base | {moved: 9.0}, tol))
+        obj2 = Objective.from_patterns(changed.patterns, changed.split.train)
+        assert obj2.value(per_seed) == obj.value(per_seed)
+    trained = inputs_from(write_inputs(tmp_path / "t", base | {"exit_rate": 0.2}, tol))
+    obj3 = Objective.from_patterns(trained.patterns, trained.split.train)
+    assert obj3.value(per_seed) == pytest.approx(0**2 + 2**2)
+
+
+# -- resume after kill -9 ------------------------------------------------------------
+def finished_evals(out: Path, seeds: int) -> dict[str, dict[str, int]]:
+    """Evaluation stores holding all their seeds -> {shard file: mtime_ns}."""
+    done = {}
+    for manifest in (out / "evals").glob("*/manifest.json"):
+        try:
+            runs = json.loads(manifest.read_text())["runs"]
+        except (json.JSONDecodeError, KeyError):
+            continue
+        if len(runs) == seeds:
+            shards = sorted((manifest.parent / "shards").glob("*.parquet"))
+            done[manifest.parent.name] = {p.name: p.stat().st_mtime_ns for p in shards}
+    return done
+
+
+def test_resumes_after_kill_9(tmp_path):
+    files = write_inputs(tmp_path / "in")
+    out = tmp_path / "killed"
+    cmd = [sys.executable, str(ROOT / "experiments" / "calibrate.py"), "--workers", "1"]
+    cmd += ["--parameters", str(files["parameters"]), "--patterns", str(files["patterns"])]
+    cmd += ["--split", str(files["split"]), "--seeds", "2", "--starts", "4", "--maxfev", "6"]
+    cmd += ["--no-robustness", "--out", str(out)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(finished_evals(out, 2)) < 3:
+            if proc.poll() is not None:
+                pytest.fail(f"calibration exited early: {proc.stderr.read().decode()[-500:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("no three finished evaluations within 120 s")
+            time.sleep(0.05)  # polling interval; the condition above synchronises
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (out / "fit.json").exists(), "the calibration must be killed mid-way"
+    before = finished_evals(out, 2)
+    settings = calibration.Settings(
+        seeds=2, steps=24, budget=Budget(starts=4, maxfev=6), robustness=False
+    )
+    resumed = calibration.calibrate(inputs_from(files), out, settings)
+    assert resumed.reused >= 2 * len(before)
+    after = finished_evals(out, 2)
+    for key, shards in before.items():
+        assert after[key] == shards, f"evaluation {key} was recomputed"
+    clean = calibration.calibrate(inputs_from(files), tmp_path / "clean", settings)
+    assert np.array_equal(resumed.fit.values, clean.fit.values)
+    assert resumed.fit.objective == clean.fit.objective
+
+
+# -- bad input -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"parameters": {"market.no_such_field": (0.0, 1.0)}}, "unknown parameter"),
+        ({"parameters": {"market.move_threshold": (0.3, 0.1)}}, "empty bounds"),
+        ({"drop_source": "pay_change"}, "needs a source_url"),
+        ({"train": ("exit_rate", "moves"), "test": ("moves",)}, "in both train and test"),
+        ({"train": ("exit_rate", "retention"), "test": ()}, "held-out kind"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, change, expected):
+    files = write_inputs(tmp_path, **change)
+    with pytest.raises(calibration.ScenarioError) as info:
+        inputs_from(files)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_input_exits_2(tmp_path):
+    files = write_inputs(tmp_path, train=("exit_rate", "retention"), test=())
+    cmd = [sys.executable, str(ROOT / "experiments" / "calibrate.py")]
+    cmd += ["--parameters", str(files["parameters"]), "--patterns", str(files["patterns"])]
+    cmd += ["--split", str(files["split"]), "--out", str(tmp_path / "out")]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "held-out kind" in lines[0], done.stderr
+    assert not (tmp_path / "out").exists()
