@@ -166,5 +166,5 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 
 def _plain(value: object) -> object:
     if hasattr(value, "item"):
-        return value.item()  # type: ignore[no-any-return, attr-defined]
+        return value.item()
     return str(value)
