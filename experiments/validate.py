@@ -135,6 +135,10 @@ def main(
     calibrate: Annotated[
         bool, typer.Option(help="Run the calibration first (into OUT/calibration).")
     ] = False,
+    statics: Annotated[
+        Path | None,
+        typer.Option(help="Folder of an experiments/comparative_statics.py run to include."),
+    ] = None,
     patterns: Annotated[Path, typer.Option(help="Patterns (TOML).")] = calibration.PATTERNS_FILE,
     split: Annotated[Path, typer.Option(help="Train/test split (TOML).")] = calibration.SPLIT_FILE,
 ) -> None:
@@ -161,6 +165,7 @@ def main(
     sanity = validation.sanity_table(per_seed)
     header = _header(outcome, sc, harness.quick, len(per_seed))
     text = validation.render(table, sanity, inputs.patterns, inputs.split, header, cal)
+    text += validation.statics_section(statics)
     target = report or REPORT
     atomic_write_text(target, text)
     script.save_table(outcome, "patterns", table)

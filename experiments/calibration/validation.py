@@ -312,3 +312,23 @@ def _robustness_section(cal: CalibrationOutputs | None) -> list[str]:
             f"{'yes' if row['survives_sigma'] else 'no'} | {row['verdicts_by_sigma']} |"
         )
     return lines
+
+
+def statics_section(folder: Path | None) -> str:
+    """The comparative-statics table of an ``experiments/comparative_statics.py`` run."""
+    table = folder / "comparative_statics.md" if folder else None
+    lines = ["", "## Comparative statics (issue 10)", ""]
+    if table is None or not table.is_file():
+        lines.append(
+            "Not included: run `python experiments/comparative_statics.py --out DIR` and pass "
+            "`--statics DIR`. Changes: Meta pay x3, Meta GPUs x2, sigma 0.5 and 2, "
+            "non-competes 0 and 12 months everywhere, counters off, equal search."
+        )
+    else:
+        lines += [
+            f"From `{folder}` (paired seeds; changed - baseline with a 95% t interval; "
+            "expected signs from the literature, keys below the table).",
+            "",
+            table.read_text(encoding="utf-8").strip(),
+        ]
+    return "\n".join(lines) + "\n"
