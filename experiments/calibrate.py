@@ -43,7 +43,9 @@ def main(
     ),
     split: Annotated[Path, typer.Option(help="Train/test split (TOML).")] = calibration.SPLIT_FILE,
     seeds: Annotated[int, typer.Option(min=2, help="Common seeds per candidate.")] = 8,
-    steps: Annotated[int, typer.Option(min=1, help="Months per run.")] = 24,
+    steps: Annotated[
+        int, typer.Option(min=1, help="Months per run (48 for the 2023 hold-out).")
+    ] = 24,
     n_engineers: Annotated[
         int | None, typer.Option(min=2, help="Rescale runs to this many people.")
     ] = None,
@@ -54,7 +56,7 @@ def main(
 ) -> None:
     """Fit the free parameters and write the calibration outputs."""
     settings = (
-        calibration.QUICK
+        calibration.Settings(**{**calibration.QUICK.__dict__, "steps": steps})
         if harness.quick
         else calibration.Settings(
             seeds=seeds,

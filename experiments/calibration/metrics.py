@@ -107,13 +107,23 @@ def _in_period(frame: pd.DataFrame, period: str) -> pd.DataFrame:
 
 
 # -- general labour-market moments -------------------------------------------------
+def _months_in(run: RunData, period: str) -> int:
+    """Months of the run inside ``period`` (see :func:`_in_period`)."""
+    return len(_in_period(run.tables["labs"].drop_duplicates("month").iloc[1:], period))
+
+
 @metric
 def job_to_job_rate(run: RunData, arg: str) -> float:
-    """Annual job-to-job moves out of a lab group per head (arg: ``big`` or ``employers``)."""
-    labs = run.labs_of(EMPLOYER_KINDS if arg == "employers" else BIG_KINDS)
-    moves = run.between_moves()
+    """Annual job-to-job moves out of a lab group per head (arg ``group[,period]``, group
+    ``big`` or ``employers``; default the whole run).
+    """
+    group, _, period = arg.partition(",")
+    labs = run.labs_of(EMPLOYER_KINDS if group == "employers" else BIG_KINDS)
+    moves = _in_period(run.between_moves(), period)
     out = moves[moves["from_lab"].isin(labs) & (moves["to_lab"] != moves["from_lab"])]
-    return len(out) / run.years() / _mean_headcount(run, labs)
+    labs_t = _in_period(run.tables["labs"][run.tables["labs"]["step"] > 0], period)
+    head = labs_t[labs_t["lab"].isin(labs)].groupby("step")["headcount"].sum().mean()
+    return len(out) / (_months_in(run, period) / 12) / head
 
 
 @metric
@@ -128,12 +138,14 @@ def median_tenure_years(run: RunData, arg: str) -> float:
 
 @metric
 def median_pay_ratio(run: RunData, arg: str) -> float:
-    """Median new/old pay on job-to-job moves (arg ``big``: between two big labs, stars
-    (top 1% of skill among movers) apart; default: every move between labs).
+    """Median new/old pay on job-to-job moves (arg ``group[,period]``; group ``big``:
+    between two big labs, stars (top 1% of skill among movers) apart; ``all`` or empty:
+    every move between labs).
     """
-    moves = run.between_moves()
+    group, _, period = arg.partition(",")
+    moves = _in_period(run.between_moves(), period)
     moves = moves[moves["old_comp_usd"] > 0]
-    if arg == "big":
+    if group == "big":
         big = run.labs_of(BIG_KINDS)
         moves = moves[moves["from_lab"].isin(big) & moves["to_lab"].isin(big)]
         if len(moves):
@@ -145,9 +157,9 @@ def median_pay_ratio(run: RunData, arg: str) -> float:
 @metric
 def counter_share(run: RunData, arg: str) -> float:
     """Share of accepted outside approaches that end with the worker staying on a
-    counter-offer: countered / (countered + poached).
+    counter-offer: countered / (countered + poached) (arg: optional period).
     """
-    reasons = run.tables["moves"]["reason"]
+    reasons = _in_period(run.tables["moves"], arg)["reason"]
     countered, poached = (reasons == "countered").sum(), (reasons == "poached").sum()
     total = countered + poached
     return float(countered / total) if total else np.nan
