@@ -16,6 +16,7 @@ Usage::
     python experiments/validate.py --calibration results/calibrate   # validate the fit
     python experiments/validate.py --calibrate           # calibrate first, then validate
     python experiments/validate.py --quick               # smoke run, report in --out
+    python experiments/validate.py --quick --report docs/VALIDATION.md   # quick-sized docs
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def main(
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option(help="Report path (default docs/VALIDATION.md)."),
+        typer.Option(help="Report path (default docs/VALIDATION.md; --quick: in --out)."),
     ] = None,
     calibration_dir: Annotated[
         Path | None,
@@ -166,7 +167,7 @@ def main(
     header = _header(outcome, sc, harness.quick, len(per_seed))
     text = validation.render(table, sanity, inputs.patterns, inputs.split, header, cal)
     text += validation.statics_section(statics)
-    target = report or REPORT
+    target = report or (outcome.out_dir / "VALIDATION.md" if harness.quick else REPORT)
     atomic_write_text(target, text)
     script.save_table(outcome, "patterns", table)
     script.save_table(outcome, "sanity", sanity)

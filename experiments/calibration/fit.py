@@ -83,6 +83,7 @@ class Search:
         self.evaluator = evaluator
         self.objective = objective
         self.rows: list[dict[str, float | str]] = []
+        self.points: list[tuple[float, np.ndarray]] = []
         self.phase = "start"
 
     def __call__(self, unit: np.ndarray) -> float:
@@ -94,7 +95,12 @@ class Search:
         row.update(dict(zip(self.evaluator.space.names, values.tolist(), strict=True)))
         row["objective"] = j
         self.rows.append(row)
+        self.points.append((j, np.array(unit, dtype=float)))
         return j
+
+    def best(self) -> np.ndarray:
+        """The unit coordinates of the lowest objective seen so far (first on ties)."""
+        return min(self.points, key=lambda item: item[0])[1]
 
     def trace(self) -> pd.DataFrame:
         """Every evaluation in order, with the best objective so far."""
@@ -119,7 +125,7 @@ def fit(evaluator: Evaluator, objective: Objective, budget: Budget) -> FitResult
     best = candidates[int(np.argmin(scores))]
     search.phase = "nelder-mead"
     simplex = np.vstack([best] + [_vertex(best, i) for i in range(space.dim)])
-    result = optimize.minimize(
+    optimize.minimize(  # its x is a simplex vertex; keep the best point ever evaluated
         search,
         best,
         method="Nelder-Mead",
@@ -131,9 +137,7 @@ def fit(evaluator: Evaluator, objective: Objective, budget: Budget) -> FitResult
             "fatol": 0.01,
         },
     )
-    u_hat = np.clip(result.x, 0.0, 1.0)
-    if search(u_hat) > min(scores):  # keep the best point ever seen
-        u_hat = candidates[int(np.argmin(scores))]
+    u_hat = np.clip(search.best(), 0.0, 1.0)
     search.phase = "jacobian"
     jac_unit, per_seed_hat = jacobian(search, u_hat)
     values = space.to_values(u_hat)

@@ -229,3 +229,17 @@ def test_bad_input_exits_2(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "held-out kind" in lines[0], done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_sandwich_of_an_exactly_identified_linear_moment():
+    # one parameter, one moment m = 2 theta, tolerance 0.1, no simulation noise:
+    # V = (G'WG)^-1 = tol^2 / G^2 -> se = 0.1 / 2 = 0.05
+    from experiments.calibration.fit import sandwich
+
+    obj = Objective(("m",), np.array([1.0]), np.array([0.1]))
+    cov, identified, _ = sandwich(np.array([[2.0]]), obj, pd.DataFrame({"m": [1.0, 1.0]}))
+    assert identified.all()
+    assert np.sqrt(cov[0, 0]) == pytest.approx(0.05)
+    # a parameter that moves no moment is reported as not identified
+    cov2, identified2, notes = sandwich(np.array([[2.0, 0.0]]), obj, pd.DataFrame({"m": [1.0]}))
+    assert identified2.tolist() == [True, False] and np.isnan(cov2[1, 1]) and notes
