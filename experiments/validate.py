@@ -96,10 +96,10 @@ def check_steps(scenario: str, steps: int | None) -> None:
 def _header(outcome, scenario: market.Scenario, quick: bool, n_seeds: int) -> list[str]:
     lines = []
     if quick:
+        label = " ".join(script.smoke_label(outcome.design)).removeprefix("SMOKE RUN (--quick): ")
         lines += [
-            "**QUICK-SIZED (smoke run, `--quick`): "
-            + " ".join(script.smoke_label(outcome.design))
-            + " The structure of the report is real; its figures are not.**",
+            f"**QUICK-SIZED REPORT (`--quick`): {label} The structure of the report is "
+            "real; its figures are not.**",
             "",
         ]
     f = outcome.design.file
