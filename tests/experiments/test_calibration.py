@@ -243,3 +243,85 @@ def test_sandwich_of_an_exactly_identified_linear_moment():
     # a parameter that moves no moment is reported as not identified
     cov2, identified2, notes = sandwich(np.array([[2.0, 0.0]]), obj, pd.DataFrame({"m": [1.0]}))
     assert identified2.tolist() == [True, False] and np.isnan(cov2[1, 1]) and notes
+
+
+# -- metric functions on a hand-built run --------------------------------------------
+def hand_run():
+    """Labs A (frontier) and B (big_tech) with 100 staff each for 12 months, academia C;
+    moves written by hand (see the expected values in the test)."""
+    from types import SimpleNamespace
+
+    from experiments.calibration.metrics import RunData
+
+    names = ["A", "B", "C"]
+    kinds = {"A": "frontier", "B": "big_tech", "C": "academia"}
+    months = ["2024-12"] + [f"2025-{m:02d}" for m in range(1, 13)]
+    labs = pd.DataFrame(
+        [
+            {"step": s, "month": months[s], "lab": lab, "headcount": 100 if lab != "C" else 50}
+            for s in range(13)
+            for lab in names
+        ]
+    )
+
+    def moves(n, a, b, reason, old=100.0, new=120.0, month="2025-03", skill=1.0):
+        return [
+            {
+                "month": month,
+                "from_lab": a,
+                "to_lab": b,
+                "reason": reason,
+                "old_comp_usd": old,
+                "new_comp_usd": new,
+                "skill": skill,
+                "specialty": "research",
+            }
+        ] * n
+
+    rows = (
+        moves(10, "A", "B", "poached", new=130.0)  # ratio 1.3
+        + moves(5, "B", "C", "poached", new=90.0)  # ratio 0.9
+        + moves(3, "C", "A", "poached", new=200.0, month="2025-09")  # ratio 2.0
+        + moves(2, "A", "A", "countered")
+        + moves(1, "B", "A", "poached", new=1000.0, skill=50.0)  # a star, ratio 10
+    )
+    tables = {"labs": labs, "moves": pd.DataFrame(rows)}
+    people = SimpleNamespace(
+        view=lambda col: {
+            "employer": np.array([0, 0, 0, 1, 2]),
+            "tenure_months": np.array([12, 24, 36, 60, 6]),
+        }[col]
+    )
+    model = SimpleNamespace(
+        labs=[SimpleNamespace(name=n, kind=kinds[n]) for n in names],
+        lab_names=names,
+        steps=12,
+        people=people,
+    )
+    return RunData(model, tables, {})
+
+
+def test_metrics_by_hand():
+    from experiments.calibration.metrics import evaluate
+
+    run = hand_run()
+    # moves out of the big labs A, B: 10 + 5 + 1 = 16 per year over 200 staff
+    assert evaluate("job_to_job_rate:big", run) == pytest.approx(16 / 200)
+    # all 19 moves are in 2025-03 or 2025-09: the same over the year, none in Jan-Feb
+    assert evaluate("job_to_job_rate:big,2025-01..2025-12", run) == pytest.approx(16 / 200)
+    assert evaluate("job_to_job_rate:big,2025-01..2025-02", run) == 0.0
+    # ratios: 10 x 1.3, 5 x 0.9, 3 x 2.0, 1 x 10 -> median of 19 values is 1.3
+    assert evaluate("median_pay_ratio", run) == pytest.approx(1.3)
+    # big-to-big: A->B (1.3) x 10 and the B->A star (10) dropped as a star -> 1.3
+    assert evaluate("median_pay_ratio:big", run) == pytest.approx(1.3)
+    # countered / (countered + poached) = 2 / (2 + 19)
+    assert evaluate("counter_share", run) == pytest.approx(2 / 21)
+    # A -> B: 10 moves, B -> A: 1 -> (10.5) / (1.5); B -> C: 5, none back -> 5.5 / 0.5
+    assert evaluate("flow_ratio:A>B", run) == pytest.approx(10.5 / 1.5)
+    assert evaluate("flow_ratio:B>C", run) == pytest.approx(11.0)
+    # tenure at A and B: 12, 24, 36, 60 months -> median 30 months = 2.5 years
+    assert evaluate("median_tenure_years:big", run) == pytest.approx(2.5)
+    assert evaluate("moves_between:C>A,2025-09", run) == 3.0
+    assert evaluate("largest_team_move", run) == 10.0
+    assert evaluate("headcount_ratio:A,2025-01,2025-12", run) == pytest.approx(1.0)
+    assert np.isnan(evaluate("retention_24m:A", run))  # no retention table: no data
