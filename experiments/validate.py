@@ -21,6 +21,8 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -57,8 +59,14 @@ __all__ = ["SNAPSHOT_MONTH", "measure", "pattern_measure"]
 """``pattern_measure`` (patterns only, no sanity checks) is what the calibration runs."""
 
 
-def measure(scenario: market.Scenario, seed: np.random.SeedSequence, patterns: str) -> dict:
-    """The sweep ``measure``: every declared pattern and every sanity check, one run."""
+def measure(
+    scenario: market.Scenario, seed: np.random.SeedSequence, patterns: str, metrics: str = ""
+) -> dict:
+    """The sweep ``measure``: every declared pattern and every sanity check, one run.
+
+    ``metrics`` (a digest of the patterns' ids and metrics) is unused here: it is in the
+    design only so that a stored validation is not reused after a metric changes.
+    """
     specs = load_patterns(patterns)
     run = run_data(scenario, seed)
     values = {pid: evaluate(spec.metric, run) for pid, spec in specs.items()}
@@ -76,10 +84,19 @@ def design(scenario: str, seeds: int, steps: int | None, patterns: Path) -> Desi
             "replications": seeds,
             "root_seed": ROOT_SEED,
             "measure": "experiments.validate:measure",
-            "measure_options": {"patterns": str(patterns.resolve())},
+            "measure_options": {
+                "patterns": str(patterns.resolve()),
+                "metrics": metrics_digest(load_patterns(patterns)),
+            },
             "design": {"kind": "list", "points": [{}]},
         }
     )
+
+
+def metrics_digest(specs: dict) -> str:
+    """A short hash of every pattern's id and metric (what the stored values depend on)."""
+    blob = json.dumps(sorted((pid, spec.metric) for pid, spec in specs.items())).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
 
 
 def check_steps(scenario: str, steps: int | None) -> None:
