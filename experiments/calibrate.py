@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -56,7 +57,7 @@ def main(
 ) -> None:
     """Fit the free parameters and write the calibration outputs."""
     settings = (
-        calibration.Settings(**{**calibration.QUICK.__dict__, "steps": steps})
+        dataclasses.replace(calibration.QUICK, steps=steps)
         if harness.quick
         else calibration.Settings(
             seeds=seeds,
@@ -67,7 +68,7 @@ def main(
         )
     )
     if not robustness:
-        settings = calibration.Settings(**{**settings.__dict__, "robustness": False})
+        settings = dataclasses.replace(settings, robustness=False)
     out = harness.out_dir("calibrate")
     try:
         inputs = calibration.load_inputs(parameters, patterns, split)
@@ -84,7 +85,7 @@ def main(
         highlight=False,
     )
     if harness.quick:
-        script.console.print(" ".join(["SMOKE RUN (--quick): no conclusion is drawn."]))
+        script.console.print("SMOKE RUN (--quick): no conclusion is drawn.")
     for r in result.parameters.itertuples(index=False):
         script.console.print(f"  {r.parameter} = {r.estimate:.4g} (se {r.se:.3g})", highlight=False)
     for r in result.patterns[result.patterns["role"] == "train"].itertuples(index=False):

@@ -149,15 +149,7 @@ def statics_table(runs: pd.DataFrame) -> pd.DataFrame:
                 continue
             d = diffs[diffs["point"] == point].iloc[0]
             expected = signs.get(col, "")
-            observed = (
-                "+"
-                if d["diff_low"] > 0
-                else "-"
-                if d["diff_high"] < 0
-                else "0 (CI spans 0)"
-                if np.isfinite(d["diff_low"])
-                else "n/a"
-            )
+            observed = _sign(d["diff_low"], d["diff_high"])
             rows.append(
                 {
                     "change": name,
@@ -177,10 +169,17 @@ def statics_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _sign(low: float, high: float) -> str:
+    """+ or - when the 95% interval excludes 0; no spread (all seeds equal) is no evidence."""
+    if not (np.isfinite(low) and np.isfinite(high)) or low == high:
+        return "n/a"
+    return "+" if low > 0 else "-" if high < 0 else "0 (CI spans 0)"
+
+
 def _agrees(expected: str, observed: str) -> str:
     if not expected:
         return ""
-    if observed.startswith("0"):
+    if observed.startswith("0") or observed == "n/a":
         return "not significant"
     return "yes" if expected.startswith(observed) else "no"
 

@@ -107,3 +107,38 @@ def test_validate_bad_split_exits_2(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "held-out kind" in lines[0], done.stderr
     assert not (tmp_path / "V.md").exists()
+
+
+# -- comparative statics ---------------------------------------------------------------
+def test_statics_design_doubles_meta_gpus_and_pairs_seeds():
+    from experiments import comparative_statics as cs
+
+    spec = cs.design(seeds=3)
+    points = spec.design.points
+    assert len(points) == len(cs.CHANGES) and points[0] == {}
+    base = load_scenario("frontier-2025")
+    meta = base.labs[base.lab_names.index("Meta")]
+    assert points[2] == {"labs.Meta.gpus_h100e": 2 * meta.gpus_h100e}
+    assert spec.common_random_numbers and spec.steps == 24
+
+
+def test_statics_table_by_hand():
+    from experiments import comparative_statics as cs
+
+    # baseline 10, 12, 14 on three seeds; every change adds exactly 1, 2, 3 (diff mean 2,
+    # t interval 2 +- 4.30 * 1 / sqrt(3) = [-0.48, 4.48]) except the last, which adds
+    # 5, 5.1, 4.9 (an interval well above 0)
+    rows = []
+    for point in range(len(cs.CHANGES)):
+        for rep, base in enumerate((10.0, 12.0, 14.0)):
+            last = point == len(cs.CHANGES) - 1
+            add = 0 if point == 0 else ((5, 5.1, 4.9) if last else (1, 2, 3))[rep]
+            rows.append({"point": point, "replicate": rep, **{c: base + add for c in cs.OUTCOMES}})
+    table = cs.statics_table(pd.DataFrame(rows))
+    first = table[(table["change"] == cs.CHANGES[1][0])].iloc[0]
+    assert first["baseline"] == pytest.approx(12.0) and first["diff"] == pytest.approx(2.0)
+    assert first["diff_low"] == pytest.approx(2 - 4.3027 / np.sqrt(3), rel=1e-3)
+    assert first["observed_sign"].startswith("0")
+    last = table[(table["change"] == cs.CHANGES[-1][0])].iloc[0]
+    assert last["diff"] == pytest.approx(5.0) and last["observed_sign"] == "+"
+    assert cs._sign(1.0, 1.0) == "n/a"  # no spread across seeds is no evidence
