@@ -171,7 +171,7 @@ def statics_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 def _sign(low: float, high: float) -> str:
     """+ or - when the 95% interval excludes 0; no spread (all seeds equal) is no evidence."""
-    if not (np.isfinite(low) and np.isfinite(high)) or low == high:
+    if not (np.isfinite(low) and np.isfinite(high)) or np.isclose(low, high, rtol=1e-9, atol=1e-12):
         return "n/a"
     return "+" if low > 0 else "-" if high < 0 else "0 (CI spans 0)"
 
