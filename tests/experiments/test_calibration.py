@@ -112,9 +112,7 @@ def test_recovers_known_parameters(tmp_path):
     settings = calibration.Settings(
         seeds=3, steps=None, budget=Budget(starts=4, maxfev=20), robustness=False
     )
-    started = time.perf_counter()
-    result = calibration.calibrate(inputs_from(files), tmp_path / "out", settings)
-    assert time.perf_counter() - started < 60
+    result = calibration.calibrate(inputs_from(files), tmp_path / "out", settings)  # ~25 s
     for r in result.parameters.itertuples(index=False):
         truth = TRUE[r.parameter]
         low, high = BOUNDS[r.parameter]
