@@ -23,6 +23,7 @@ from experiments.calibration.evaluate import Evaluator
 from experiments.calibration.fit import Budget
 from experiments.calibration.objective import Objective
 from market.config import generic_scenario
+from market.io import load_scenario
 from market.io.scenario_toml import scenario_to_toml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +119,12 @@ def test_recovers_known_parameters(tmp_path):
         low, high = BOUNDS[r.parameter]
         assert np.isfinite(r.se) and 0 < r.se < (high - low) / 2, r
         assert abs(r.estimate - truth) <= 2.5 * r.se, r
-    assert (tmp_path / "out" / "fitted-scenario.toml").is_file()
+    fitted = load_scenario(str(tmp_path / "out" / "fitted-scenario.toml"))
+    est = dict(zip(result.parameters["parameter"], result.parameters["estimate"], strict=True))
+    assert fitted.population.attrition_per_year == pytest.approx(
+        est["population.attrition_per_year"]
+    )
+    assert fitted.market.move_threshold == pytest.approx(est["market.move_threshold"])
 
 
 # -- the split -----------------------------------------------------------------------
