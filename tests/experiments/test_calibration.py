@@ -223,16 +223,30 @@ def test_bad_input_is_one_line(tmp_path, change, expected):
     assert "\n" not in str(info.value)
 
 
+def assert_one_line_exit_2(cmd: list[str], expected: str) -> None:
+    """The command exits 2 with exactly one non-empty stderr line containing ``expected``."""
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+
+
 def test_bad_input_exits_2(tmp_path):
     files = write_inputs(tmp_path, train=("exit_rate", "retention"), test=())
     cmd = [sys.executable, str(ROOT / "experiments" / "calibrate.py")]
     cmd += ["--parameters", str(files["parameters"]), "--patterns", str(files["patterns"])]
     cmd += ["--split", str(files["split"]), "--out", str(tmp_path / "out")]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 2
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "held-out kind" in lines[0], done.stderr
+    assert_one_line_exit_2(cmd, "held-out kind")
     assert not (tmp_path / "out").exists()
+
+
+def test_validate_bad_split_exits_2(tmp_path):
+    split = tmp_path / "split.toml"
+    split.write_text('train = ["job_to_job_big", "retention_openai"]\n')
+    cmd = [sys.executable, str(ROOT / "experiments" / "validate.py"), "--split", str(split)]
+    cmd += ["--out", str(tmp_path / "out"), "--report", str(tmp_path / "V.md")]
+    assert_one_line_exit_2(cmd, "held-out kind")
+    assert not (tmp_path / "V.md").exists()
 
 
 def test_sandwich_of_an_exactly_identified_linear_moment():
