@@ -12,6 +12,7 @@ def test_lab_over_budget_cuts_lowest_value_per_dollar_until_payroll_fits(make_st
         [{"name": "A", "budget_usd": 250.0}, {"name": "B"}],
         people,
         population={"layoff_reservation_share": 0.8},
+        market={"layoff_rule": "value_per_dollar"},
     )
     lay_off(st)
     p = st.people

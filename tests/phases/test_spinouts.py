@@ -21,6 +21,7 @@ def test_star_founds_a_lab_and_targets_the_best_research_and_infra_colleagues(ma
         "spinout_gpu_cost_usd": 40_000.0,
         "spinout_budget_share": 0.2,
         "spinout_capability_share": 0.5,
+        "spinout_team_size": 0,  # the pull bids alone (no founding team)
     }
     st = make_state([{"name": "A", "capability": 2.0}, {"name": "B"}], people, market=market)
     st.star_skill = 40.0

@@ -1,0 +1,193 @@
+"""Phase 8: labs post vacancies per specialty (directed labour demand).
+
+A lab wants the ``n``-th typical hire of a specialty (the market's median skill of
+that specialty) while that hire's marginal value, times the lab's pay multiplier, is
+at least the going wage (the market's median pay of the specialty). Vacancies are
+funded from budget headroom; the search technology, contacts per vacancy from a
+matching function ``m = A V^eta S^(1-eta)`` (Petrongolo & Pissarides 2001), is the
+same for every lab (docs/ODD.md, 7.4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from market.codes import Specialty
+from market.config import MarketConfig
+from market.people import People
+from market.production import monetisation
+from market.state import MarketState
+from market.valuation import (
+    LabState,
+    _output,
+    _utilisation,
+    allocation_factor,
+    marginal_value,
+)
+
+N_SPECIALTIES = len(Specialty)
+
+
+@dataclass
+class Vacancies:
+    """This month's labour demand (index ``[specialty, lab]``)."""
+
+    counts: np.ndarray
+    """Funded vacancies, (3, L)."""
+    wanted: np.ndarray
+    """Vacancies where a typical hire is worth the going wage, before the budget, (3, L)."""
+    budget_limited: np.ndarray
+    """(L,) bool: headroom funded fewer vacancies than the lab wanted."""
+    contacts_per_vacancy: float
+    """Candidates each vacancy meets this month (the same for every lab)."""
+
+    @property
+    def per_lab(self) -> np.ndarray:
+        """Funded vacancies per lab."""
+        return self.counts.sum(axis=0)
+
+
+def post_vacancies(state: MarketState) -> Vacancies | None:
+    """Plan each lab's vacancies per specialty; None when ``vacancies_enabled`` is off.
+
+    ``wanted[s, j]`` is the largest ``n <= max(1, ceil(vacancy_rate_max x staff_s))``
+    with ``pay_multiplier_j x MV_j(n-th typical hire of s) >= wage_s``. Funding: a lab
+    spends at most ``vacancy_headroom_share x headroom`` on ``sum_s V_s x (wage_s +
+    extra contacts per vacancy x recruiting_cost_per_contact_usd)``, extra contacts
+    being ``q x (poaching_intensity - 1)`` (none below 1); if the wanted vacancies cost
+    more, every specialty is scaled down by the same factor (rounded down).
+    """
+    cfg = state.cfg
+    if not cfg.vacancies_enabled:
+        return None
+    agg, labs, p = state.lab_state, state.labs, state.people
+    n_labs = state.n_labs
+    emp, spec = p.view("employer"), p.view("specialty")
+    employed = emp >= 0
+    comp, skills = p.view("comp_usd")[employed], p.view("skill")[employed]
+    wage, skill = going_rates(comp, skills, spec[employed])
+    cap = np.maximum(1, np.ceil(cfg.vacancy_rate_max * agg.headcount)).astype(np.int64)
+    cap[~np.isfinite(wage)] = 0
+    wanted = wanted_hires(agg, skill, wage, labs.pay_multiplier, cap, cfg, state.price)
+    searchers = int(employed.sum() + (emp == -1).sum())
+    q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
+    extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
+    unit_cost = np.where(np.isfinite(wage), wage, 0.0)[:, None] + extra[None, :]
+    cost = (wanted * unit_cost).sum(axis=0)
+    funds = cfg.vacancy_headroom_share * np.maximum(state.headroom(), 0.0)
+    factor = np.where(cost > funds, funds / np.maximum(cost, 1e-300), 1.0)
+    counts = np.floor(wanted * factor[None, :] + 1e-9).astype(np.int64)
+    limited = (factor < 1.0) & (wanted.sum(axis=0) > 0)
+    assert counts.shape == (N_SPECIALTIES, n_labs)
+    return Vacancies(counts, wanted, limited, q)
+
+
+def going_rates(
+    comp: np.ndarray, skill: np.ndarray, spec: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Median pay and median skill per specialty of the people given (NaN if none)."""
+    wage = np.full(N_SPECIALTIES, np.nan)
+    median_skill = np.full(N_SPECIALTIES, np.nan)
+    for s in range(N_SPECIALTIES):
+        sel = spec == s
+        if sel.any():
+            wage[s] = float(np.median(comp[sel]))
+            median_skill[s] = float(np.median(skill[sel]))
+    return wage, median_skill
+
+
+def contacts_per_vacancy(vacancies: float, searchers: int, cfg: MarketConfig) -> float:
+    """Contacts a vacancy makes: ``contacts_per_vacancy x (theta / theta_ref)^(eta - 1)``
+    with tightness ``theta = V / S``, at most ``S / V`` (nobody is met twice on average).
+    """
+    if vacancies <= 0 or searchers <= 0:
+        return 0.0
+    theta = vacancies / searchers
+    q = cfg.contacts_per_vacancy * (theta / cfg.reference_tightness) ** (
+        cfg.matching_elasticity - 1.0
+    )
+    return float(min(q, 1.0 / theta))
+
+
+def wanted_hires(
+    agg: LabState,
+    skill: np.ndarray,
+    wage: np.ndarray,
+    pay_multiplier: np.ndarray,
+    cap: np.ndarray,
+    cfg: MarketConfig,
+    price: float,
+) -> np.ndarray:
+    """Largest ``n`` in ``[0, cap]`` per (specialty, lab) whose ``n``-th typical hire is
+    worth at least the wage (integer bisection; marginal values fall with ``n``).
+    """
+    n_labs = agg.n_labs
+    lo = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
+    hi = cap.copy()
+    ok_skill = np.isfinite(skill) & np.isfinite(wage)
+    hi[~ok_skill] = 0
+    rep = representatives(np.where(ok_skill, skill, 1.0))
+    lab_of = np.tile(np.arange(n_labs), N_SPECIALTIES)
+    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
+    willing = pay_multiplier[lab_of]
+    target = np.repeat(np.where(ok_skill, wage, np.inf), n_labs)
+    while (active := hi > lo).any():
+        mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
+        hypo = with_extra_hires(agg, rep, (mid - 1).ravel(), cfg)
+        value = marginal_value(
+            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
+        )
+        good = (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
+        lo = np.where(active & good, mid, lo)
+        hi = np.where(active & ~good, mid - 1, hi)
+    return lo
+
+
+def representatives(skill: np.ndarray) -> People:
+    """One typical person per specialty (row ``s`` has specialty ``s``)."""
+    people = People.empty(N_SPECIALTIES)
+    people.add(skill=skill.astype(float), specialty=np.arange(N_SPECIALTIES, dtype=np.int8))
+    return people
+
+
+def with_extra_hires(agg: LabState, rep: People, extra: np.ndarray, cfg: MarketConfig) -> LabState:
+    """A lab state with one pseudo-lab per (specialty, lab) pair ``k = s x L + j``: lab
+    ``j`` after hiring ``extra[k]`` typical people of specialty ``s``.
+    """
+    n = agg.n_labs
+    tile = np.tile
+    spec_of = np.repeat(np.arange(N_SPECIALTIES), n)
+    lab_of = tile(np.arange(n), N_SPECIALTIES)
+    skill = rep.skill[spec_of]
+    add = extra.astype(float)
+    headcount = tile(agg.headcount, (1, N_SPECIALTIES)).astype(float)
+    headcount[spec_of, np.arange(len(spec_of))] += add
+    r = (spec_of == Specialty.RESEARCH) * add
+    a = allocation_factor(agg, lab_of, skill, cfg.allocation_gamma)
+    talent = agg.talent[lab_of] + r * skill * a
+    infra = agg.infra[lab_of] + (spec_of == Specialty.INFRASTRUCTURE) * add * skill
+    product = agg.product[lab_of] + (spec_of == Specialty.PRODUCT) * add * skill
+    gpus, eff = agg.gpus[lab_of], agg.efficiency[lab_of]
+    util = _utilisation(infra, gpus, cfg)
+    return dataclasses.replace(
+        agg,
+        gpus=gpus,
+        efficiency=eff,
+        allocation=agg.allocation[lab_of],
+        mission=agg.mission[lab_of],
+        headcount=headcount,
+        research_s1=agg.research_s1[lab_of] + r * skill,
+        research_s2=agg.research_s2[lab_of] + r * skill**2,
+        talent=talent,
+        infra=infra,
+        product=product,
+        skill_mean=agg.skill_mean[lab_of],
+        payroll=agg.payroll[lab_of],
+        util=util,
+        output=_output(gpus * util * eff, talent, cfg),
+        monetise=monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift),
+        log_colleagues=agg.log_colleagues[lab_of],
+    )
