@@ -78,7 +78,9 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     unit_cost = np.where(np.isfinite(wage), wage, 0.0)[:, None] + extra[None, :]
     cost = (wanted * unit_cost).sum(axis=0)
     funds = cfg.vacancy_headroom_share * np.maximum(state.headroom(), 0.0)
-    factor = np.where(cost > funds, funds / np.maximum(cost, 1e-300), 1.0)
+    factor = np.ones(n_labs)
+    short = cost > funds
+    factor[short] = funds[short] / cost[short]
     counts = np.floor(wanted * factor[None, :] + 1e-9).astype(np.int64)
     limited = (factor < 1.0) & (wanted.sum(axis=0) > 0)
     assert counts.shape == (N_SPECIALTIES, n_labs)
