@@ -413,10 +413,14 @@ class MarketConfig(_Strict):
     vacancy_headroom_share: float = Field(0.5, ge=0.0, le=1.0)
     """Share of budget headroom a lab commits to a month's vacancies: vacancies x going
     wage (+ extra recruiting spend) <= share x headroom (assumption)."""
-    vacancy_rate_max: float = Field(0.05, ge=0.0, le=1.0)
+    vacancy_rate_per_surplus: float = Field(0.01, ge=0.0, le=10.0)
+    """Vacancies per head of a specialty per unit of relative surplus ``(pay multiplier
+    x marginal value - wage) / wage`` of a typical hire: posting up to where a convex
+    posting cost meets the surplus of a hire (assumption)."""
+    vacancy_rate_max: float = Field(0.1, ge=0.0, le=1.0)
     """Most vacancies a lab posts per specialty in a month, as a share of its staff in
-    that specialty (at least one): the job-openings rate of US information firms."""
-    contacts_per_vacancy: float = Field(2.0, ge=0.0, le=100.0)
+    that specialty (at least one when a hire has a surplus)."""
+    contacts_per_vacancy: float = Field(3.0, ge=0.0, le=100.0)
     """Candidates one vacancy meets in a month at ``reference_tightness`` (the same search
     technology for every lab)."""
     matching_elasticity: float = Field(0.5, ge=0.0, le=1.0)

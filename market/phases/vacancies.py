@@ -53,8 +53,8 @@ class Vacancies:
 def post_vacancies(state: MarketState) -> Vacancies | None:
     """Plan each lab's vacancies per specialty; None when ``vacancies_enabled`` is off.
 
-    ``wanted[s, j]`` is the largest ``n <= max(1, ceil(vacancy_rate_max x staff_s))``
-    with ``pay_multiplier_j x MV_j(n-th typical hire of s) >= wage_s``. Funding: a lab
+    ``wanted[s, j]`` is the largest ``n`` up to :func:`posting_cap` with
+    ``pay_multiplier_j x MV_j(n-th typical hire of s) >= wage_s``. Funding: a lab
     spends at most ``vacancy_headroom_share x headroom`` on ``sum_s V_s x (wage_s +
     extra contacts per vacancy x recruiting_cost_per_contact_usd)``, extra contacts
     being ``q x (poaching_intensity - 1)`` (none below 1); if the wanted vacancies cost
@@ -69,9 +69,9 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     employed = emp >= 0
     comp, skills = p.view("comp_usd")[employed], p.view("skill")[employed]
     wage, skill = going_rates(comp, skills, spec[employed])
-    cap = np.maximum(1, np.ceil(cfg.vacancy_rate_max * agg.headcount)).astype(np.int64)
-    cap[~np.isfinite(wage)] = 0
-    wanted = wanted_hires(agg, skill, wage, labs.pay_multiplier, cap, cfg, state.price)
+    rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
+    cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
+    wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
     searchers = int(employed.sum() + (emp == -1).sum())
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
@@ -114,9 +114,37 @@ def contacts_per_vacancy(vacancies: float, searchers: int, cfg: MarketConfig) ->
     return float(min(q, 1.0 / theta))
 
 
+def posting_cap(
+    agg: LabState,
+    rep: People,
+    wage: np.ndarray,
+    pay_multiplier: np.ndarray,
+    cfg: MarketConfig,
+    price: float,
+) -> np.ndarray:
+    """Vacancies a lab may post per specialty: ``rate x staff`` rounded (at least one),
+    with ``rate = min(vacancy_rate_max, vacancy_rate_per_surplus x (m x MV - w) / w)``
+    for the first typical hire; none where that hire has no surplus or nobody in the
+    market has the specialty. With a quadratic posting cost per head, the first-order
+    condition of vacancy posting makes the vacancy rate linear in the surplus.
+    """
+    n_labs = agg.n_labs
+    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
+    first = with_extra_hires(agg, rep, np.zeros(len(rows), dtype=np.int64), cfg)
+    value = marginal_value(
+        first, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
+    ).reshape(N_SPECIALTIES, n_labs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
+    surplus = np.where(np.isfinite(surplus), surplus, 0.0)
+    rate = np.minimum(cfg.vacancy_rate_max, cfg.vacancy_rate_per_surplus * surplus)
+    cap = np.where(rate > 0, np.maximum(1.0, np.rint(rate * agg.headcount)), 0.0)
+    return cap.astype(np.int64)
+
+
 def wanted_hires(
     agg: LabState,
-    skill: np.ndarray,
+    rep: People,
     wage: np.ndarray,
     pay_multiplier: np.ndarray,
     cap: np.ndarray,
@@ -129,13 +157,12 @@ def wanted_hires(
     n_labs = agg.n_labs
     lo = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
     hi = cap.copy()
-    ok_skill = np.isfinite(skill) & np.isfinite(wage)
-    hi[~ok_skill] = 0
-    rep = representatives(np.where(ok_skill, skill, 1.0))
+    ok = np.isfinite(wage)
+    hi[~ok] = 0
     lab_of = np.tile(np.arange(n_labs), N_SPECIALTIES)
     rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
     willing = pay_multiplier[lab_of]
-    target = np.repeat(np.where(ok_skill, wage, np.inf), n_labs)
+    target = np.repeat(np.where(ok, wage, np.inf), n_labs)
     while (active := hi > lo).any():
         mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
         hypo = with_extra_hires(agg, rep, (mid - 1).ravel(), cfg)

@@ -16,6 +16,7 @@ MARKET = {
     "compute_ref_h100e": 1000.0,
     "talent_ref": 10.0,
     "vacancy_rate_max": 1.0,
+    "vacancy_rate_per_surplus": 10.0,  # surplus (400k - 300k) / 300k = 1/3: rate 1
     "vacancy_headroom_share": 0.5,
     "contacts_per_vacancy": 2.0,
     "matching_elasticity": 1.0,  # no congestion: 2 contacts per vacancy
@@ -60,6 +61,16 @@ def test_a_lower_wage_or_value_changes_the_count(make_state):
     st = two_labs(make_state, budget_a=1e9)
     st.price = 2e6  # 0.1 of output is now worth 200k < 300k: no vacancies anywhere
     assert post_vacancies(st).counts.sum() == 0
+
+
+def test_vacancy_rate_rises_with_the_surplus_of_a_hire(make_state):
+    # rate = 0.6 x 1/3 = 0.2 of A's five researchers: one vacancy, though four hires
+    # are worth the wage
+    st = two_labs(make_state, budget_a=1e9, vacancy_rate_per_surplus=0.6)
+    v = post_vacancies(st)
+    assert v.counts[0].tolist() == [1, 0]
+    st = two_labs(make_state, budget_a=1e9, vacancy_rate_per_surplus=1.5)  # rate 0.5
+    assert post_vacancies(st).counts[0, 0] == 2  # 2.5 rounds to even: 2
 
 
 def test_headroom_caps_vacancies(make_state):
