@@ -420,9 +420,17 @@ class MarketConfig(_Strict):
     vacancy_rate_max: float = Field(0.1, ge=0.0, le=1.0)
     """Most vacancies a lab posts per specialty in a month, as a share of its staff in
     that specialty (at least one when a hire has a surplus)."""
+    vacancy_budget_memory_months: int = Field(6, ge=1, le=60)
+    """Vacancies are funded against the lowest budget of the last this many months
+    (this one included): labs hire permanent staff only out of money they have had for
+    a while, not out of a one-off rise (1 = this month's budget; assumption)."""
     contacts_per_vacancy: float = Field(3.0, ge=0.0, le=100.0)
     """Candidates one vacancy meets in a month at ``reference_tightness`` (the same search
     technology for every lab)."""
+    one_offer_per_vacancy: bool = True
+    """Switch: a lab screens the candidates its vacancies meet and bids for the best
+    ``V`` of each specialty (largest value minus current pay), one per vacancy (off =
+    it bids for every candidate met)."""
     matching_elasticity: float = Field(0.5, ge=0.0, le=1.0)
     """Elasticity eta of contacts to vacancies in m = A V^eta S^(1-eta) (Petrongolo &
     Pissarides 2001: about 0.5); contacts per vacancy fall as (V/S)^(eta-1)."""

@@ -57,7 +57,9 @@ def _by_value_per_dollar(state: MarketState, j: int) -> np.ndarray:
 
 
 def _cut_by_surplus(state: MarketState, j: int) -> None:
-    """Rounds of cuts in increasing order of surplus ``pay_multiplier x value - cost``.
+    """Rounds of cuts in increasing order of surplus ``value - cost`` (what the lab
+    loses if the person goes, minus what they cost; the pay multiplier, a bidding
+    policy, does not enter).
 
     In each round only people whose surplus is negative may go while any such person
     remains (those worth more than they cost are what production needs); no specialty
@@ -73,7 +75,7 @@ def _cut_by_surplus(state: MarketState, j: int) -> None:
         rows, value, cost = _staff_values(state, j)
         if rows.size == 0:
             return
-        surplus = value * state.labs.pay_multiplier[j] - cost
+        surplus = value - cost
         eligible = surplus < 0
         if not eligible.any():
             eligible[:] = True

@@ -11,6 +11,7 @@ from market.phases.spinouts import Pulls
 from market.phases.vacancies import Vacancies
 from market.search import draw_candidates, group_order, specialty_groups
 from market.state import MarketState
+from market.valuation import marginal_value
 
 
 @dataclass
@@ -62,7 +63,36 @@ def search(
     emp = p.employer[pair_rows]
     bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile])
     keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
-    return Candidates(pair_labs[keep], pair_rows[keep], spin[keep])
+    pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
+    if vacancies is not None and cfg.one_offer_per_vacancy:
+        best = screen(state, pair_labs, pair_rows, vacancies.counts)
+        keep = spin | best
+        pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
+    return Candidates(pair_labs, pair_rows, spin)
+
+
+def screen(
+    state: MarketState, labs: np.ndarray, rows: np.ndarray, openings: np.ndarray
+) -> np.ndarray:
+    """Which pairs a lab bids for: per (lab, specialty), the ``openings[s, lab]``
+    candidates with the largest marginal value to the lab minus their current pay (or
+    reservation pay in the pool); order of the pairs kept.
+    """
+    p = state.people
+    if len(rows) == 0:
+        return np.zeros(0, dtype=bool)
+    value = marginal_value(
+        state.lab_state, p, rows, labs, np.zeros(len(rows), bool), state.cfg, state.price
+    )
+    score = value - p.comp_usd[rows]
+    group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
+    order = np.lexsort((-score, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    best = np.zeros(len(rows), dtype=bool)
+    best[order] = rank < openings.ravel()[g]
+    return best
 
 
 def _lab_draws(

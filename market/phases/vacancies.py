@@ -75,9 +75,10 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     searchers = int(employed.sum() + (emp == -1).sum())
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    unit_cost = np.where(np.isfinite(wage), wage, 0.0)[:, None] + extra[None, :]
+    unit_cost = hire_cost(state, wage) + extra[None, :]
     cost = (wanted * unit_cost).sum(axis=0)
-    funds = cfg.vacancy_headroom_share * np.maximum(state.headroom(), 0.0)
+    budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
+    funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
     factor = np.ones(n_labs)
     short = cost > funds
     factor[short] = funds[short] / cost[short]
@@ -99,6 +100,46 @@ def going_rates(
             wage[s] = float(np.median(comp[sel]))
             median_skill[s] = float(np.median(skill[sel]))
     return wage, median_skill
+
+
+def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
+    """Expected annual cost of a hire per (specialty, lab): the going wage, or the
+    lab's own median pay in the specialty if higher (a lab that pays more pays its new
+    hires more too), with its retention grants.
+    """
+    p, labs = state.people, state.labs
+    emp, spec, comp = p.view("employer"), p.view("specialty"), p.view("comp_usd")
+    n_labs = state.n_labs
+    own = np.zeros((N_SPECIALTIES, n_labs))
+    staff = np.flatnonzero(emp >= 0)
+    key = spec[staff].astype(np.int64) * n_labs + emp[staff]
+    order = staff[np.argsort(key, kind="stable")]
+    sorted_key = np.sort(key, kind="stable")
+    starts = np.searchsorted(sorted_key, np.arange(N_SPECIALTIES * n_labs + 1))
+    for k in np.flatnonzero(np.diff(starts)):
+        own.flat[k] = np.median(comp[order[starts[k] : starts[k + 1]]])
+    base = np.fmax(np.where(np.isfinite(wage), wage, 0.0)[:, None], own)
+    return base * (1 + labs.retention_bonus_frac[None, :])
+
+
+def recent_min_budget(state: MarketState, months: int) -> np.ndarray:
+    """Each lab's lowest budget over this month and the ``months - 1`` recorded before
+    it (labs younger than that: over their life so far).
+    """
+    budget = state.labs.budget_usd.copy()
+    if months <= 1:
+        return budget
+    records = state.ledger.lab_records()
+    if not records or "budget_usd" not in records:
+        return budget
+    steps = records["step"]
+    recent = steps > state.step - months
+    if not recent.any():
+        return budget
+    starts = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1]])
+    position = np.arange(len(steps)) - np.repeat(starts, np.diff(np.r_[starts, len(steps)]))
+    np.minimum.at(budget, position[recent], records["budget_usd"][recent].astype(float))
+    return budget
 
 
 def contacts_per_vacancy(vacancies: float, searchers: int, cfg: MarketConfig) -> float:
