@@ -3,6 +3,7 @@ uplift and no infrastructure limit, so a researcher of skill 1 adds
 ``min(C, (T + 1) / talent_ref) - min(C, T / talent_ref)`` to output.
 """
 
+import numpy as np
 import pytest
 
 from market.codes import Specialty
@@ -105,3 +106,34 @@ def test_contacts_per_vacancy_follow_the_matching_function():
     # never more contacts than searchers: 50 vacancies, 100 searchers -> <= 2 each
     assert contacts_per_vacancy(50, 100, cfg) <= 2.0
     assert contacts_per_vacancy(0, 100, cfg) == 0.0
+
+
+def test_vacancies_are_funded_against_the_lowest_recent_budget(make_state):
+    from market.phases.vacancies import recent_min_budget
+
+    st = two_labs(make_state, budget_a=1.5e6 + 1.2e6, vacancy_budget_memory_months=3)
+    # months 1 and 2 were recorded with A's budget at 2.1M and 2.7M: this month's
+    # 2.7M (a one-off rise) does not fund vacancies, 2.1M does: headroom 0.6M, half
+    # of it 0.3M, one vacancy at 300k
+    for step, budget in ((1, 2.1e6), (2, 2.7e6)):
+        st.ledger.add_lab_records(
+            {"step": np.full(2, step), "budget_usd": np.array([budget, 1e9])}
+        )
+    st.step = 3
+    assert recent_min_budget(st, 3).tolist() == [2.1e6, 1e9]
+    assert recent_min_budget(st, 2).tolist() == [2.7e6, 1e9]  # month 1 forgotten
+    assert post_vacancies(st).counts[0, 0] == 1
+
+
+def test_a_lab_paying_above_the_going_wage_budgets_its_own_pay(make_state):
+    from market.phases.vacancies import going_rates, hire_cost
+
+    st = two_labs(make_state, budget_a=1e9)
+    st.people.comp_usd[:5] = 600_000.0  # A pays its researchers 600k, B 300k
+    st.people.touch()
+    st.refresh()
+    p = st.people
+    wage, _ = going_rates(p.view("comp_usd"), p.view("skill"), p.view("specialty"))
+    assert wage[0] == pytest.approx(450_000.0)  # the market median of 300k and 600k
+    cost = hire_cost(st, wage)
+    assert cost[0].tolist() == pytest.approx([600_000.0, 450_000.0])
