@@ -55,10 +55,11 @@ def spin_out(state: MarketState, rng: np.random.Generator) -> Pulls:
     return np.concatenate(pull_labs), np.concatenate(pull_rows)
 
 
-def founding_team(state: MarketState, parent: int) -> np.ndarray:
+def founding_team(state: MarketState, parent: int, cap: float = np.inf) -> np.ndarray:
     """The ``spinout_team_size`` colleagues a founder asks to come: the most skilled
     infrastructure people of the parent (``spinout_team_infra_share`` of the team,
-    rounded) and its most skilled researchers, best first within each.
+    rounded) and its most skilled researchers, best first within each, among those
+    paid at most the spin-out's pay ``cap`` (founders ask whom they can afford).
     """
     cfg, p = state.cfg, state.people
     n = cfg.spinout_team_size
@@ -68,7 +69,7 @@ def founding_team(state: MarketState, parent: int) -> np.ndarray:
     n_infra = round(n * cfg.spinout_team_infra_share)
     team = []
     for s, k in ((Specialty.INFRASTRUCTURE, n_infra), (Specialty.RESEARCH, n - n_infra)):
-        rows = np.flatnonzero((emp == parent) & (spec == s))
+        rows = np.flatnonzero((emp == parent) & (spec == s) & (p.view("comp_usd") <= cap))
         team.append(rows[np.argsort(-p.skill[rows], kind="stable")][:k])
     return np.concatenate(team).astype(np.int64)
 
@@ -82,8 +83,8 @@ def team_pay_cap(budget_usd: float, team_size: int, cfg: MarketConfig) -> float:
 
 
 def team_move(state: MarketState, new: int, parent: int) -> tuple[int, int]:
-    """The founding team of lab ``new`` decides together, person by person, whether
-    to come: each is offered their current pay up to the spin-out's pay cap, with a
+    """The founding team of lab ``new`` (:func:`founding_team`) decides together,
+    person by person, whether to come: each is offered their current pay, with a
     sign-on that buys out their unvested equity, paid from the funding not spent on
     GPUs or the payroll budget (best first while it lasts). A member comes when
     ``log(offer) + amenity`` at the spin-out is at least ``log(pay) + amenity`` at the
@@ -91,11 +92,11 @@ def team_move(state: MarketState, new: int, parent: int) -> tuple[int, int]:
     Returns (asked, joined).
     """
     cfg, p, labs = state.cfg, state.people, state.labs
-    team = founding_team(state, parent)
+    cap = float(labs.pay_cap_usd[new])
+    team = founding_team(state, parent, cap)
     if team.size == 0:
         return 0, 0
     agg = state.refresh()  # the new lab, with its founder, in the aggregates
-    cap = float(labs.pay_cap_usd[new])
     offer = np.minimum(p.comp_usd[team], cap)
     gamma = cfg.allocation_gamma
     stay = np.log(p.comp_usd[team]) + amenity(

@@ -56,7 +56,7 @@ def test_founding_team_moves_together_with_pay_within_the_funding_scaled_cap(mak
     people = [
         {"skill": 50.0, "comp_usd": 1e6},  # the founder
         {"skill": 9.0, "comp_usd": 300_000.0},
-        {"skill": 8.0, "comp_usd": 3e6},  # paid above the cap: declines
+        {"skill": 8.0, "comp_usd": 3e6},  # paid above the cap: not asked
         {"skill": 7.0, "comp_usd": 300_000.0, "specialty": infra},
         {"skill": 6.0, "comp_usd": 400_000.0, "specialty": infra},
         {"skill": 1.0, "comp_usd": 300_000.0, "specialty": infra},  # not on the team
@@ -78,14 +78,18 @@ def test_founding_team_moves_together_with_pay_within_the_funding_scaled_cap(mak
     assert team_pay_cap(20e6, 4, st.cfg) == pytest.approx(2e6)
     assert st.labs.pay_cap_usd[new] == pytest.approx(2e6)
     emp = st.people.employer[:7]
-    # everyone asked joins at their pay (preferences are neutral) except the one the
-    # cap would cut from 3M to 2M; the least skilled infra person and product stay
+    # the team is the best two infra people and the best researcher paid within the
+    # 2M cap; all three join at their pay (preferences are neutral); the one paid 3M,
+    # the least skilled infra person and product stay
     assert emp.tolist() == [new, new, 0, new, new, 0, 0]
     assert (st.people.comp_usd[[1, 3, 4]] == [300_000.0, 300_000.0, 400_000.0]).all()
     assert (st.people.comp_usd[:7][emp == new] <= 2e6).all()
     moves = st.ledger.move_records()
     assert (moves["reason"] == Reason.SPIN_OUT).sum() == 4  # founder + 3 of the team
     assert Employer.POOL not in moves["to_lab"].tolist()
+    from market.phases.spinouts import founding_team
+
+    assert founding_team(st, 0, cap=2e6).tolist() == [5]  # only the one left within the cap
 
 
 def test_team_pay_cap_is_bounded(make_state):

@@ -116,9 +116,7 @@ def test_vacancies_are_funded_against_the_lowest_recent_budget(make_state):
     # 2.7M (a one-off rise) does not fund vacancies, 2.1M does: headroom 0.6M, half
     # of it 0.3M, one vacancy at 300k
     for step, budget in ((1, 2.1e6), (2, 2.7e6)):
-        st.ledger.add_lab_records(
-            {"step": np.full(2, step), "budget_usd": np.array([budget, 1e9])}
-        )
+        st.ledger.add_lab_records({"step": np.full(2, step), "budget_usd": np.array([budget, 1e9])})
     st.step = 3
     assert recent_min_budget(st, 3).tolist() == [2.1e6, 1e9]
     assert recent_min_budget(st, 2).tolist() == [2.7e6, 1e9]  # month 1 forgotten
