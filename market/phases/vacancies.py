@@ -103,22 +103,22 @@ def going_rates(
 
 
 def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
-    """Expected annual cost of a hire per (specialty, lab): the going wage, or the
-    lab's own median pay in the specialty if higher (a lab that pays more pays its new
-    hires more too), with its retention grants.
+    """Expected annual cost of a hire per (specialty, lab): the going wage, scaled up
+    by how much more than the market the lab pays on average in the specialty (a lab
+    that pays more pays its new hires more too), with its retention grants.
     """
     p, labs = state.people, state.labs
     emp, spec, comp = p.view("employer"), p.view("specialty"), p.view("comp_usd")
     n_labs = state.n_labs
-    own = np.zeros((N_SPECIALTIES, n_labs))
-    staff = np.flatnonzero(emp >= 0)
-    key = spec[staff].astype(np.int64) * n_labs + emp[staff]
-    order = staff[np.argsort(key, kind="stable")]
-    sorted_key = np.sort(key, kind="stable")
-    starts = np.searchsorted(sorted_key, np.arange(N_SPECIALTIES * n_labs + 1))
-    for k in np.flatnonzero(np.diff(starts)):
-        own.flat[k] = np.median(comp[order[starts[k] : starts[k + 1]]])
-    base = np.fmax(np.where(np.isfinite(wage), wage, 0.0)[:, None], own)
+    staff = emp >= 0
+    key = spec[staff].astype(np.intp) * n_labs + emp[staff]
+    size = N_SPECIALTIES * n_labs
+    heads = np.bincount(key, minlength=size).reshape(N_SPECIALTIES, n_labs)
+    pay = np.bincount(key, weights=comp[staff], minlength=size).reshape(N_SPECIALTIES, n_labs)
+    market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
+    base = np.where(np.isfinite(wage), wage, 0.0)[:, None] * np.fmax(relative, 1.0)
     return base * (1 + labs.retention_bonus_frac[None, :])
 
 
@@ -129,16 +129,14 @@ def recent_min_budget(state: MarketState, months: int) -> np.ndarray:
     budget = state.labs.budget_usd.copy()
     if months <= 1:
         return budget
-    records = state.ledger.lab_records()
-    if not records or "budget_usd" not in records:
-        return budget
-    steps = records["step"]
-    recent = steps > state.step - months
-    if not recent.any():
-        return budget
-    starts = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1]])
-    position = np.arange(len(steps)) - np.repeat(starts, np.diff(np.r_[starts, len(steps)]))
-    np.minimum.at(budget, position[recent], records["budget_usd"][recent].astype(float))
+    # The ledger keeps one array per recorded month; read only the last few (the
+    # public lab_records() concatenates the whole history).
+    steps = state.ledger._labs.get("step", [])
+    budgets = state.ledger._labs.get("budget_usd", [])
+    for step, past in zip(steps[-months:], budgets[-months:], strict=True):
+        if step[0] > state.step - months:
+            n = len(past)
+            budget[:n] = np.minimum(budget[:n], past)
     return budget
 
 
@@ -204,6 +202,14 @@ def wanted_hires(
     rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
     willing = pay_multiplier[lab_of]
     target = np.repeat(np.where(ok, wage, np.inf), n_labs)
+    at_cap = hi > lo  # most labs want every vacancy they may post: try the cap first
+    if at_cap.any():
+        hypo = with_extra_hires(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg)
+        value = marginal_value(
+            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
+        )
+        full = at_cap & (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
+        lo = np.where(full, hi, lo)
     while (active := hi > lo).any():
         mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
         hypo = with_extra_hires(agg, rep, (mid - 1).ravel(), cfg)
