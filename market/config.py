@@ -144,7 +144,8 @@ class Policy(_Strict):
     compute_allocation: ComputeAllocation = "equal"
     """How GPUs are shared among researchers: equally, by skill, or on top teams."""
     poaching_intensity: float = Field(1.0, ge=0.0, le=20.0)
-    """Multiplier on the number of outside candidates the lab sees per month."""
+    """Recruiting effort per vacancy relative to the market's search technology (x):
+    contacts above 1x cost ``recruiting_cost_per_contact_usd`` each from the budget."""
     star_pay_multiplier: float = Field(1.0, ge=0.1, le=100.0)
     """Extra multiplier on willingness to pay for stars (skill above the market's
     ``star_quantile``), in offers and counters: 2025's nine-figure offers (x)."""
@@ -359,7 +360,8 @@ class MarketConfig(_Strict):
     offers_enabled: bool = True
     """Switch: labs make outside offers."""
     candidates_per_lab: int = Field(8, ge=0, le=10_000)
-    """Outside candidates a lab evaluates per month, before its poaching intensity."""
+    """Outside candidates a lab evaluates per month, before its poaching intensity
+    (used only with ``vacancies_enabled`` off)."""
     candidates_per_100_staff: float = Field(0.0, ge=0.0, le=1_000.0)
     """Further candidates per month per 100 staff (recruiting scales with size)."""
     tie_bias: float = Field(4.0, ge=1.0, le=1e3)
@@ -417,7 +419,8 @@ class MarketConfig(_Strict):
     spinout_gpu_growth_per_year: float = Field(0.5, ge=-0.9, le=20.0)
     """Annual growth of a spin-out's GPU stock."""
     spinout_pull: int = Field(10, ge=0, le=1000)
-    """Former colleagues a founder tries to bring along."""
+    """Further former colleagues (after the founding team) the spin-out bids for in its
+    first month's search."""
     spinout_tie_multiplier: float = Field(5.0, ge=1.0, le=100.0)
     """A spin-out's search tie to its parent, as a multiple of ``tie_bias`` (founders
     know their former colleagues; assumption)."""
@@ -461,6 +464,71 @@ class MarketConfig(_Strict):
     in 3 months, 97% in 4)."""
     max_labs: int = Field(60, ge=2, le=1000)
     """Upper bound on labs (spin-outs stop at this number)."""
+    # -- labour demand (mechanisms v2)
+    vacancies_enabled: bool = True
+    """Switch: labs post vacancies per specialty where a typical hire is worth more than
+    the going wage, funded from budget headroom, and search effort follows them (off =
+    ``candidates_per_lab`` + ``candidates_per_100_staff`` candidates per lab)."""
+    vacancy_headroom_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of budget headroom a lab commits to a month's vacancies: vacancies x going
+    wage (+ extra recruiting spend) <= share x headroom (assumption)."""
+    vacancy_rate_per_surplus: float = Field(0.01, ge=0.0, le=10.0)
+    """Vacancies per head of a specialty per unit of relative surplus ``(pay multiplier
+    x marginal value - wage) / wage`` of a typical hire: posting up to where a convex
+    posting cost meets the surplus of a hire (assumption)."""
+    vacancy_rate_max: float = Field(0.1, ge=0.0, le=1.0)
+    """Most vacancies a lab posts per specialty in a month, as a share of its staff in
+    that specialty (at least one when a hire has a surplus)."""
+    vacancy_budget_memory_months: int = Field(6, ge=1, le=60)
+    """Vacancies are funded against the lowest budget of the last this many months
+    (this one included): labs hire permanent staff only out of money they have had for
+    a while, not out of a one-off rise (1 = this month's budget; assumption)."""
+    contacts_per_vacancy: float = Field(3.0, ge=0.0, le=100.0)
+    """Candidates one vacancy meets in a month at ``reference_tightness`` (the same search
+    technology for every lab)."""
+    one_offer_per_vacancy: bool = True
+    """Switch: a lab screens the candidates its vacancies meet and bids for the best
+    ``V`` of each specialty (largest value minus current pay), one per vacancy (off =
+    it bids for every candidate met)."""
+    matching_elasticity: float = Field(0.5, ge=0.0, le=1.0)
+    """Elasticity eta of contacts to vacancies in m = A V^eta S^(1-eta) (Petrongolo &
+    Pissarides 2001: about 0.5); contacts per vacancy fall as (V/S)^(eta-1)."""
+    reference_tightness: float = Field(0.01, gt=0.0, le=1.0)
+    """Vacancies per searcher (everyone at a lab or in the pool) at which a vacancy
+    meets ``contacts_per_vacancy`` candidates."""
+    recruiting_cost_per_contact_usd: float = Field(10_000.0, ge=0.0, le=1e8)
+    """Recruiting spend per extra contact bought by a ``poaching_intensity`` above 1,
+    paid from the headroom that funds vacancies (USD; assumption)."""
+    layoff_rule: typing.Literal["value_per_dollar", "surplus"] = "surplus"
+    """Who is laid off first: ``surplus`` (lowest value minus cost, people worth more
+    than they cost kept while others can go, values recomputed between rounds) or
+    ``value_per_dollar`` (the old rule)."""
+    layoff_round_share: float = Field(0.1, gt=0.0, le=1.0)
+    """Most of a specialty's staff laid off in one round before marginal values are
+    recomputed (rule ``surplus``)."""
+    spinout_team_size: int = Field(10, ge=0, le=1000)
+    """Colleagues asked to move with the founder as a team when a spin-out is founded
+    (0 = pull bids only)."""
+    spinout_team_infra_share: float = Field(0.3, ge=0.0, le=1.0)
+    """Share of the founding team drawn from the parent's infrastructure staff, so the
+    spin-out's GPUs work (the rest are researchers)."""
+    spinout_team_pay_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of the spin-out's annual payroll budget the founding team may take: its pay
+    cap is this share x budget / (team size + 1), within the bounds below."""
+    spinout_pay_cap_min_usd: float = Field(1e6, gt=0.0, le=1e9)
+    """Lowest pay cap of a spin-out (USD/year)."""
+    spinout_pay_cap_max_usd: float = Field(2e7, gt=0.0, le=1e9)
+    """Highest pay cap of a spin-out (USD/year)."""
+
+    @model_validator(mode="after")
+    def _spinout_cap_range(self) -> Self:
+        if self.spinout_pay_cap_min_usd > self.spinout_pay_cap_max_usd:
+            raise field_error(
+                "spinout_pay_cap_min_usd",
+                f"must be <= spinout_pay_cap_max_usd ({self.spinout_pay_cap_max_usd:g}) "
+                f"(got {self.spinout_pay_cap_min_usd:g})",
+            )
+        return self
 
     @model_validator(mode="after")
     def _utilisation_range(self) -> Self:

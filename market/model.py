@@ -30,6 +30,7 @@ from market.phases import (
     enter,
     grow,
     lay_off,
+    post_vacancies,
     produce,
     record,
     search,
@@ -148,12 +149,13 @@ class TalentMarket(mesa.Model):
         enter(st, rng)  # 6
         pulls = spin_out(st, rng)  # 7
         st.refresh()
-        candidates = search(st, rng, pulls)  # 8
-        clear(st, candidates)  # 9
-        attrite(st, rng)  # 10
+        vacancies = post_vacancies(st)  # 8
+        candidates = search(st, rng, pulls, vacancies)  # 9
+        clear(st, candidates)  # 10
+        attrite(st, rng)  # 11
         st.refresh()  # the end-of-month state that record() and the reporters read
         self._sync_labs()
-        self._record()  # 11
+        self._record()  # 12
         self.running = self.steps < self.config.steps
 
     def _record(self) -> None:

@@ -1,7 +1,9 @@
 """Search frictions: which candidates each lab gets to look at this month.
 
-A lab with budget headroom sees ``Poisson(candidates_per_lab * poaching_intensity)``
-candidates. Each is drawn in two stages (Guerrero & Axtell 2013 labour-flow networks):
+With vacancies (:mod:`market.phases.vacancies`) a lab draws ``Poisson(q x V[s, lab] x
+poaching_intensity)`` candidates of each specialty ``s`` (:func:`specialty_groups`);
+without, ``Poisson(candidates_per_lab * poaching_intensity)`` of any. Each is drawn
+in two stages (Guerrero & Axtell 2013 labour-flow networks):
 first the source (another lab or the job pool) with probability proportional to
 ``tie[lab, source] * sum_i skill_i^kappa`` over the source's people, then a person
 within the source with probability proportional to ``skill^kappa``. Ties start at 1
@@ -99,3 +101,16 @@ def _draw_sources(
     row_of = np.repeat(np.arange(active.size), counts)
     groups = (cdf[row_of] <= u_source[:, None]).sum(axis=1)  # searchsorted, side="right"
     return groups, u_person, lab_of
+
+
+def specialty_groups(
+    people: People, sorted_rows: np.ndarray, bounds: np.ndarray, specialty: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of :func:`group_order` restricted to one specialty, still sorted by
+    group, and their group boundaries.
+    """
+    n_groups = len(bounds) - 1
+    keep = people.specialty[sorted_rows] == specialty
+    group = np.repeat(np.arange(n_groups), np.diff(bounds))
+    counts = np.bincount(group[keep], minlength=n_groups)
+    return sorted_rows[keep], np.concatenate([[0], np.cumsum(counts)])

@@ -48,6 +48,7 @@ def two_lab_scenario(**market_overrides: Any) -> market.Scenario:
             "utilisation_max": 1.0,
             "value_per_output_usd": 1e6,
             "candidates_per_lab": 50,
+            "vacancies_enabled": False,  # the pair meets through candidates_per_lab
             "move_threshold": 0.0,
             "attrition_enabled": False,
             "graduates_enabled": False,

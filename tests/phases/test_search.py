@@ -45,3 +45,52 @@ def test_labs_without_headroom_do_not_search(make_state):
     )
     cands = search(st, np.random.default_rng(0), NONE)
     assert len(cands) > 0 and (cands.labs == 1).all()
+
+
+def test_search_follows_vacancies_by_specialty_and_reaches_the_pool(make_state):
+    from market.codes import Specialty
+    from market.phases.vacancies import Vacancies
+
+    infra = int(Specialty.INFRASTRUCTURE)
+    people = [{"employer": 0, "specialty": s} for s in (0, 1, 2) for _ in range(20)]
+    people += [{"employer": int(Employer.POOL), "specialty": s} for s in (0, 1) for _ in range(20)]
+    st = make_state([{"name": "A"}, {"name": "B"}], people, market={"one_offer_per_vacancy": False})
+    counts = np.zeros((3, 2), dtype=np.int64)
+    counts[infra, 1] = 10  # B wants infrastructure people only; A posts nothing
+    v = Vacancies(counts, counts.copy(), np.zeros(2, bool), contacts_per_vacancy=3.0)
+    cands = search(st, np.random.default_rng(1), NONE, v)
+    assert len(cands) > 0
+    assert (cands.labs == 1).all()
+    assert (st.people.specialty[cands.rows] == infra).all()
+    # laid-off people and graduates in the pool are reached, as well as A's staff
+    emp = st.people.employer[cands.rows]
+    assert (emp == Employer.POOL).any() and (emp == 0).any()
+    # about q x V = 30 draws (some repeat): never more pairs than draws could give
+    assert len(cands) <= 60
+
+
+def test_no_vacancies_no_search(make_state):
+    from market.phases.vacancies import Vacancies
+
+    st = make_state([{"name": "A"}, {"name": "B"}], [{"employer": 0}, {"employer": 1}])
+    zero = np.zeros((3, 2), dtype=np.int64)
+    v = Vacancies(zero, zero, np.zeros(2, bool), contacts_per_vacancy=3.0)
+    assert len(search(st, np.random.default_rng(0), NONE, v)) == 0
+
+
+def test_a_lab_bids_once_per_vacancy_for_the_best_candidates_it_met(make_state):
+    from market.codes import Specialty
+    from market.phases.vacancies import Vacancies
+
+    infra = int(Specialty.INFRASTRUCTURE)
+    # Same skill everywhere, so the same value to B: the best candidates are the
+    # cheapest, the pool's (reservation pay 100k against 300k at A).
+    people = [{"employer": 0, "specialty": infra} for _ in range(30)]
+    people += [{"employer": int(Employer.POOL), "specialty": infra, "comp_usd": 1e5}] * 30
+    st = make_state([{"name": "A"}, {"name": "B"}], people)
+    counts = np.zeros((3, 2), dtype=np.int64)
+    counts[infra, 1] = 4
+    v = Vacancies(counts, counts.copy(), np.zeros(2, bool), contacts_per_vacancy=5.0)
+    cands = search(st, np.random.default_rng(2), NONE, v)
+    assert len(cands) == 4  # ~20 met, one bid per vacancy
+    assert (st.people.employer[cands.rows] == Employer.POOL).all()

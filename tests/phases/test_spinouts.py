@@ -21,6 +21,7 @@ def test_star_founds_a_lab_and_targets_the_best_research_and_infra_colleagues(ma
         "spinout_gpu_cost_usd": 40_000.0,
         "spinout_budget_share": 0.2,
         "spinout_capability_share": 0.5,
+        "spinout_team_size": 0,  # the pull bids alone (no founding team)
     }
     st = make_state([{"name": "A", "capability": 2.0}, {"name": "B"}], people, market=market)
     st.star_skill = 40.0
@@ -45,3 +46,57 @@ def test_no_spin_out_when_switched_off_or_no_room(make_state):
     st.star_skill = 1.0
     labs, _ = spin_out(st, np.random.default_rng(0))
     assert len(labs) == 0 and len(st.labs) == 2
+
+
+def test_founding_team_moves_together_with_pay_within_the_funding_scaled_cap(make_state):
+    from market.codes import Employer, Reason
+    from market.phases.spinouts import team_pay_cap
+
+    infra = int(Specialty.INFRASTRUCTURE)
+    people = [
+        {"skill": 50.0, "comp_usd": 1e6},  # the founder
+        {"skill": 9.0, "comp_usd": 300_000.0},
+        {"skill": 8.0, "comp_usd": 3e6},  # paid above the cap: not asked
+        {"skill": 7.0, "comp_usd": 300_000.0, "specialty": infra},
+        {"skill": 6.0, "comp_usd": 400_000.0, "specialty": infra},
+        {"skill": 1.0, "comp_usd": 300_000.0, "specialty": infra},  # not on the team
+        {"skill": 30.0, "specialty": int(Specialty.PRODUCT)},  # product: not on the team
+    ]
+    market = {
+        "spinout_rate_per_year": 1.0,
+        "spinout_funding_usd": 1e8,
+        "spinout_budget_share": 0.2,  # budget 20M
+        "spinout_team_size": 4,
+        "spinout_team_infra_share": 0.5,  # two infrastructure, two research
+        "spinout_team_pay_share": 0.5,  # cap 0.5 x 20M / (4 + 1) = 2M
+        "spinout_pull": 0,
+    }
+    st = make_state([{"name": "A"}, {"name": "B"}], people, market=market)
+    st.star_skill = 40.0
+    spin_out(st, np.random.default_rng(0))
+    new = 2
+    assert team_pay_cap(20e6, 4, st.cfg) == pytest.approx(2e6)
+    assert st.labs.pay_cap_usd[new] == pytest.approx(2e6)
+    emp = st.people.employer[:7]
+    # the team is the best two infra people and the best researcher paid within the
+    # 2M cap; all three join at their pay (preferences are neutral); the one paid 3M,
+    # the least skilled infra person and product stay
+    assert emp.tolist() == [new, new, 0, new, new, 0, 0]
+    assert (st.people.comp_usd[[1, 3, 4]] == [300_000.0, 300_000.0, 400_000.0]).all()
+    assert (st.people.comp_usd[:7][emp == new] <= 2e6).all()
+    moves = st.ledger.move_records()
+    assert (moves["reason"] == Reason.SPIN_OUT).sum() == 4  # founder + 3 of the team
+    assert Employer.POOL not in moves["to_lab"].tolist()
+    from market.phases.spinouts import founding_team
+
+    assert founding_team(st, 0, cap=2e6).tolist() == [5]  # only the one left within the cap
+
+
+def test_team_pay_cap_is_bounded(make_state):
+    from market.config import MarketConfig
+    from market.phases.spinouts import team_pay_cap
+
+    cfg = MarketConfig(spinout_pay_cap_min_usd=1e6, spinout_pay_cap_max_usd=2e7)
+    assert team_pay_cap(1e6, 9, cfg) == pytest.approx(1e6)  # 0.5 x 1M / 10 -> floor
+    assert team_pay_cap(1e10, 9, cfg) == pytest.approx(2e7)  # ceiling
+    assert team_pay_cap(2e8, 9, cfg) == pytest.approx(1e7)  # 0.5 x 200M / 10
