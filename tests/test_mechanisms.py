@@ -62,6 +62,14 @@ def clearly_more(a: np.ndarray, b: np.ndarray) -> bool:
     return a.mean() - b.mean() > 2 * se
 
 
+def clearly_more_paired(a: np.ndarray, b: np.ndarray) -> bool:
+    """Runs paired by seed (common random numbers): the mean of ``a - b`` exceeds two
+    standard errors of that mean.
+    """
+    d = a - b
+    return d.mean() > 2 * d.std(ddof=1) / np.sqrt(len(d))
+
+
 def test_noncompete_enforcement_cuts_mobility():
     # 24 months: counted once (unpaid leave, a one-off cost to the mover), 12 months cut
     # mobility here by only ~3%, too little for six seeds to tell apart.
@@ -73,15 +81,16 @@ def test_noncompete_enforcement_cuts_mobility():
     banned = poached_counts(base.with_overrides({"market.noncompete_enforcement": 0.0}), seeds)
     # Marx, Strumsky & Fleming (2009) measured ~8% less inventor mobility under
     # enforcement: the model must show a cut, of that order rather than a collapse.
-    assert clearly_more(banned, enforced)
+    assert clearly_more_paired(banned, enforced)
     assert banned.mean() < 2 * enforced.mean()
 
 
 def test_unvested_equity_cuts_mobility():
     base = market.generic_scenario(5, 500).with_overrides({"steps": 24})
-    no_equity = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.0}))
-    heavy = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.9}))
-    assert clearly_more(no_equity, heavy)
+    seeds = range(12)
+    no_equity = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.0}), seeds)
+    heavy = poached_counts(base.with_overrides({"labs.*.policy.equity_share": 0.9}), seeds)
+    assert clearly_more_paired(no_equity, heavy)
 
 
 def test_switching_offers_off_stops_poaching_and_counters():
@@ -270,16 +279,20 @@ def test_pay_band_floor_follows_its_formula_and_lifts_new_hire_pay():
     mean_pay = st.payroll / st.headcount.sum(axis=0)
     expected = 0.9 * mean_pay[labs] * (skill / st.skill_mean[labs])
     np.testing.assert_allclose(floor, expected)
-    # Over a run, graduates hired by commercial labs are paid more with a band than without.
+    # Over a run, new hires at commercial labs (poached or from the pool) are paid more
+    # with a band than without. (Few graduates are hired here: each vacancy bids for
+    # the best candidate it meets, rarely a graduate.)
     _, banded = run(sc, 8)
     _, plain = run(sc.with_overrides({"labs.*.policy.pay_band_floor": 0.0}), 8)
 
-    def grad_pay(tables):
+    def hire_pay(tables):
         moves = tables["moves"]
-        hires = moves[(moves["reason"] == "graduate_hire") & (moves["to_lab"] != "Academia")]
+        new_hire = moves["reason"].isin(["poached", "graduate_hire", "rehire"])
+        hires = moves[new_hire & (moves["to_lab"] != "Academia")]
+        assert len(hires) > 0
         return hires["new_comp_usd"].median()
 
-    assert grad_pay(banded) > grad_pay(plain)
+    assert hire_pay(banded) > hire_pay(plain)
 
 
 def test_pool_is_an_average_outside_option():
