@@ -17,10 +17,10 @@ def record(state: MarketState) -> None:
     """
     agg, labs = state.lab_state, state.labs
     n_labs = state.n_labs
-    emp = state.people.view("employer")
-    staff = np.flatnonzero(emp >= 0)
-    by_lab = staff[np.argsort(emp[staff].astype(np.int16), kind="stable")]  # radix sort
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(emp[staff], minlength=n_labs))])
+    staff = state.staff()
+    lab = state.people.employer[staff]
+    by_lab = staff[np.argsort(lab.astype(np.int16), kind="stable")]  # radix sort
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
     comp = state.people.comp_usd[by_lab]
     quantiles = group_quantiles(comp, bounds[: n_labs + 1], COMP_QUANTILES)
     research = agg.research_headcount
