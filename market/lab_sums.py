@@ -74,16 +74,29 @@ class RawSums:
 def raw_sums(
     people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> RawSums:
-    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch: one
-    bincount per statistic over the key (specialty, lab).
+    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch."""
+    return _sums_of(people.employer[rows], people.skill[rows], people, rows, n_labs, allocation, g)
+
+
+def _sums_of(
+    employer: np.ndarray,
+    s: np.ndarray,
+    people: People,
+    rows: np.ndarray,
+    n_labs: int,
+    allocation: np.ndarray,
+    g: float,
+) -> RawSums:
+    """:func:`raw_sums` given the rows' employers and skills: one bincount per
+    statistic over the key (specialty, lab).
 
     ``bincount`` adds weights in input order, so each bin sums the same values in the
     same order as a bincount over that specialty's (or lab's) rows alone.
     """
-    lab = people.employer[rows].astype(np.intp)  # bincount's index type: cast once
-    s = people.skill[rows]
+    lab = employer.astype(np.intp)  # bincount's index type: cast once
     spec = people.specialty[rows]
-    key = spec.astype(np.intp) * n_labs + lab
+    key = np.multiply(spec, n_labs, dtype=np.intp)
+    key += lab
     size = 3 * n_labs
     headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
     by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
@@ -152,17 +165,20 @@ def finish(raw: RawSums, allocation: np.ndarray, g: float, market_mean: float) -
     )
 
 
-def mean_skill(people: People, staff: np.ndarray) -> float:
-    """The market's mean skill over the people at labs (1 with nobody at a lab)."""
-    return people.skill[staff].mean() if len(staff) else 1.0
+def mean_skill(skill: np.ndarray) -> float:
+    """The market's mean skill, given the skills of the people at labs in row order
+    (1 with nobody at a lab).
+    """
+    return skill.mean() if len(skill) else 1.0
 
 
 def people_sums(
     people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> Sums:
     """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
-    raw = raw_sums(people, staff, n_labs, allocation, g)
-    return finish(raw, allocation, g, mean_skill(people, staff))
+    skill = people.skill[staff]
+    raw = _sums_of(people.employer[staff], skill, people, staff, n_labs, allocation, g)
+    return finish(raw, allocation, g, mean_skill(skill))
 
 
 class LabSums:
@@ -196,16 +212,17 @@ class LabSums:
             return self.sums
         emp = people.view("employer")
         staff = np.flatnonzero(emp >= 0)
+        skill = people.skill[staff]
         raw = self._update(people, n_labs, allocation, g)
         if raw is None:
-            raw = raw_sums(people, staff, n_labs, allocation, g)
+            raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
             self.employer = emp.copy()
             self.passes["full"] += 1
         else:
             self.passes["partial"] += 1
         people.touched = []
         self.raw, self.staff = raw, staff
-        self.sums = finish(raw, allocation, g, mean_skill(people, staff))
+        self.sums = finish(raw, allocation, g, mean_skill(skill))
         self.version, self.gamma, self.allocation = people.version, g, allocation.copy()
         return self.sums
 
