@@ -200,6 +200,8 @@ class LabSums:
         """Rows of the people at labs at the last :meth:`get`, ascending."""
         self.passes = {"full": 0, "partial": 0}
         """How often each path was taken (for tests and benchmarks)."""
+        self.order: tuple[np.ndarray, np.ndarray] | None = None
+        """:attr:`staff` sorted by lab (stable) and the lab bounds, once asked for."""
 
     def get(self, people: People, n_labs: int, allocation: np.ndarray, g: float) -> Sums:
         """Sums for the people now at labs, updating only the labs that changed."""
@@ -217,6 +219,7 @@ class LabSums:
         if raw is None:
             raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
             self.employer = emp.copy()
+            self.order = None
             self.passes["full"] += 1
         else:
             self.passes["partial"] += 1
@@ -254,11 +257,63 @@ class LabSums:
         if heads[resum[:n_old]].sum() > RESUM_SHARE * heads.sum():
             return None  # most people are in labs summed again: one full pass is cheaper
         raw = self.raw.padded(n_labs)
+        appended = joined[grows[emp[joined]]]
+        rows = np.zeros(0, dtype=np.int64)
         if resum.any():
             lookup = np.concatenate([np.zeros(_OFFSET, dtype=bool), resum])
             rows = np.flatnonzero(lookup[emp + _OFFSET])
             raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
-        add_rows(raw, people, joined[grows[emp[joined]]], allocation, g)
+        if self.order is not None:
+            self.order = _patched_order(
+                self.order, resum, (rows, emp[rows]), (appended, emp[appended])
+            )
+        add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
         return raw
+
+    def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The people at labs as of the last :meth:`get`, sorted by lab (row order
+        within a lab), and the ``L + 1`` lab bounds; kept across partial updates that
+        only appended people.
+        """
+        if self.order is None or len(self.order[1]) != n_labs + 1:
+            self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
+        return self.order
+
+
+def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds."""
+    # A stable sort is a unique permutation; on 16-bit keys numpy uses a radix sort.
+    key = lab.astype(np.int16) if n_labs < np.iinfo(np.int16).max else lab
+    order = staff[np.argsort(key, kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+    return order, bounds
+
+
+def _patched_order(
+    order: tuple[np.ndarray, np.ndarray],
+    resum: np.ndarray,
+    resum_rows: tuple[np.ndarray, np.ndarray],
+    appended: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lab order after a partial update: the ``resum`` labs' segments replaced by
+    their current people, ``appended`` people (each after every member of its lab)
+    added at the end of their labs' segments. ``resum_rows`` and ``appended`` are
+    (rows ascending, their labs).
+    """
+    n_labs = len(resum)
+    rows_by_lab, bounds = order
+    bounds = np.concatenate([bounds, np.full(n_labs + 1 - len(bounds), bounds[-1])])
+    (r_rows, r_bounds), (a_rows, a_bounds) = (
+        staff_by_lab(*x, n_labs) for x in (resum_rows, appended)
+    )
+    parts = []
+    for j in range(n_labs):
+        if resum[j]:
+            parts.append(r_rows[r_bounds[j] : r_bounds[j + 1]])
+        else:
+            parts.append(rows_by_lab[bounds[j] : bounds[j + 1]])
+            parts.append(a_rows[a_bounds[j] : a_bounds[j + 1]])
+    counts = np.where(resum, np.diff(r_bounds), np.diff(bounds) + np.diff(a_bounds))
+    return np.concatenate(parts), np.concatenate([[0], np.cumsum(counts)])

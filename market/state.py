@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from market.config import MarketConfig, PopulationConfig
-from market.lab_sums import LabSums
+from market.lab_sums import LabSums, staff_by_lab
 from market.labs import LabTable
 from market.ledger import Ledger
 from market.people import People
@@ -85,6 +85,16 @@ class MarketState:
         if self._cache.version == self.people.version and self._cache.sums is not None:
             return self._cache.staff
         return np.flatnonzero(self.people.view("employer") >= 0)
+
+    def lab_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the people at labs sorted by lab (row order within a lab) and the
+        ``L + 1`` lab bounds (kept from the last :meth:`refresh` when nobody changed
+        since).
+        """
+        if self._cache.version == self.people.version and self._cache.sums is not None:
+            return self._cache.lab_order(self.people, self.n_labs)
+        staff = self.staff()
+        return staff_by_lab(staff, self.people.employer[staff], self.n_labs)
 
     def begin_month(self, step: int) -> None:
         """Reset the month's counters."""

@@ -81,9 +81,11 @@ def test_aggregate_matches_reference_bitwise(spun_out_model, gamma):
     np.testing.assert_array_equal(st.talent, talent)
 
 
-def test_group_order_is_the_stable_sort(spun_out_model):
+@pytest.mark.parametrize("given_lab_order", [False, True])
+def test_group_order_is_the_stable_sort(spun_out_model, given_lab_order):
     people, n_labs = spun_out_model.people, len(spun_out_model.labs)
-    rows, bounds = group_order(people, n_labs)
+    by_lab = spun_out_model.state.lab_order() if given_lab_order else None
+    rows, bounds = group_order(people, n_labs, by_lab)
     emp = people.view("employer")
     expect_rows = np.flatnonzero(emp != GONE)
     grp = np.where(emp[expect_rows] == POOL, n_labs, emp[expect_rows])
@@ -245,7 +247,8 @@ def test_lab_sums_keep_row_order_where_float_order_matters():
 @pytest.mark.parametrize("seed", range(12))
 def test_incremental_lab_sums_equal_recomputation_after_random_changes(seed):
     """Random moves, entries, exits, pay changes, unknown-row touches, allocation
-    changes and new labs: after every batch the incremental sums equal a from-scratch
+    changes and new labs: after every batch the incremental sums (and the lab order)
+    equal a from-scratch
     pass bit for bit, and many batches took the incremental path."""
     from market.lab_sums import LabSums, people_sums
 
@@ -300,4 +303,11 @@ def test_incremental_lab_sums_equal_recomputation_after_random_changes(seed):
         staff = np.flatnonzero(p.view("employer") >= 0)
         _assert_sums_equal(got, people_sums(p, staff, n_labs, alloc, g))
         np.testing.assert_array_equal(cache.staff, staff)
+        if rng.random() < 0.7:  # the lab order, patched since it was last asked for
+            rows, bounds = cache.lab_order(p, n_labs)
+            lab = p.employer[staff]
+            np.testing.assert_array_equal(rows, staff[np.argsort(lab, kind="stable")])
+            np.testing.assert_array_equal(
+                bounds, np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+            )
     assert cache.passes["partial"] >= 5  # the incremental path was exercised

@@ -17,12 +17,9 @@ def record(state: MarketState) -> None:
     """
     agg, labs = state.lab_state, state.labs
     n_labs = state.n_labs
-    staff = state.staff()
-    lab = state.people.employer[staff]
-    by_lab = staff[np.argsort(lab.astype(np.int16), kind="stable")]  # radix sort
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+    by_lab, bounds = state.lab_order()
     comp = state.people.comp_usd[by_lab]
-    quantiles = group_quantiles(comp, bounds[: n_labs + 1], COMP_QUANTILES)
+    quantiles = group_quantiles(comp, bounds, COMP_QUANTILES)
     research = agg.research_headcount
     gpus = agg.gpus
     budgets = labs.budget_usd.copy()

@@ -40,7 +40,7 @@ def search(state: MarketState, rng: np.random.Generator, pulls: Pulls) -> Candid
     if not cfg.offers_enabled:
         pair_labs, pair_rows = spin_labs, spin_rows
     else:
-        sorted_rows, bounds = group_order(p, n_labs)
+        sorted_rows, bounds = group_order(p, n_labs, state.lab_order())
         hiring = (labs.budget_usd - agg.payroll) > 0
         staff_100 = agg.headcount.sum(axis=0) / 100
         per_month = cfg.candidates_per_lab + cfg.candidates_per_100_staff * staff_100
