@@ -142,24 +142,33 @@ def test_engineers_stay_mesa_agents(spun_out_model):
 
 
 def test_cached_aggregates_equal_fresh_ones_at_every_refresh():
-    """The version-keyed cache (people unchanged since the last refresh) never serves
-    stale sums: at each refresh of a run with layoffs, spin-outs and counters, the
-    cached result equals a refresh with the cache emptied."""
+    """The incremental lab sums never serve stale values: at each refresh of a run with
+    layoffs, spin-outs and counters, the aggregates kept (and updated lab by lab) since
+    the start equal a refresh from scratch, and so do the staff and their lab order."""
     import dataclasses
 
+    from market.lab_sums import LabSums
     from market.state import MarketState
 
     checked = []
     original = MarketState.refresh
 
     def paranoid(self):
+        kept = self._cache
         cached = original(self)
-        self._cache.clear()
+        self._cache = LabSums()  # a fresh cache: every lab summed from scratch
         fresh = original(self)
+        self._cache = kept
         for f in dataclasses.fields(fresh):
             np.testing.assert_array_equal(getattr(cached, f.name), getattr(fresh, f.name))
+        emp = self.people.view("employer")
+        staff = np.flatnonzero(emp >= 0)
+        rows, bounds = kept.lab_order(self.people, self.n_labs)  # patched from here on
+        np.testing.assert_array_equal(kept.staff, staff)
+        np.testing.assert_array_equal(rows, staff[np.argsort(emp[staff], kind="stable")])
+        np.testing.assert_array_equal(np.diff(bounds), fresh.headcount.sum(axis=0))
         checked.append(self.step)
-        return fresh
+        return cached
 
     MarketState.refresh = paranoid
     try:
@@ -174,6 +183,7 @@ def test_cached_aggregates_equal_fresh_ones_at_every_refresh():
         MarketState.refresh = original
     assert len(checked) > 3 * 24
     assert model.spinouts_founded > 0
+    assert model.state._cache.passes["partial"] > 10  # the lab-by-lab path ran
 
 
 # -- incremental lab sums (market.lab_sums.LabSums) ---------------------------------
