@@ -274,8 +274,8 @@ class LabSums:
 
     def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
         """The people at labs as of the last :meth:`get`, sorted by lab (row order
-        within a lab), and the ``L + 1`` lab bounds; kept across partial updates that
-        only appended people.
+        within a lab), and the ``L + 1`` lab bounds; sorted once after a full pass,
+        then patched by the partial updates.
         """
         if self.order is None or len(self.order[1]) != n_labs + 1:
             self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
