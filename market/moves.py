@@ -49,7 +49,7 @@ def move(
     p.unvested_usd[rows] = labs.equity_share[to] * pay * labs.vesting_months[to] / 12
     p.tenure_months[rows] = 0
     p.hired_step[rows] = state.step
-    p.touch()
+    p.touch(rows)
 
 
 def leave(state: MarketState, rows: np.ndarray, to: Employer, reason: Reason) -> None:
@@ -73,4 +73,4 @@ def leave(state: MarketState, rows: np.ndarray, to: Employer, reason: Reason) ->
     p.unvested_usd[rows] = 0.0
     p.tenure_months[rows] = 0
     if at_lab.any():  # people leaving the pool change no lab's aggregates
-        p.touch()
+        p.touch(rows)

@@ -17,11 +17,20 @@ import numpy as np
 from market.people import GONE, POOL, People
 
 
-def group_order(people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+def group_order(
+    people: People, n_labs: int, by_lab: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows of everyone in the market sorted by group (labs 0..L-1, pool = L),
     and the group boundaries (``L + 2`` offsets).
+
+    ``by_lab``, the people at labs already sorted by lab with their ``L + 1`` bounds
+    (:meth:`market.state.MarketState.lab_order`), saves the sort: the pool follows.
     """
     emp = people.view("employer")
+    if by_lab is not None:
+        lab_rows, lab_bounds = by_lab
+        pool = np.flatnonzero(emp == POOL)
+        return np.concatenate([lab_rows, pool]), np.append(lab_bounds, lab_bounds[-1] + pool.size)
     rows = np.flatnonzero(emp != GONE)
     grp = emp[rows]
     grp = np.where(grp == POOL, n_labs, grp)

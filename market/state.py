@@ -4,17 +4,19 @@ One object holds the people columns, the lab table, search ties, the move ledger
 the month's counters; the phases in :mod:`market.phases` are functions of it and of
 the model's random generator. Derived per-lab aggregates (:class:`LabState`: head
 counts, effective talent, utilisation, output, payroll) are recomputed explicitly by
-:meth:`MarketState.refresh` at the points of the schedule where a phase needs them.
+:meth:`MarketState.refresh` at the points of the schedule where a phase needs them;
+only the labs whose people changed since the previous refresh are summed again
+(:class:`market.lab_sums.LabSums`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from market.config import MarketConfig, PopulationConfig
+from market.lab_sums import LabSums, staff_by_lab
 from market.labs import LabTable
 from market.ledger import Ledger
 from market.people import People
@@ -48,7 +50,8 @@ class MarketState:
     spinouts_founded: int = 0
     agg: LabState | None = None
     """Per-lab aggregates as of the last :meth:`refresh`."""
-    _cache: dict[str, Any] = field(default_factory=dict)
+    _cache: LabSums = field(default_factory=LabSums)
+    """Per-lab people sums kept between refreshes (only changed labs are recomputed)."""
 
     @property
     def n_labs(self) -> int:
@@ -75,6 +78,24 @@ class MarketState:
     def lab_state(self) -> LabState:
         """The aggregates of the last :meth:`refresh` (refreshing once if none yet)."""
         return self.agg if self.agg is not None else self.refresh()
+
+    def staff(self) -> np.ndarray:
+        """Rows of the people at labs, ascending (from the last :meth:`refresh` when
+        nobody changed since).
+        """
+        if self._cache.version == self.people.version and self._cache.sums is not None:
+            return self._cache.staff
+        return np.flatnonzero(self.people.view("employer") >= 0)
+
+    def lab_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the people at labs sorted by lab (row order within a lab) and the
+        ``L + 1`` lab bounds (kept from the last :meth:`refresh` when nobody changed
+        since).
+        """
+        if self._cache.version == self.people.version and self._cache.sums is not None:
+            return self._cache.lab_order(self.people, self.n_labs)
+        staff = self.staff()
+        return staff_by_lab(staff, self.people.employer[staff], self.n_labs)
 
     def begin_month(self, step: int) -> None:
         """Reset the month's counters."""

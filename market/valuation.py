@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.config import MarketConfig
+from market.lab_sums import LabSums, people_sums
 from market.leadership import is_leader, leader_units, leadership_sums, team_skill
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
 from market.production import (
@@ -99,44 +100,24 @@ def aggregate(
     mission: np.ndarray,
     retention_frac: np.ndarray,
     cfg: MarketConfig,
-    cache: dict | None = None,
+    cache: LabSums | None = None,
     backlog: np.ndarray | None = None,
 ) -> LabState:
-    """Sum the people of each lab and evaluate production (one O(N) pass of bincounts).
+    """Sum the people of each lab and evaluate production (bincounts over the people).
 
-    ``cache``, a dict the caller keeps between calls, skips the sums when the allocation
-    rules and ``allocation_gamma`` equal the previous call's and either the people's
-    :attr:`~market.people.People.version` is unchanged (e.g. at the start of a month,
-    when nothing changed since the last month's record) or the people at labs (rows,
-    lab, skill, specialty, pay) equal the previous call's, element by element.
+    ``cache``, a :class:`~market.lab_sums.LabSums` the caller keeps between calls,
+    recomputes only the labs whose people (employer, skill, specialty, pay) changed
+    since the previous call, or none when :attr:`~market.people.People.version` is
+    unchanged; the result is bit-identical to a full pass.
     """
     n_labs = len(gpus)
     g = cfg.allocation_gamma
-    lead = (*leadership_sums(people, n_labs, cfg, cache), backlog)
-    if (
-        cache is not None
-        and cache.get("version") == people.version
-        and cache.get("gamma") == g
-        and np.array_equal(cache["inputs"][-1], allocation)
-    ):
-        return _evaluate(
-            cache["sums"], gpus, efficiency, allocation, mission, retention_frac, cfg, lead
-        )
-    emp = people.view("employer")
-    at_lab = np.flatnonzero(emp >= 0)
-    lab = emp[at_lab]
-    s = people.skill[at_lab]
-    spec = people.specialty[at_lab]
-    comp = people.comp_usd[at_lab]
-    inputs = (at_lab, lab, s, spec, comp, allocation)
-    if cache is not None and cache.get("gamma") == g and _all_equal(cache.get("inputs"), inputs):
-        sums = cache["sums"]
+    lead = (*leadership_sums(people, n_labs, cfg, None if cache is None else cache.memo), backlog)
+    if cache is None:
+        staff = np.flatnonzero(people.view("employer") >= 0)
+        sums = people_sums(people, staff, n_labs, allocation, g)
     else:
-        sums = _people_sums(lab, s, spec, comp, n_labs, allocation, g)
-        if cache is not None:  # the gathered arrays are fresh copies; allocation is not
-            cache.update(gamma=g, inputs=(*inputs[:-1], allocation.copy()), sums=sums)
-    if cache is not None:
-        cache["version"] = people.version
+        sums = cache.get(people, n_labs, allocation, g)
     return _evaluate(sums, gpus, efficiency, allocation, mission, retention_frac, cfg, lead)
 
 
@@ -189,57 +170,6 @@ def _evaluate(
         backlog=backlog,
         bring_up=_bring_up(leaders, gpus + backlog, cfg),
     )
-
-
-def _all_equal(cached: tuple | None, current: tuple) -> bool:
-    return cached is not None and all(
-        np.array_equal(a, b) for a, b in zip(cached, current, strict=True)
-    )
-
-
-def _people_sums(
-    lab: np.ndarray,
-    s: np.ndarray,
-    spec: np.ndarray,
-    comp: np.ndarray,
-    n_labs: int,
-    allocation: np.ndarray,
-    g: float,
-) -> tuple:
-    """The O(N) part of :func:`aggregate`: per-lab sums over the people at labs.
-
-    Returns headcount (3, L), skill sums by specialty (3, L), research sum of squared
-    skill, effective research talent, payroll before retention grants, skill sum and the
-    market's mean skill.
-    """
-    # One bincount per statistic over the key (specialty, lab). bincount adds weights
-    # in input order, so each bin sums the same values in the same order as a bincount
-    # over that specialty's rows alone: the sums are bit-identical, at a third of the
-    # passes over the people.
-    lab = lab.astype(np.intp)  # bincount's index type: cast once, not per call
-    key = spec.astype(np.intp) * n_labs + lab
-    headcount = np.bincount(key, minlength=3 * n_labs).reshape(3, n_labs).astype(float)
-    by_spec = np.bincount(key, weights=s, minlength=3 * n_labs).reshape(3, n_labs)
-    sums = {code: by_spec[code] for code in (RESEARCH, INFRASTRUCTURE, PRODUCT)}
-    s2 = np.bincount(key, weights=s * s, minlength=3 * n_labs)[RESEARCH * n_labs :][:n_labs]
-    talent = sums[RESEARCH].copy()
-    if g > 0 and np.any(allocation > 0):
-        n_r = np.maximum(headcount[RESEARCH], 1)
-        m1 = np.maximum(sums[RESEARCH] / n_r, 1e-12)
-        m2 = np.maximum(s2 / n_r, 1e-12)
-        # s^(1+g) is the costly part: evaluate it only for researchers at labs whose
-        # rule uses it (the other labs' sums are discarded by the select below).
-        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
-        sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
-        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
-        talent = np.select([allocation == 1, allocation == 2], [sg1 / m1**g, sg2 / m2**g], talent)
-    payroll = np.bincount(lab, weights=comp, minlength=n_labs)
-    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
-    market_mean = s.mean() if len(s) else 1.0
-    return headcount, by_spec, s2, talent, payroll, skill_sum, market_mean
 
 
 def _leadership_inputs(lead: tuple, n_labs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -81,9 +81,11 @@ def test_aggregate_matches_reference_bitwise(spun_out_model, gamma):
     np.testing.assert_array_equal(st.talent, talent)
 
 
-def test_group_order_is_the_stable_sort(spun_out_model):
+@pytest.mark.parametrize("given_lab_order", [False, True])
+def test_group_order_is_the_stable_sort(spun_out_model, given_lab_order):
     people, n_labs = spun_out_model.people, len(spun_out_model.labs)
-    rows, bounds = group_order(people, n_labs)
+    by_lab = spun_out_model.state.lab_order() if given_lab_order else None
+    rows, bounds = group_order(people, n_labs, by_lab)
     emp = people.view("employer")
     expect_rows = np.flatnonzero(emp != GONE)
     grp = np.where(emp[expect_rows] == POOL, n_labs, emp[expect_rows])
@@ -140,24 +142,33 @@ def test_engineers_stay_mesa_agents(spun_out_model):
 
 
 def test_cached_aggregates_equal_fresh_ones_at_every_refresh():
-    """The version-keyed cache (people unchanged since the last refresh) never serves
-    stale sums: at each refresh of a run with layoffs, spin-outs and counters, the
-    cached result equals a refresh with the cache emptied."""
+    """The incremental lab sums never serve stale values: at each refresh of a run with
+    layoffs, spin-outs and counters, the aggregates kept (and updated lab by lab) since
+    the start equal a refresh from scratch, and so do the staff and their lab order."""
     import dataclasses
 
+    from market.lab_sums import LabSums
     from market.state import MarketState
 
     checked = []
     original = MarketState.refresh
 
     def paranoid(self):
+        kept = self._cache
         cached = original(self)
-        self._cache.clear()
+        self._cache = LabSums()  # a fresh cache: every lab summed from scratch
         fresh = original(self)
+        self._cache = kept
         for f in dataclasses.fields(fresh):
             np.testing.assert_array_equal(getattr(cached, f.name), getattr(fresh, f.name))
+        emp = self.people.view("employer")
+        staff = np.flatnonzero(emp >= 0)
+        rows, bounds = kept.lab_order(self.people, self.n_labs)  # patched from here on
+        np.testing.assert_array_equal(kept.staff, staff)
+        np.testing.assert_array_equal(rows, staff[np.argsort(emp[staff], kind="stable")])
+        np.testing.assert_array_equal(np.diff(bounds), fresh.headcount.sum(axis=0))
         checked.append(self.step)
-        return fresh
+        return cached
 
     MarketState.refresh = paranoid
     try:
@@ -172,3 +183,141 @@ def test_cached_aggregates_equal_fresh_ones_at_every_refresh():
         MarketState.refresh = original
     assert len(checked) > 3 * 24
     assert model.spinouts_founded > 0
+    assert model.state._cache.passes["partial"] > 10  # the lab-by-lab path ran
+
+
+# -- incremental lab sums (market.lab_sums.LabSums) ---------------------------------
+
+
+def _people(skill, specialty, employer, comp):
+    from market.people import People
+
+    p = People.empty(4)
+    p.add(
+        skill=np.asarray(skill, float),
+        specialty=np.asarray(specialty, np.int8),
+        employer=np.asarray(employer, np.int32),
+        comp_usd=np.asarray(comp, float),
+    )
+    p.touched = []
+    return p
+
+
+def _assert_sums_equal(got, want):
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lab_sums_hand_computed_append_and_leave():
+    """Lab 0 has researchers of skill 1, 2, 4 (sum 7, squares 21); a graduate of skill
+    0.5 joins at a later row (7.5, 21.25), then the skill-2 researcher leaves (5.5)."""
+    from market.lab_sums import LabSums
+
+    p = _people([1.0, 2.0, 4.0, 3.0], [0, 0, 0, 1], [0, 0, 0, 1], [10.0, 20.0, 40.0, 30.0])
+    alloc = np.zeros(2, dtype=np.int64)
+    cache = LabSums()
+    sums = cache.get(p, 2, alloc, 0.0)
+    assert sums[1][RESEARCH].tolist() == [7.0, 0.0] and sums[2].tolist() == [21.0, 0.0]
+    assert sums[4].tolist() == [70.0, 30.0] and sums[6] == 2.5
+    row = p.add(skill=np.array([0.5]), specialty=np.array([0]), employer=np.array([-1]))
+    p.employer[row] = 0
+    p.comp_usd[row] = 5.0
+    p.touch(row)
+    sums = cache.get(p, 2, alloc, 0.0)
+    assert sums[1][RESEARCH].tolist() == [7.5, 0.0] and sums[2].tolist() == [21.25, 0.0]
+    assert sums[0][RESEARCH].tolist() == [4.0, 0.0] and sums[4].tolist() == [75.0, 30.0]
+    assert cache.passes == {"full": 1, "partial": 1}
+    p.employer[1] = -2
+    p.touch(np.array([1]))
+    sums = cache.get(p, 2, alloc, 0.0)
+    assert sums[1][RESEARCH].tolist() == [5.5, 0.0] and sums[0][RESEARCH].tolist() == [3.0, 0.0]
+    assert sums[6] == (1.0 + 4.0 + 3.0 + 0.5) / 4
+
+
+def test_lab_sums_keep_row_order_where_float_order_matters():
+    """Skills 1e16, 1, -1e16 summed in row order give 0 (1 is lost), in another order
+    1: a joiner after the last member continues the sum; one below it sums again."""
+    from market.lab_sums import LabSums, people_sums
+
+    p = _people([1e16, 5.0, 1.0, -1e16, 7.0], [1] * 5, [0, 1, 0, 0, -1], [1.0] * 5)
+    alloc = np.zeros(2, dtype=np.int64)
+    cache = LabSums()
+    assert cache.get(p, 2, alloc, 0.0)[1][1, 0] == 0.0
+    p.employer[4] = 0  # row 4, after every member: appended
+    p.touch(np.array([4]))
+    assert cache.get(p, 2, alloc, 0.0)[1][1, 0] == 7.0
+    p.employer[1] = 0  # row 1, below rows 2 and 3: lab 0 is summed again
+    p.touch(np.array([1]))
+    got = cache.get(p, 2, alloc, 0.0)
+    assert got[1][1, 0] == ((((1e16 + 5.0) + 1.0) + -1e16) + 7.0)
+    staff = np.flatnonzero(p.view("employer") >= 0)
+    _assert_sums_equal(got, people_sums(p, staff, 2, alloc, 0.0))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_incremental_lab_sums_equal_recomputation_after_random_changes(seed):
+    """Random moves, entries, exits, pay changes, unknown-row touches, allocation
+    changes and new labs: after every batch the incremental sums (and the lab order)
+    equal a from-scratch
+    pass bit for bit, and many batches took the incremental path."""
+    from market.lab_sums import LabSums, people_sums
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    p = _people(
+        rng.pareto(2.0, n) + 1,
+        rng.integers(0, 3, n),
+        rng.integers(-2, 6, n),
+        rng.lognormal(12, 0.5, n),
+    )
+    n_labs, g = 6, [0.0, 0.3][seed % 2]
+    alloc = rng.integers(0, 3, n_labs)
+    cache = LabSums()
+    for _ in range(25):
+        kind = rng.integers(0, 7)
+        emp = p.view("employer")
+        if kind == 0:  # moves between labs, the pool and out of the market
+            rows = rng.choice(p.n, rng.integers(1, 20), replace=False)
+            p.employer[rows] = rng.integers(-2, n_labs, rows.size)
+            p.touch(rows)
+        elif kind == 1:  # entrants, some hired straight into a lab at the end
+            k = int(rng.integers(1, 15))
+            rows = p.add(
+                skill=rng.pareto(2.0, k) + 1,
+                specialty=rng.integers(0, 3, k).astype(np.int8),
+                employer=rng.integers(-1, n_labs, k).astype(np.int32),
+                comp_usd=rng.lognormal(12, 0.5, k),
+            )
+        elif kind == 2:  # pool members join a lab (appended if they are recent)
+            pool = np.flatnonzero(emp == -1)
+            rows = pool[-rng.integers(1, 5) :] if pool.size else pool
+            p.employer[rows] = int(rng.integers(0, n_labs))
+            p.touch(rows)
+        elif kind == 3:  # pay changes of members
+            rows = rng.choice(p.n, 10, replace=False)
+            p.comp_usd[rows] *= 1.1
+            p.touch(rows)
+        elif kind == 4:  # written without naming the rows
+            p.comp_usd[rng.integers(0, p.n)] += 1.0
+            p.touch()
+        elif kind == 5:
+            alloc = alloc.copy()
+            alloc[rng.integers(0, n_labs)] = rng.integers(0, 3)
+        else:  # a spin-out: a new lab and its founder
+            n_labs += 1
+            alloc = np.append(alloc, rng.integers(0, 3))
+            row = rng.integers(0, p.n, 1)
+            p.employer[row] = n_labs - 1
+            p.touch(row)
+        got = cache.get(p, n_labs, alloc, g)
+        staff = np.flatnonzero(p.view("employer") >= 0)
+        _assert_sums_equal(got, people_sums(p, staff, n_labs, alloc, g))
+        np.testing.assert_array_equal(cache.staff, staff)
+        if rng.random() < 0.7:  # the lab order, patched since it was last asked for
+            rows, bounds = cache.lab_order(p, n_labs)
+            lab = p.employer[staff]
+            np.testing.assert_array_equal(rows, staff[np.argsort(lab, kind="stable")])
+            np.testing.assert_array_equal(
+                bounds, np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+            )
+    assert cache.passes["partial"] >= 5  # the incremental path was exercised

@@ -167,7 +167,7 @@ def settle_counters(
         state.step, rows, k, k, p.specialty[rows], p.skill[rows], old, new, Reason.COUNTERED
     )
     p.comp_usd[rows] = new
-    p.touch()
+    p.touch(rows)
     p.unvested_usd[rows] += pol.equity_share[k] * (new - old) * pol.vesting_months[k] / 12
 
 

@@ -97,4 +97,4 @@ def _cut(state: MarketState, cut: np.ndarray) -> None:
     p = state.people
     leave(state, cut, Employer.POOL, Reason.LAYOFF)
     p.comp_usd[cut] *= state.pop.layoff_reservation_share
-    p.touch()
+    p.touch(cut)

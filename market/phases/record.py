@@ -17,12 +17,9 @@ def record(state: MarketState) -> None:
     """
     agg, labs = state.lab_state, state.labs
     n_labs = state.n_labs
-    emp = state.people.view("employer")
-    staff = np.flatnonzero(emp >= 0)
-    by_lab = staff[np.argsort(emp[staff].astype(np.int16), kind="stable")]  # radix sort
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(emp[staff], minlength=n_labs))])
+    by_lab, bounds = state.lab_order()
     comp = state.people.comp_usd[by_lab]
-    quantiles = group_quantiles(comp, bounds[: n_labs + 1], COMP_QUANTILES)
+    quantiles = group_quantiles(comp, bounds, COMP_QUANTILES)
     research = agg.research_headcount
     gpus = agg.gpus
     budgets = labs.budget_usd.copy()

@@ -104,7 +104,7 @@ def _lab_draws(
     """
     agg, labs, cfg, p = state.lab_state, state.labs, state.cfg, state.people
     n_labs = state.n_labs
-    sorted_rows, bounds = group_order(p, n_labs)
+    sorted_rows, bounds = group_order(p, n_labs, state.lab_order())
     staff_100 = agg.headcount.sum(axis=0) / 100
     ties = state.ties[:n_labs]
     parts_labs, parts_rows = [], []

@@ -69,7 +69,7 @@ def age_and_vest(state: MarketState) -> None:
         raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
         comp[due] = raised
         p.comp_usd[rows[due]] = raised
-        p.touch()
+        p.touch(rows[due])
         hire_grant = labs.equity_share[lab[due]] * raised * labs.vesting_months[lab[due]] / 12
         unvested[due] += labs.refresh_grant_share[lab[due]] * hire_grant
     p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12

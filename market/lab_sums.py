@@ -1,0 +1,322 @@
+"""Per-lab sums over the people at labs, kept between refreshes (the O(N) part of
+:func:`market.valuation.aggregate`).
+
+Every sum is a sequential sum over the lab's people in row order (``bincount`` adds
+each bin's weights in input order), so :class:`LabSums` can update it bit-identically
+without a full pass:
+
+* a lab whose people did not change keeps its sums;
+* a lab that only gained people at rows after all of its current people (graduates
+  absorbed by the outside sector, new spin-outs) continues its sums with the new rows,
+  in row order (``np.add.at`` adds sequentially too);
+* any other changed lab (someone left, or a member's pay changed) is summed again over
+  all of its rows.
+
+The rows that changed are those passed to :meth:`market.people.People.touch` (which
+:mod:`market.moves` does for every move) and the rows added since; a plain ``touch()``
+(rows unknown) makes the next call sum every lab. Only the market's mean skill (a
+pairwise sum) is always taken over everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from market.codes import Employer
+from market.people import RESEARCH, People
+
+Sums = tuple
+"""(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
+effective research talent (L), payroll before retention grants (L), skill sum (L),
+market mean skill), as :func:`market.valuation._evaluate` reads them."""
+
+RESUM_SHARE = 0.5
+"""Above this share of the people in labs to sum again, :class:`LabSums` sums everyone."""
+_OFFSET = -min(Employer.POOL, Employer.GONE)
+"""Added to an employer code to index a (non-lab codes, then labs) lookup table."""
+
+
+@dataclass
+class RawSums:
+    """Sequential per-lab sums over people rows (index = lab)."""
+
+    headcount: np.ndarray
+    """(3, L) people by specialty (float)."""
+    by_spec: np.ndarray
+    """(3, L) skill sums by specialty."""
+    s2: np.ndarray
+    """Sum of squared skill of researchers."""
+    sg1: np.ndarray
+    """Sum of skill^(1 + g) of researchers at skill-weighted labs (else 0)."""
+    sg2: np.ndarray
+    """Sum of skill^(1 + 2g) of researchers at top-teams labs (else 0)."""
+    payroll: np.ndarray
+    skill_sum: np.ndarray
+
+    def padded(self, n_labs: int) -> RawSums:
+        """A copy with zero columns for labs added since."""
+        out = []
+        for f in fields(self):
+            a = getattr(self, f.name)
+            b = np.zeros((*a.shape[:-1], n_labs))
+            b[..., : a.shape[-1]] = a
+            out.append(b)
+        return RawSums(*out)
+
+    def take(self, other: RawSums, labs: np.ndarray) -> None:
+        """Replace the sums of ``labs`` by ``other``'s."""
+        for f in fields(self):
+            getattr(self, f.name)[..., labs] = getattr(other, f.name)[..., labs]
+
+
+def raw_sums(
+    people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
+) -> RawSums:
+    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch."""
+    return _sums_of(people.employer[rows], people.skill[rows], people, rows, n_labs, allocation, g)
+
+
+def _sums_of(
+    employer: np.ndarray,
+    s: np.ndarray,
+    people: People,
+    rows: np.ndarray,
+    n_labs: int,
+    allocation: np.ndarray,
+    g: float,
+) -> RawSums:
+    """:func:`raw_sums` given the rows' employers and skills: one bincount per
+    statistic over the key (specialty, lab).
+
+    ``bincount`` adds weights in input order, so each bin sums the same values in the
+    same order as a bincount over that specialty's (or lab's) rows alone.
+    """
+    lab = employer.astype(np.intp)  # bincount's index type: cast once
+    spec = people.specialty[rows]
+    key = np.multiply(spec, n_labs, dtype=np.intp)
+    key += lab
+    size = 3 * n_labs
+    headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
+    by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
+    s2 = np.bincount(key, weights=s * s, minlength=size)[RESEARCH * n_labs :][:n_labs]
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    if g > 0 and np.any(allocation > 0):
+        # s^(1+g) is the costly part: evaluate it only for researchers at labs whose
+        # rule uses it.
+        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
+    payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
+    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+
+
+def add_rows(
+    raw: RawSums, people: People, rows: np.ndarray, allocation: np.ndarray, g: float
+) -> None:
+    """Continue ``raw`` with ``rows`` (ascending; each after all rows already summed
+    into its lab), adding in row order as :func:`raw_sums` would have.
+    """
+    if rows.size == 0:
+        return
+    lab = people.employer[rows].astype(np.intp)
+    s = people.skill[rows]
+    spec = people.specialty[rows].astype(np.intp)
+    np.add.at(raw.headcount, (spec, lab), 1.0)
+    np.add.at(raw.by_spec, (spec, lab), s)
+    r = spec == RESEARCH
+    np.add.at(raw.s2, lab[r], s[r] * s[r])
+    if g > 0 and np.any(allocation > 0):
+        r_rule = np.where(r, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                np.add.at(sg, lab[sel], s[sel] ** power)
+    np.add.at(raw.payroll, lab, people.comp_usd[rows])
+    np.add.at(raw.skill_sum, lab, s)
+
+
+def finish(raw: RawSums, allocation: np.ndarray, g: float, market_mean: float) -> Sums:
+    """The sums :func:`market.valuation._evaluate` reads: effective talent is the
+    research skill sum, or ``sum s^(1+g) / mean(s)^g`` (skill-weighted) and
+    ``sum s^(1+2g) / mean(s^2)^g`` (top teams).
+    """
+    research = raw.by_spec[RESEARCH]
+    talent = research.copy()
+    if g > 0 and np.any(allocation > 0):
+        n_r = np.maximum(raw.headcount[RESEARCH], 1)
+        m1 = np.maximum(research / n_r, 1e-12)
+        m2 = np.maximum(raw.s2 / n_r, 1e-12)
+        talent = np.select(
+            [allocation == 1, allocation == 2], [raw.sg1 / m1**g, raw.sg2 / m2**g], talent
+        )
+    return (
+        raw.headcount,
+        raw.by_spec,
+        raw.s2,
+        talent,
+        raw.payroll,
+        raw.skill_sum,
+        market_mean,
+    )
+
+
+def mean_skill(skill: np.ndarray) -> float:
+    """The market's mean skill, given the skills of the people at labs in row order
+    (1 with nobody at a lab).
+    """
+    return skill.mean() if len(skill) else 1.0
+
+
+def people_sums(
+    people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
+) -> Sums:
+    """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
+    skill = people.skill[staff]
+    raw = _sums_of(people.employer[staff], skill, people, staff, n_labs, allocation, g)
+    return finish(raw, allocation, g, mean_skill(skill))
+
+
+class LabSums:
+    """The last per-lab sums, the inputs they came from, and each row's employer then."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything: the next :meth:`get` sums every lab from scratch."""
+        self.raw: RawSums | None = None
+        self.sums: Sums | None = None
+        self.version: int | None = None
+        self.gamma: float | None = None
+        self.allocation = np.zeros(0, dtype=np.int64)
+        self.employer = np.zeros(0, dtype=np.int32)
+        """Each row's employer when the sums were taken (rows beyond it are new)."""
+        self.staff = np.zeros(0, dtype=np.int64)
+        """Rows of the people at labs at the last :meth:`get`, ascending."""
+        self.passes = {"full": 0, "partial": 0}
+        """How often each path was taken (for tests and benchmarks)."""
+        self.order: tuple[np.ndarray, np.ndarray] | None = None
+        """:attr:`staff` sorted by lab (stable) and the lab bounds, once asked for."""
+        self.memo: dict = {}
+        """Other per-version results kept by callers (the leadership sums, keyed on
+        :attr:`~market.people.People.version`)."""
+
+    def get(self, people: People, n_labs: int, allocation: np.ndarray, g: float) -> Sums:
+        """Sums for the people now at labs, updating only the labs that changed."""
+        if (
+            self.sums is not None
+            and self.version == people.version
+            and self.gamma == g
+            and np.array_equal(self.allocation, allocation)
+        ):
+            return self.sums
+        emp = people.view("employer")
+        staff = np.flatnonzero(emp >= 0)
+        skill = people.skill[staff]
+        raw = self._update(people, n_labs, allocation, g)
+        if raw is None:
+            raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
+            self.employer = emp.copy()
+            self.order = None
+            self.passes["full"] += 1
+        else:
+            self.passes["partial"] += 1
+        people.touched = []
+        self.raw, self.staff = raw, staff
+        self.sums = finish(raw, allocation, g, mean_skill(skill))
+        self.version, self.gamma, self.allocation = people.version, g, allocation.copy()
+        return self.sums
+
+    def _update(
+        self, people: People, n_labs: int, allocation: np.ndarray, g: float
+    ) -> RawSums | None:
+        """The stored sums brought up to date lab by lab, from the rows people touched
+        and the rows added since (None: sum everyone again).
+        """
+        n_old, k, log = len(self.allocation), len(self.employer), people.touched
+        if self.raw is None or self.gamma != g or n_labs < n_old or log is None:
+            return None
+        emp, old_emp = people.view("employer"), self.employer
+        idx = np.unique(np.concatenate(log)) if log else np.zeros(0, dtype=np.int64)
+        idx = idx[idx < k]
+        was, now = old_emp[idx], emp[idx]
+        resum = np.zeros(n_labs, dtype=bool)
+        resum[was[was >= 0]] = True  # someone left, or a member's columns changed
+        resum[:n_old] |= allocation[:n_old] != self.allocation
+        joined = np.concatenate([idx[(now >= 0) & (now != was)], k + np.flatnonzero(emp[k:] >= 0)])
+        grows = np.zeros(n_labs, dtype=bool)
+        grows[emp[joined]] = True
+        grows &= ~resum
+        for j in np.flatnonzero(grows):  # a joiner below a current member: sum again
+            first = joined[emp[joined] == j][0]
+            if first < k and np.any(old_emp[first:] == j):
+                resum[j], grows[j] = True, False
+        heads = self.raw.headcount.sum(axis=0)
+        if heads[resum[:n_old]].sum() > RESUM_SHARE * heads.sum():
+            return None  # most people are in labs summed again: one full pass is cheaper
+        raw = self.raw.padded(n_labs)
+        appended = joined[grows[emp[joined]]]
+        rows = np.zeros(0, dtype=np.int64)
+        if resum.any():
+            lookup = np.concatenate([np.zeros(_OFFSET, dtype=bool), resum])
+            rows = np.flatnonzero(lookup[emp + _OFFSET])
+            raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
+        if self.order is not None:
+            self.order = _patched_order(
+                self.order, resum, (rows, emp[rows]), (appended, emp[appended])
+            )
+        add_rows(raw, people, appended, allocation, g)
+        old_emp[idx] = now
+        self.employer = np.concatenate([old_emp, emp[k:]])
+        return raw
+
+    def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The people at labs as of the last :meth:`get`, sorted by lab (row order
+        within a lab), and the ``L + 1`` lab bounds; sorted once after a full pass,
+        then patched by the partial updates.
+        """
+        if self.order is None or len(self.order[1]) != n_labs + 1:
+            self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
+        return self.order
+
+
+def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
+    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds."""
+    # A stable sort is a unique permutation; on 16-bit keys numpy uses a radix sort.
+    key = lab.astype(np.int16) if n_labs < np.iinfo(np.int16).max else lab
+    order = staff[np.argsort(key, kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+    return order, bounds
+
+
+def _patched_order(
+    order: tuple[np.ndarray, np.ndarray],
+    resum: np.ndarray,
+    resum_rows: tuple[np.ndarray, np.ndarray],
+    appended: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lab order after a partial update: the ``resum`` labs' segments replaced by
+    their current people, ``appended`` people (each after every member of its lab)
+    added at the end of their labs' segments. ``resum_rows`` and ``appended`` are
+    (rows ascending, their labs).
+    """
+    n_labs = len(resum)
+    rows_by_lab, bounds = order
+    bounds = np.concatenate([bounds, np.full(n_labs + 1 - len(bounds), bounds[-1])])
+    (r_rows, r_bounds), (a_rows, a_bounds) = (
+        staff_by_lab(*x, n_labs) for x in (resum_rows, appended)
+    )
+    parts = []
+    for j in range(n_labs):
+        if resum[j]:
+            parts.append(r_rows[r_bounds[j] : r_bounds[j + 1]])
+        else:
+            parts.append(rows_by_lab[bounds[j] : bounds[j + 1]])
+            parts.append(a_rows[a_bounds[j] : a_bounds[j + 1]])
+    counts = np.where(resum, np.diff(r_bounds), np.diff(bounds) + np.diff(a_bounds))
+    return np.concatenate(parts), np.concatenate([[0], np.cumsum(counts)])
