@@ -17,6 +17,7 @@ import numpy as np
 
 from market.codes import Specialty
 from market.config import MarketConfig
+from market.leadership import team_skill
 from market.people import People
 from market.production import monetisation
 from market.state import MarketState
@@ -247,7 +248,12 @@ def with_extra_hires(agg: LabState, rep: People, extra: np.ndarray, cfg: MarketC
     infra = agg.infra[lab_of] + (spec_of == Specialty.INFRASTRUCTURE) * add * skill
     product = agg.product[lab_of] + (spec_of == Specialty.PRODUCT) * add * skill
     gpus, eff = agg.gpus[lab_of], agg.efficiency[lab_of]
-    util = _utilisation(infra, gpus, cfg)
+    leaders, team, backlog, bring_up = (
+        None if x is None else x[lab_of] for x in (agg.leaders, agg.team, agg.backlog, agg.bring_up)
+    )
+    if team is not None:  # a typical hire is not a leader: only the capped team skill grows
+        team = team + (spec_of == Specialty.INFRASTRUCTURE) * add * team_skill(skill, cfg)
+    util = _utilisation(infra, gpus, cfg, leaders, team)
     return dataclasses.replace(
         agg,
         gpus=gpus,
@@ -266,4 +272,8 @@ def with_extra_hires(agg: LabState, rep: People, extra: np.ndarray, cfg: MarketC
         output=_output(gpus * util * eff, talent, cfg),
         monetise=monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift),
         log_colleagues=agg.log_colleagues[lab_of],
+        leaders=leaders,
+        team=team,
+        backlog=backlog,
+        bring_up=bring_up,
     )

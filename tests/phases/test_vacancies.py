@@ -135,3 +135,31 @@ def test_a_lab_paying_above_the_going_wage_budgets_its_own_pay(make_state):
     assert wage[0] == pytest.approx(450_000.0)  # the market median of 300k and 600k
     cost = hire_cost(st, wage)
     assert cost[0].tolist() == pytest.approx([600_000.0, 450_000.0])
+
+
+def test_vacancy_planning_runs_with_infrastructure_leadership_on():
+    """The pseudo-lab state of vacancy planning carries the leadership columns, one per
+    (specialty, lab) pair, so a run with leadership on plans vacancies (regression: the
+    columns were left at one per lab)."""
+    import dataclasses
+
+    import market
+    from market.phases.vacancies import representatives, with_extra_hires
+
+    sc = market.generic_scenario(3, 300).with_overrides(
+        {"steps": 3, "market.infra_leadership_enabled": True}
+    )
+    model = market.TalentMarket(scenario=sc, rng=1)
+    agg = model.state.lab_state
+    rep = representatives(np.array([1.5, 1.5, 1.5]))
+    extra = np.ones(3 * agg.n_labs)
+    pseudo = with_extra_hires(agg, rep, extra, model.cfg)
+    for f in ("gpus", "util", "leaders", "team", "backlog", "bring_up"):
+        assert len(getattr(pseudo, f)) == 3 * agg.n_labs, f
+    infra = np.arange(agg.n_labs) + agg.n_labs  # the infrastructure pseudo-labs
+    assert np.all(pseudo.team[infra] > agg.team)  # a typical infra hire adds team skill
+    assert np.array_equal(pseudo.leaders[infra], agg.leaders)  # ... and is not a leader
+    assert dataclasses.is_dataclass(pseudo)
+    for _ in range(3):
+        model.step()
+    assert model.steps == 3
