@@ -37,6 +37,7 @@ import market
 from experiments.calibration import run as calibration
 from experiments.calibration import validation
 from experiments.calibration.evaluate import measure as pattern_measure
+from experiments.calibration.heldout import heldout_metrics, heldout_section
 from experiments.calibration.metrics import SNAPSHOT_MONTH, evaluate, run_data
 from experiments.calibration.patterns import load_patterns
 from experiments.calibration.report import fit_figure
@@ -62,7 +63,8 @@ __all__ = ["SNAPSHOT_MONTH", "measure", "pattern_measure"]
 def measure(
     scenario: market.Scenario, seed: np.random.SeedSequence, patterns: str, metrics: str = ""
 ) -> dict:
-    """The sweep ``measure``: every declared pattern and every sanity check, one run.
+    """The sweep ``measure``: every declared pattern, the held-out lab figures
+    (:mod:`experiments.calibration.heldout`) and every sanity check, one run.
 
     ``metrics`` (a digest of the patterns' ids and metrics) is unused here: it is in the
     design only so that a stored validation is not reused after a metric changes.
@@ -70,7 +72,7 @@ def measure(
     specs = load_patterns(patterns)
     run = run_data(scenario, seed)
     values = {pid: evaluate(spec.metric, run) for pid, spec in specs.items()}
-    return {**values, **long_run_metrics(run.model, run.tables)}
+    return {**values, **heldout_metrics(run), **long_run_metrics(run.model, run.tables)}
 
 
 def design(scenario: str, seeds: int, steps: int | None, patterns: Path) -> DesignFile:
@@ -182,7 +184,9 @@ def main(
     table = validation.summarise(per_seed, inputs.patterns, inputs.split)
     sanity = validation.sanity_table(per_seed)
     header = _header(outcome, sc, harness.quick, len(per_seed))
-    text = validation.render(table, sanity, inputs.patterns, inputs.split, header, cal)
+    text = validation.render(
+        table, sanity, inputs.patterns, inputs.split, header, cal, heldout_section(per_seed)
+    )
     text += validation.statics_section(statics)
     target = report or (outcome.out_dir / "VALIDATION.md" if harness.quick else REPORT)
     atomic_write_text(target, text)

@@ -146,8 +146,9 @@ def render(
     split: Split,
     header: list[str],
     calibration: CalibrationOutputs | None,
+    heldout: list[str] | None = None,
 ) -> str:
-    """The whole markdown report."""
+    """The whole markdown report (``heldout``: the held-out section's lines)."""
     test = table[table["role"] == "test"]
     train = table[table["role"] == "train"]
     check = table[table["role"] == "check"]
@@ -186,8 +187,11 @@ def render(
         + ", ".join(f"`{p}`" for p in split.test),
         f"- **Check** ({len(split.check)} rows, input checks and rows that echo an input; "
         "counted as neither): " + ", ".join(f"`{p}`" for p in split.check),
-        "- Lab-specific two-year retention of hires and lab-to-lab flow ratios are test "
-        "rows only: the split loader refuses them as training.",
+        "- Lab-specific two-year retention of hires and lab-to-lab flow ratios are neither "
+        "training nor test rows: the project holds no figure for them (they are checked "
+        "against public figures kept outside it; the model's values are in *Held-out lab "
+        "figures* below), and the split loader refuses any pattern of those kinds as "
+        "training.",
         "- Issue-10 moments: the big-lab job-to-job rate (`job_to_job_big`) is a training "
         "row (a general labour figure); the median pay ratio on big-lab-to-big-lab moves "
         "(`pay_ratio_big_moves`) is a test row.",
@@ -219,6 +223,7 @@ def render(
         if row["verdict"] != "match":
             pat = patterns[row["pattern"]]
             lines.append(f"- training row **{pat.id}** ({row['verdict']}): {_miss_text(row, pat)}")
+    lines += ["", *(heldout or [])]
     lines += [
         "",
         "## Input checks (not counted)",

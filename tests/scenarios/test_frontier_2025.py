@@ -64,7 +64,9 @@ def _covered(sources: dict[str, str], lab: str, field: str) -> str | None:
 
 
 def _is_note(text: str | None) -> bool:
-    return bool(text) and text.lstrip().lower().startswith(("source:", "assumption:"))
+    return bool(text) and text.lstrip().lower().startswith(
+        ("source:", "assumption:", "calibrated:")
+    )
 
 
 def test_builtin_scenario_loads_with_the_named_labs():
