@@ -45,8 +45,13 @@ def main(
     split: Annotated[Path, typer.Option(help="Train/test split (TOML).")] = calibration.SPLIT_FILE,
     seeds: Annotated[int, typer.Option(min=2, help="Common seeds per candidate.")] = 8,
     steps: Annotated[
-        int, typer.Option(min=1, help="Months per run (48 for the 2023 hold-out).")
-    ] = 24,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Months per run (default: the scenario's horizon, as the whole-run moments "
+            "are measured in the validation; --quick: 24; 48 for the 2023 hold-out).",
+        ),
+    ] = None,
     n_engineers: Annotated[
         int | None, typer.Option(min=2, help="Rescale runs to this many people.")
     ] = None,
@@ -57,7 +62,7 @@ def main(
 ) -> None:
     """Fit the free parameters and write the calibration outputs."""
     settings = (
-        dataclasses.replace(calibration.QUICK, steps=steps)
+        dataclasses.replace(calibration.QUICK, steps=steps or calibration.QUICK.steps)
         if harness.quick
         else calibration.Settings(
             seeds=seeds,

@@ -45,7 +45,7 @@ class Settings:
     """Size of the calibration runs and of the search."""
 
     seeds: int = 8
-    steps: int | None = 24
+    steps: int | None = None  # the scenario's own horizon: the moments are whole-run figures
     n_engineers: int | None = None
     root_seed: int = ROOT_SEED
     budget: Budget = field(default_factory=Budget)

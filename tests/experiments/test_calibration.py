@@ -173,7 +173,7 @@ def test_resumes_after_kill_9(tmp_path):
     cmd = [sys.executable, str(ROOT / "experiments" / "calibrate.py"), "--workers", "1"]
     cmd += ["--parameters", str(files["parameters"]), "--patterns", str(files["patterns"])]
     cmd += ["--split", str(files["split"]), "--seeds", "2", "--starts", "4", "--maxfev", "6"]
-    cmd += ["--no-robustness", "--out", str(out)]
+    cmd += ["--steps", "24", "--no-robustness", "--out", str(out)]  # as `settings` below
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT
     )
