@@ -57,14 +57,18 @@ SERVER = textwrap.dedent(
 )
 
 
-def reference_files(scenario_path: Path, tmp: Path) -> dict[int, dict[str, bytes]]:
-    """The bytes of every table file of each seed (all formats)."""
+def reference_files(scenario_path: Path, tmp: Path) -> tuple[dict[int, dict[str, bytes]], float]:
+    """The bytes of every table file of each seed (all formats), and the longest time
+    one run and its write took (it sets the window of the uniform kill instants).
+    """
     scenario = market.load_scenario(str(scenario_path))
-    ref = {}
+    ref, longest = {}, 0.0
     for seed in SEEDS:
+        start = time.monotonic()
         folder = write_run(market.run_scenario(scenario, seed=seed), tmp / f"ref{seed}")[0].parent
+        longest = max(longest, time.monotonic() - start)
         ref[seed] = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "metadata.json"}
-    return ref
+    return ref, longest
 
 
 def check_folder(rel, out: Path, ref: dict[int, dict[str, bytes]]) -> int:
@@ -80,8 +84,12 @@ def staging_exists(out: Path) -> bool:
     return any(p.name.startswith(f".{out.name}.staging-") for p in out.parent.iterdir())
 
 
-def kill_at(server, pid: int, out: Path, rng: random.Random, during_swap: bool) -> bool:
-    """SIGKILL ``pid`` at a random instant; return whether it was writing then."""
+def kill_at(
+    server, pid: int, out: Path, rng: random.Random, during_swap: bool, window: float
+) -> bool:
+    """SIGKILL ``pid`` at a random instant (uniform over ``window`` seconds, or just
+    after staging starts); return whether it was writing then.
+    """
     if during_swap:
         deadline = time.monotonic() + 10
         while not staging_exists(out):
@@ -89,7 +97,7 @@ def kill_at(server, pid: int, out: Path, rng: random.Random, during_swap: bool) 
             time.sleep(0.0005)
         time.sleep(rng.uniform(0, 0.015))
     else:
-        time.sleep(rng.uniform(0, 0.5))
+        time.sleep(rng.uniform(0, window))
     writing = staging_exists(out)
     os.kill(pid, signal.SIGKILL)
     server.stdin.write("reap\n")
@@ -101,7 +109,11 @@ def kill_at(server, pid: int, out: Path, rng: random.Random, during_swap: bool) 
 def test_defect_01_sigkill_at_random_instants_leaves_one_whole_run(rel, tiny_file, tmp_path):
     """Defects 1-3: 20 SIGKILLs of forked ``run`` writers, 10 during stage-and-swap."""
     out = tmp_path / "s"
-    ref = reference_files(tiny_file, tmp_path)
+    ref, one_run = reference_files(tiny_file, tmp_path)
+    # A writer starts with seed 1 (already in the folder): only a kill after its second
+    # run finished shows another seed. Uniform instants over four runs' time put about
+    # half of the uniform kills there, however fast the machine is.
+    window = max(0.5, 4 * one_run)
     assert rel.invoke("run", "-s", tiny_file, "--out", out, "-q", "--seed", "1").code == 0
     seed = random.randrange(2**32)
     rng = random.Random(seed)
@@ -117,7 +129,7 @@ def test_defect_01_sigkill_at_random_instants_leaves_one_whole_run(rel, tiny_fil
             server.stdin.write("fork\n")
             server.stdin.flush()
             pid = int(server.stdout.readline())
-            writing += kill_at(server, pid, out, rng, during_swap=k % 2 == 1)
+            writing += kill_at(server, pid, out, rng, during_swap=k % 2 == 1, window=window)
             seen.add(check_folder(rel, out, ref))
     finally:
         server.stdin.close()
@@ -132,7 +144,7 @@ def test_defect_01_sigkill_at_random_instants_leaves_one_whole_run(rel, tiny_fil
 def test_defect_01_sigkill_of_the_console_script_while_it_writes(rel, tiny_file, tmp_path):
     """Defect 1 with the real ``talent-market run``: killed just after it starts staging."""
     out = tmp_path / "s"
-    ref = reference_files(tiny_file, tmp_path)
+    ref, _ = reference_files(tiny_file, tmp_path)
     assert rel.invoke("run", "-s", tiny_file, "--out", out, "-q", "--seed", "1").code == 0
     exe = shutil.which("talent-market", path=str(Path(sys.executable).parent))
     rng = random.Random()
