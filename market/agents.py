@@ -93,6 +93,12 @@ class Engineer(mesa.Agent):
         return self.row
 
     @property
+    def name(self) -> str:
+        """The name of a person declared in ``[[people]]``; empty for anonymous people."""
+        code = int(self.model.people.name[self.row])
+        return self.model.people.names[code] if code >= 0 else ""
+
+    @property
     def skill(self) -> float:
         """Skill (effective talent units)."""
         return float(self.model.people.skill[self.row])

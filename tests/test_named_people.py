@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from market.agents import Engineer
 from market.cli import main
 from market.config import PersonConfig, PopulationConfig
 from market.io.results import write_run
@@ -85,6 +86,18 @@ def test_named_people_are_placed_with_their_declared_state():
     n = plain.people.n
     assert (plain.people.view("skill") == p.view("skill")[:n]).all()
     assert p.n == n + 2
+
+
+def test_engineer_agents_carry_the_names():
+    """Mesa users see the declared names on the Engineer views; anonymous people have ''."""
+    model = TalentMarket(scenario=load_scenario_text(scenario_toml(PEOPLE, MOVE)), rng=1)
+    for _ in range(4):
+        model.step()
+    engineers = model.agents_by_type[Engineer]
+    named = {a.name: a for a in engineers if a.name}
+    assert set(named) == {"Ada Infra", "Bo Research"}
+    assert named["Ada Infra"].employer.name == "B"  # moved by the 'move' event at step 3
+    assert sum(1 for a in engineers if a.name == "") == len(engineers) - 2
 
 
 def test_named_people_keep_their_names_through_moves_exports_and_toml(tmp_path):
