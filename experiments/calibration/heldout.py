@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration.metrics import RunData, evaluate
-from experiments.calibration.report import fmt
+from experiments.calibration.report import seed_summary
+from experiments.calibration.validation import simulated_text
 from experiments.sweeps.tables import t_interval
 
 PREFIX = "heldout_"
@@ -77,22 +78,19 @@ def heldout_section(per_seed: pd.DataFrame) -> list[str]:
         "fitted and the project holds no observed value for them: they are judged "
         "against public figures kept outside it. The model's values:",
         "",
-        "| quantity | metric | simulated mean (95% CI) [2.5-97.5% of seeds] |",
+        "| quantity | metric | simulated: mean [2.5-97.5% of seeds] (95% CI of the mean) |",
         "|---|---|---|",
     ]
     for h in HELD_OUT:
         col = PREFIX + h.id
         x = per_seed[col].to_numpy(dtype=float) if col in per_seed else np.array([np.nan])
-        mean, _, lo, hi = t_interval(x)
-        finite = x[np.isfinite(x)]
-        seeds = (
-            f"[{fmt(float(np.percentile(finite, 2.5)), h.unit)}, "
-            f"{fmt(float(np.percentile(finite, 97.5)), h.unit)}]"
-            if finite.size
-            else "(no data: the run is too short)"
+        mean, lo, hi = seed_summary(x)
+        _, _, ci_low, ci_high = t_interval(x)
+        row = {"unit": h.unit, "sim_mean": mean, "sim_lo": lo, "sim_hi": hi}
+        text = (
+            simulated_text({**row, "ci_low": ci_low, "ci_high": ci_high})
+            if np.isfinite(mean)
+            else "no data (the run is too short)"
         )
-        lines.append(
-            f"| {h.description} | `{h.metric}` | {fmt(mean, h.unit)} "
-            f"({fmt(lo, h.unit)} to {fmt(hi, h.unit)}) {seeds} |"
-        )
+        lines.append(f"| {h.description} | `{h.metric}` | {text} |")
     return [*lines, ""]

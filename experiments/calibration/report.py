@@ -41,6 +41,15 @@ def verdict(mean: float, lo: float, hi: float, band: tuple[float, float]) -> str
     return "mismatch"
 
 
+def seed_summary(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 2.5-97.5% range over seeds of the finite ``values`` (NaNs if none)."""
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return float("nan"), float("nan"), float("nan")
+    lo, hi = (float(v) for v in np.percentile(values, [2.5, 97.5]))
+    return float(values.mean()), lo, hi
+
+
 def pattern_table(
     per_seed: pd.DataFrame, patterns: dict[str, PatternSpec], split: Split
 ) -> pd.DataFrame:
@@ -49,12 +58,7 @@ def pattern_table(
     for pid, pat in patterns.items():
         values = per_seed[pid].to_numpy(dtype=float) if pid in per_seed else np.array([])
         values = values[np.isfinite(values)]
-        mean = float(values.mean()) if values.size else float("nan")
-        lo, hi = (
-            (float(v) for v in np.percentile(values, [2.5, 97.5]))
-            if values.size
-            else (float("nan"), float("nan"))
-        )
+        mean, lo, hi = seed_summary(values)
         rows.append(
             {
                 "pattern": pid,

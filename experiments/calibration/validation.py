@@ -95,7 +95,8 @@ def sanity_table(per_seed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sim(row: pd.Series) -> str:
+def simulated_text(row: pd.Series | dict) -> str:
+    """``mean [2.5%, 97.5% of seeds] (95% CI low to high)`` in the row's unit."""
     u = row["unit"]
     if not np.isfinite(row["sim_mean"]):
         return "n/a"
@@ -121,7 +122,7 @@ def _rows(table: pd.DataFrame, patterns: dict[str, PatternSpec], prefix: str) ->
         observed = pat.observed_text or fmt(pat.observed, pat.unit)
         lines.append(
             f"| {prefix}{i} | {pat.description} (`{pat.id}`) | {observed} | "
-            f"[link]({pat.source_url}) | {_sim(row)} | {_band(row)} | {pat.kind} | "
+            f"[link]({pat.source_url}) | {simulated_text(row)} | {_band(row)} | {pat.kind} | "
             f"**{row['verdict']}** |"
         )
     return lines

@@ -144,6 +144,7 @@ def test_held_out_lab_figures_are_reported_but_never_declared():
     assert not {h.metric for h in HELD_OUT} & {p.metric for p in declared.values()}
     per_seed = pd.DataFrame({PREFIX + "retention_openai": [0.6, 0.7, 0.8]})
     text = "\n".join(heldout_section(per_seed))
-    # mean 0.7, s = 0.1, t(0.975, 2) = 4.303 -> 0.7 +- 0.248
-    assert "70.0% (45.2% to 94.8%)" in text
-    assert text.count("(no data: the run is too short)") == len(HELD_OUT) - 1
+    # mean 0.7, s = 0.1, t(0.975, 2) = 4.303 -> 0.7 +- 0.248; seed range by
+    # linear interpolation: 2.5% -> 0.605, 97.5% -> 0.795
+    assert "70.0% [60.5%, 79.5%] (95% CI 45.2% to 94.8%)" in text
+    assert text.count("no data (the run is too short)") == len(HELD_OUT) - 1
