@@ -72,6 +72,15 @@ class Ledger:
         for name, values in columns.items():
             self._labs[name].append(np.asarray(values))
 
+    def recent_lab_records(self, column: str, months: int) -> list[tuple[int, np.ndarray]]:
+        """The step and the ``column`` values of each of the last ``months`` recorded
+        months (one array per month, labs by index), without concatenating the history.
+        """
+        steps, values = self._labs.get("step", []), self._labs.get(column, [])
+        return [
+            (int(step[0]), v) for step, v in zip(steps[-months:], values[-months:], strict=True)
+        ]
+
     def lab_records(self) -> dict[str, np.ndarray]:
         """All lab rows so far as columns."""
         return {name: np.concatenate(parts) for name, parts in self._labs.items()}

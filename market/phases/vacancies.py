@@ -130,12 +130,8 @@ def recent_min_budget(state: MarketState, months: int) -> np.ndarray:
     budget = state.labs.budget_usd.copy()
     if months <= 1:
         return budget
-    # The ledger keeps one array per recorded month; read only the last few (the
-    # public lab_records() concatenates the whole history).
-    steps = state.ledger._labs.get("step", [])
-    budgets = state.ledger._labs.get("budget_usd", [])
-    for step, past in zip(steps[-months:], budgets[-months:], strict=True):
-        if step[0] > state.step - months:
+    for step, past in state.ledger.recent_lab_records("budget_usd", months):
+        if step > state.step - months:
             n = len(past)
             budget[:n] = np.minimum(budget[:n], past)
     return budget
