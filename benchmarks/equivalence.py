@@ -11,6 +11,8 @@ Usage::
 
     python benchmarks/equivalence.py --ref 9061e0d          # the default case list
     python benchmarks/equivalence.py --ref HEAD --big       # also 100,000 engineers
+    python benchmarks/equivalence.py --ref main --ref-cache benchmarks/out/ref.pkl
+                                            # reference tables kept for the next check
 """
 
 from __future__ import annotations
@@ -118,6 +120,11 @@ def main() -> int:
         help="the directory holding the `market` package under test (default: this checkout)",
     )
     parser.add_argument("--fast", action="store_true", help="a few cases only")
+    parser.add_argument(
+        "--ref-cache",
+        type=Path,
+        help="pickle of the reference tables: read if it holds these cases, else written",
+    )
     parser.add_argument("--big", action="store_true", help="add a 100,000-engineer run")
     args = parser.parse_args()
 
@@ -138,9 +145,30 @@ def main() -> int:
         (label, {**kw, "scenario": frontier} if kw.get("scenario") is FRONTIER else kw, steps)
         for label, kw, steps in cases
     ]
-    ref = run_cases(args.ref_dir.resolve(), cases) if args.ref_dir else run_ref(args.ref, cases)
+    source = str(args.ref_dir.resolve()) if args.ref_dir else _commit(args.ref)
+    ref = _cached(args.ref_cache, source, cases)
+    if ref is None:
+        ref = run_cases(args.ref_dir.resolve(), cases) if args.ref_dir else run_ref(args.ref, cases)
+        if args.ref_cache:
+            args.ref_cache.write_bytes(pickle.dumps((source, cases, ref)))
     new = run_cases(args.new_dir.resolve(), cases)
     return compare(cases, ref, new)
+
+
+def _commit(rev: str) -> str:
+    """The commit hash of git revision ``rev``."""
+    return subprocess.run(
+        ["git", "rev-parse", rev], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _cached(path: Path | None, source: str, cases: list) -> dict | None:
+    """The reference tables stored in ``path`` if they were computed for ``cases`` with
+    the same reference (commit hash, or ``--ref-dir``)."""
+    if path is None or not path.exists():
+        return None
+    stored_source, stored_cases, ref = pickle.loads(path.read_bytes())
+    return ref if (stored_source, stored_cases) == (source, cases) else None
 
 
 def run_ref(rev: str, cases: list) -> dict:

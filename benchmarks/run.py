@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             prof = HERE / name
             spawn("profile", args.source, steps=STEPS, out=str(prof), **kw)
-            print(f"  profile written to {prof.relative_to(REPO)} (+ .html)")
+            print(f"  profile written to {_shown(prof)} (+ .html)")
 
     rows = build_rows(sizes, frontier, boltz, sweeps, batch)
     info["load_avg_end"] = os.getloadavg()
@@ -689,7 +689,15 @@ def write(out: Path, tag: str, rows, info, sizes, frontier, boltz, sweeps, batch
         )
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {(out / f'{tag}.json').relative_to(REPO)} and .csv")
+    print(f"wrote {_shown(out / f'{tag}.json')} and .csv")
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the repository when it is inside it, else as given."""
+    try:
+        return path.resolve().relative_to(REPO)
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

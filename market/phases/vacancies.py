@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.codes import Specialty
+from market.codes import Employer, Specialty
 from market.config import MarketConfig
 from market.leadership import team_skill
 from market.people import People
@@ -66,17 +66,18 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
         return None
     agg, labs, p = state.lab_state, state.labs, state.people
     n_labs = state.n_labs
-    emp, spec = p.view("employer"), p.view("specialty")
-    employed = emp >= 0
-    comp, skills = p.view("comp_usd")[employed], p.view("skill")[employed]
-    wage, skill = going_rates(comp, skills, spec[employed])
+    staff = state.staff()  # the people at labs, ascending (the refresh's rows)
+    spec, comp = p.specialty[staff], p.comp_usd[staff]
+    wage, skill = going_rates(comp, p.skill[staff], spec)
     rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
     cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
     wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
-    searchers = int(employed.sum() + (emp == -1).sum())
+    searchers = int(len(staff) + np.count_nonzero(p.view("employer") == Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    unit_cost = hire_cost(state, wage) + extra[None, :]
+    key = np.multiply(spec, n_labs, dtype=np.intp)
+    key += p.employer[staff]
+    unit_cost = _hire_cost(key, comp, n_labs, wage, labs.retention_bonus_frac) + extra[None, :]
     cost = (wanted * unit_cost).sum(axis=0)
     budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
     funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
@@ -95,12 +96,30 @@ def going_rates(
     """Median pay and median skill per specialty of the people given (NaN if none)."""
     wage = np.full(N_SPECIALTIES, np.nan)
     median_skill = np.full(N_SPECIALTIES, np.nan)
+    # One radix sort by specialty instead of a mask per specialty; a median does not
+    # depend on the order of its values.
+    order = np.argsort(spec, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(spec, minlength=N_SPECIALTIES))])
+    comp, skill = comp[order], skill[order]
     for s in range(N_SPECIALTIES):
-        sel = spec == s
-        if sel.any():
-            wage[s] = float(np.median(comp[sel]))
-            median_skill[s] = float(np.median(skill[sel]))
+        a, b = bounds[s], bounds[s + 1]
+        if b > a:
+            wage[s] = _median_in_place(comp[a:b])
+            median_skill[s] = _median_in_place(skill[a:b])
     return wage, median_skill
+
+
+def _median_in_place(x: np.ndarray) -> float:
+    """``float(np.median(x))`` (same partition, mean and NaN rule), partitioning ``x``
+    in place instead of a copy.
+    """
+    n = len(x)
+    h = n // 2
+    kth = [h - 1, h, -1] if n % 2 == 0 else [h, -1]
+    x.partition(kth)
+    if np.isnan(x[-1]):
+        return float("nan")
+    return float(np.mean(x[h - 1 : h + 1] if n % 2 == 0 else x[h : h + 1]))
 
 
 def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
@@ -108,19 +127,27 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     by how much more than the market the lab pays on average in the specialty (a lab
     that pays more pays its new hires more too), with its retention grants.
     """
-    p, labs = state.people, state.labs
-    emp, spec, comp = p.view("employer"), p.view("specialty"), p.view("comp_usd")
-    n_labs = state.n_labs
-    staff = emp >= 0
-    key = spec[staff].astype(np.intp) * n_labs + emp[staff]
+    p = state.people
+    staff = state.staff()
+    key = np.multiply(p.specialty[staff], state.n_labs, dtype=np.intp)
+    key += p.employer[staff]
+    return _hire_cost(key, p.comp_usd[staff], state.n_labs, wage, state.labs.retention_bonus_frac)
+
+
+def _hire_cost(
+    key: np.ndarray, comp: np.ndarray, n_labs: int, wage: np.ndarray, retention: np.ndarray
+) -> np.ndarray:
+    """:func:`hire_cost` from the staff's ``specialty x L + lab`` keys and pay (staff in
+    row order).
+    """
     size = N_SPECIALTIES * n_labs
     heads = np.bincount(key, minlength=size).reshape(N_SPECIALTIES, n_labs)
-    pay = np.bincount(key, weights=comp[staff], minlength=size).reshape(N_SPECIALTIES, n_labs)
+    pay = np.bincount(key, weights=comp, minlength=size).reshape(N_SPECIALTIES, n_labs)
     market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
     base = np.where(np.isfinite(wage), wage, 0.0)[:, None] * np.fmax(relative, 1.0)
-    return base * (1 + labs.retention_bonus_frac[None, :])
+    return base * (1 + retention[None, :])
 
 
 def recent_min_budget(state: MarketState, months: int) -> np.ndarray:
