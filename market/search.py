@@ -52,7 +52,8 @@ def draw_candidates(
     n_draws: np.ndarray,
     star_targeting: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``(lab, row)`` for every lab, duplicates removed.
+    """Candidate pairs ``(lab, row)`` for every lab, duplicates removed, sorted by lab
+    then row.
 
     Args:
         ties: (L, L + 1) tie strengths, last column the pool.
@@ -76,14 +77,15 @@ def draw_candidates(
     active = np.flatnonzero(k)
     if active.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    groups, u_person, lab_of = _draw_sources(rng, w, total, k, active)
+    groups, u_person = _draw_sources(rng, w, total, k, active)
     target = cum_start[groups] + u_person * group_weight[groups]
-    idx = np.searchsorted(cum, target, side="right")
+    idx = search_right(cum, target)
     idx = np.clip(idx, bounds[groups], bounds[groups + 1] - 1)
-    labs_arr = lab_of.astype(np.int64)
-    rows_arr = sorted_rows[idx].astype(np.int64)
-    key = np.unique(labs_arr * (people.n + 1) + rows_arr)
-    return key // (people.n + 1), key % (people.n + 1)
+    # Unique (lab, row) keys, sorted; the lab as its rank among the drawing labs.
+    width = people.n + 1
+    rank = np.repeat(np.arange(active.size), k[active])
+    key = unique_sorted(rank * width + sorted_rows[idx], active.size * width)
+    return active[key // width].astype(np.int64), key % width
 
 
 def _draw_sources(
@@ -92,24 +94,94 @@ def _draw_sources(
     total: np.ndarray,
     k: np.ndarray,
     active: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source group of each draw, the uniform that picks the person in it, and the
-    drawing lab: exactly what, lab by lab, ``rng.choice(L + 1, size=k, p=w / total)``
-    (k uniforms against the cdf of p) and then ``rng.random(k)`` would draw, in one
-    call on the same stream.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source group of each draw and the uniform that picks the person in it, lab by
+    lab (the ``active`` labs, ``k`` draws each): exactly what, lab by lab,
+    ``rng.choice(L + 1, size=k, p=w / total)`` (k uniforms against the cdf of p) and
+    then ``rng.random(k)`` would draw, in one call on the same stream.
     """
     u = rng.random(2 * int(k.sum()))
     counts = k[active]
-    lab_of = np.repeat(active, counts)
-    first = np.repeat(np.cumsum(2 * counts) - 2 * counts, counts)
-    within = np.arange(len(lab_of)) - np.repeat(np.cumsum(counts) - counts, counts)
-    u_source = u[first + within]
-    u_person = u[first + k[lab_of] + within]
+    n = int(counts.sum())
     cdf = (w[active] / total[active, None]).cumsum(axis=1)
     cdf /= cdf[:, -1:]
-    row_of = np.repeat(np.arange(active.size), counts)
-    groups = (cdf[row_of] <= u_source[:, None]).sum(axis=1)  # searchsorted, side="right"
-    return groups, u_person, lab_of
+    if not np.all(cdf[:, 1:] >= cdf[:, :-1]):  # not a cdf (NaN): count as choice does
+        row_of = np.repeat(np.arange(active.size), counts)
+        first = np.repeat(np.cumsum(2 * counts) - 2 * counts, counts)
+        within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+        groups = (cdf[row_of] <= u[first + within, None]).sum(axis=1)
+        return groups, u[first + np.repeat(counts, counts) + within]
+    groups = np.empty(n, dtype=np.intp)
+    u_person = np.empty(n)
+    at = 0
+    for i, m in enumerate(counts.tolist()):
+        # The count of cdf entries <= u, as numpy.random's choice does: cdf does not
+        # decrease, so that is searchsorted side="right".
+        groups[at : at + m] = cdf[i].searchsorted(u[2 * at : 2 * at + m], side="right")
+        u_person[at : at + m] = u[2 * at + m : 2 * (at + m)]
+        at += m
+    return groups, u_person
+
+
+SEARCH_BUCKETS_PER_ROW = 2
+"""Buckets per element of the bucketed search (:func:`search_right`)."""
+SEARCH_MAX_SCANS = 8
+"""Steps of the in-bucket scan before the rest falls back to ``np.searchsorted``."""
+
+
+def search_right(cum: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cum, target, side="right")`` for a non-decreasing ``cum``
+    (a cumulative sum of non-negative weights), bit for bit.
+
+    With many targets a binary search is slow (unpredictable branches), so the values
+    go into equal-width buckets by ``f(x) = clip(floor(x * scale))``, which does not
+    decrease in ``x``: every element in a lower bucket than a target is ``<=`` it,
+    every element in a higher bucket is above it, and only the elements in the
+    target's own bucket (about one) are compared.
+    """
+    n = len(cum)
+    if len(target) < 1024 or 4 * len(target) < n:
+        return cum.searchsorted(target, side="right")
+    top = cum[-1]
+    if not (
+        np.isfinite(top)
+        and top > 0
+        and cum[0] >= 0
+        and np.isfinite(target).all()
+        and np.all(cum[1:] >= cum[:-1])
+    ):
+        return cum.searchsorted(target, side="right")
+    n_buckets = SEARCH_BUCKETS_PER_ROW * n
+    scale = n_buckets / top
+    bucket_cum = np.minimum(cum * scale, n_buckets - 1).astype(np.intp)
+    start = np.concatenate([[0], np.cumsum(np.bincount(bucket_cum, minlength=n_buckets))])
+    bucket = np.clip(target * scale, 0, n_buckets - 1).astype(np.intp)
+    idx, end = start[bucket], start[bucket + 1]
+    live = np.flatnonzero(idx < end)
+    for _ in range(SEARCH_MAX_SCANS):
+        if live.size == 0:
+            return idx
+        live = live[cum[idx[live]] <= target[live]]
+        idx[live] += 1
+        live = live[idx[live] < end[live]]
+    if live.size:
+        idx[live] = cum.searchsorted(target[live], side="right")
+    return idx
+
+
+def unique_sorted(keys: np.ndarray, size: int) -> np.ndarray:
+    """``np.unique(keys)`` for non-negative integer keys below ``size``: a bitmap when
+    the keys are dense, else one sort (numpy's ``unique`` hashes first, which is
+    slower here).
+    """
+    if keys.size == 0:
+        return keys.astype(np.int64)
+    if size <= 32 * keys.size:
+        mark = np.zeros(size, dtype=bool)
+        mark[keys] = True
+        return np.flatnonzero(mark)
+    out = np.sort(keys)
+    return out[np.concatenate([[True], out[1:] != out[:-1]])]
 
 
 def specialty_groups(
@@ -123,3 +195,23 @@ def specialty_groups(
     group = np.repeat(np.arange(n_groups), np.diff(bounds))
     counts = np.bincount(group[keep], minlength=n_groups)
     return sorted_rows[keep], np.concatenate([[0], np.cumsum(counts)])
+
+
+def specialty_split(
+    people: People, sorted_rows: np.ndarray, bounds: np.ndarray, n_specialties: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`specialty_groups` for every specialty, from one stable (radix) sort of
+    the rows by specialty.
+    """
+    n_groups = len(bounds) - 1
+    spec = people.specialty[sorted_rows]
+    order = np.argsort(spec, kind="stable")
+    by_spec = sorted_rows[order]
+    key = np.multiply(spec, n_groups, dtype=np.intp)
+    key += np.repeat(np.arange(n_groups), np.diff(bounds))
+    counts = np.bincount(key, minlength=n_specialties * n_groups).reshape(n_specialties, -1)
+    offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
+    return [
+        (by_spec[offsets[s] : offsets[s + 1]], np.concatenate([[0], np.cumsum(counts[s])]))
+        for s in range(n_specialties)
+    ]

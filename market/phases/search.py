@@ -8,8 +8,8 @@ import numpy as np
 
 from market.codes import Employer
 from market.phases.spinouts import Pulls
-from market.phases.vacancies import Vacancies
-from market.search import draw_candidates, group_order, specialty_groups
+from market.phases.vacancies import N_SPECIALTIES, Vacancies
+from market.search import draw_candidates, group_order, specialty_split
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -48,18 +48,11 @@ def search(
     """
     labs, cfg, p = state.labs, state.cfg, state.people
     spin_labs, spin_rows = pulls
-    if not cfg.offers_enabled:
-        pair_labs, pair_rows = spin_labs, spin_rows
-    else:
-        pair_labs, pair_rows = _lab_draws(state, rng, vacancies)
-        pair_labs = np.concatenate([spin_labs, pair_labs])
-        pair_rows = np.concatenate([spin_rows, pair_rows])
-    spin = np.zeros(len(pair_labs), dtype=bool)
-    spin[: len(spin_labs)] = True
+    parts = [] if not cfg.offers_enabled else _lab_draws(state, rng, vacancies)
     # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
-    _, first = np.unique(pair_labs * (p.n + 1) + pair_rows, return_index=True)
-    first = np.sort(first)
-    pair_labs, pair_rows, spin = pair_labs[first], pair_rows[first], spin[first]
+    pair_labs, pair_rows, n_spin = first_pairs((spin_labs, spin_rows), parts, state.n_labs, p.n)
+    spin = np.zeros(len(pair_labs), dtype=bool)
+    spin[:n_spin] = True
     emp = p.employer[pair_rows]
     bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile])
     keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
@@ -87,7 +80,7 @@ def screen(
     )
     score = value - p.comp_usd[rows]
     group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
-    order = np.lexsort((-score, group))
+    order = group_then_score_order(group, score, state.n_labs)
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
@@ -96,11 +89,60 @@ def screen(
     return best
 
 
+def group_then_score_order(group: np.ndarray, score: np.ndarray, n_labs: int) -> np.ndarray:
+    """``np.lexsort((-score, group))``: by group, then score descending, then position.
+
+    A stable sort by group (a radix sort on 16-bit keys) after a sort by score; the
+    sort by score is numpy's fast unstable one when no two scores are equal (then
+    every order of them is the stable one), else the stable one.
+    """
+    neg = -score
+    by_score = np.argsort(neg)
+    ranked = neg[by_score]
+    if np.isnan(ranked[-1:]).any() or np.any(ranked[1:] == ranked[:-1]):
+        by_score = np.argsort(neg, kind="stable")
+    g = group[by_score]
+    if N_SPECIALTIES * n_labs < np.iinfo(np.int16).max:
+        g = g.astype(np.int16)
+    return by_score[np.argsort(g, kind="stable")]
+
+
+def first_pairs(
+    first: tuple[np.ndarray, np.ndarray],
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    n_labs: int,
+    n_rows: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The pairs ``(lab, row)`` of ``first`` then of each part, in that order, each
+    pair only where it occurs first, and how many come from ``first``.
+
+    Each part holds distinct pairs (:func:`market.search.draw_candidates`), so the
+    first occurrences are found with one bitmap of the pairs already taken.
+    """
+    width = n_rows + 1
+    labs, rows = first
+    if len(labs):
+        _, at = np.unique(labs * width + rows, return_index=True)
+        at.sort()
+        labs, rows = labs[at], rows[at]
+    out_labs, out_rows = [labs], [rows]
+    if parts:
+        seen = np.zeros(n_labs * width, dtype=bool)
+        seen[labs * width + rows] = True
+        for part_labs, part_rows in parts:
+            key = part_labs * width + part_rows
+            new = ~seen[key]
+            seen[key[new]] = True
+            out_labs.append(part_labs[new])
+            out_rows.append(part_rows[new])
+    return np.concatenate(out_labs), np.concatenate(out_rows), len(labs)
+
+
 def _lab_draws(
     state: MarketState, rng: np.random.Generator, vacancies: Vacancies | None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The labs' own candidate pairs (directed by vacancies, or per lab) and campus
-    hiring from the pool.
+    hiring from the pool, one array pair per draw (each pair distinct within it).
     """
     agg, labs, cfg, p = state.lab_state, state.labs, state.cfg, state.people
     n_labs = state.n_labs
@@ -118,10 +160,11 @@ def _lab_draws(
     else:
         hiring = vacancies.per_lab > 0
         mean = vacancies.contacts_per_vacancy * vacancies.counts * labs.poaching_intensity
+        split = specialty_split(p, sorted_rows, bounds, N_SPECIALTIES) if mean.any() else []
         for s, lam in enumerate(mean):
             if not lam.any():
                 continue
-            rows_s, bounds_s = specialty_groups(p, sorted_rows, bounds, s)
+            rows_s, bounds_s = split[s]
             got = draw_candidates(
                 rng, p, rows_s, bounds_s, ties, rng.poisson(lam), cfg.star_targeting
             )
@@ -142,6 +185,4 @@ def _lab_draws(
         )
         parts_labs.append(got[0])
         parts_rows.append(got[1])
-    if not parts_labs:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(parts_labs), np.concatenate(parts_rows)
+    return list(zip(parts_labs, parts_rows, strict=True))
