@@ -92,19 +92,19 @@ def screen(
 def group_then_score_order(group: np.ndarray, score: np.ndarray, n_labs: int) -> np.ndarray:
     """``np.lexsort((-score, group))``: by group, then score descending, then position.
 
-    A stable sort by group (a radix sort on 16-bit keys) after a sort by score; the
-    sort by score is numpy's fast unstable one when no two scores are equal (then
-    every order of them is the stable one), else the stable one.
+    A stable sort by group (a radix sort on 16-bit keys) after numpy's fast unstable
+    sort by score; that order is the stable one unless two equal scores share a group
+    (or a score is NaN), and then the sort by score is redone stably.
     """
     neg = -score
+    g16 = group.astype(np.int16) if N_SPECIALTIES * n_labs < np.iinfo(np.int16).max else group
     by_score = np.argsort(neg)
-    ranked = neg[by_score]
-    if np.isnan(ranked[-1:]).any() or np.any(ranked[1:] == ranked[:-1]):
+    order = by_score[np.argsort(g16[by_score], kind="stable")]
+    ranked, g = neg[order], group[order]
+    if np.isnan(ranked).any() or np.any((ranked[1:] == ranked[:-1]) & (g[1:] == g[:-1])):
         by_score = np.argsort(neg, kind="stable")
-    g = group[by_score]
-    if N_SPECIALTIES * n_labs < np.iinfo(np.int16).max:
-        g = g.astype(np.int16)
-    return by_score[np.argsort(g, kind="stable")]
+        order = by_score[np.argsort(g16[by_score], kind="stable")]
+    return order
 
 
 def first_pairs(

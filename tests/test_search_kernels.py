@@ -1,0 +1,139 @@
+"""The search and vacancy kernels of the v2 speed-up give bit-identical results to the
+numpy calls they replaced (``searchsorted``, ``unique``, ``lexsort``, ``median``, a
+mask per specialty). No timings here: speed is checked by ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from market.people import People
+from market.phases.search import first_pairs, group_then_score_order
+from market.phases.vacancies import _median_in_place, going_rates
+from market.search import (
+    _draw_sources,
+    search_right,
+    specialty_groups,
+    specialty_split,
+    unique_sorted,
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bucketed_search_is_searchsorted(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    weight = rng.pareto(1.5, n) + 1.0
+    weight[rng.random(n) < 0.2] = 0.0  # runs of equal values
+    if seed % 2:
+        weight = weight**3  # far from one element per bucket
+    cum = np.cumsum(weight)
+    target = rng.random(4 * n + 2000) * cum[-1] * 1.01
+    target[:50] = cum[rng.integers(0, n, 50)]  # exactly on an element
+    target[50] = 0.0
+    np.testing.assert_array_equal(search_right(cum, target), cum.searchsorted(target, "right"))
+
+
+def test_bucketed_search_falls_back_on_unsorted_or_nan():
+    rng = np.random.default_rng(1)
+    cum = np.cumsum(rng.random(3000))
+    target = rng.random(5000) * cum[-1]
+    for bad in (cum[::-1].copy(), np.where(np.arange(3000) == 7, np.nan, cum)):
+        np.testing.assert_array_equal(search_right(bad, target), bad.searchsorted(target, "right"))
+    target[3] = np.nan
+    np.testing.assert_array_equal(search_right(cum, target), cum.searchsorted(target, "right"))
+
+
+@pytest.mark.parametrize(("n", "size"), [(0, 10), (100, 1000), (5000, 10_000), (50, 10**7)])
+def test_unique_sorted_is_numpy_unique(n, size):
+    keys = np.random.default_rng(n).integers(0, size, n)
+    got = unique_sorted(keys, size)
+    np.testing.assert_array_equal(got, np.unique(keys))
+    assert got.dtype == np.int64
+
+
+def test_source_draws_match_the_matrix_form():
+    rng = np.random.default_rng(3)
+    n_labs = 6
+    w = rng.random((n_labs, n_labs + 1)) * (rng.random((n_labs, n_labs + 1)) < 0.7)
+    total = w.sum(axis=1)
+    k = rng.integers(0, 40, n_labs)
+    k[2] = 0
+    active = np.flatnonzero(k)
+    groups, u_person = _draw_sources(np.random.default_rng(9), w, total, k, active)
+    # the original: one matrix of cdf rows against every draw
+    u = np.random.default_rng(9).random(2 * int(k.sum()))
+    counts = k[active]
+    lab_of = np.repeat(active, counts)
+    first = np.repeat(np.cumsum(2 * counts) - 2 * counts, counts)
+    within = np.arange(len(lab_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+    cdf = (w[active] / total[active, None]).cumsum(axis=1)
+    cdf /= cdf[:, -1:]
+    row_of = np.repeat(np.arange(active.size), counts)
+    np.testing.assert_array_equal(groups, (cdf[row_of] <= u[first + within][:, None]).sum(axis=1))
+    np.testing.assert_array_equal(u_person, u[first + k[lab_of] + within])
+
+
+def test_specialty_split_is_one_specialty_at_a_time():
+    rng = np.random.default_rng(4)
+    p = People.empty(2000)
+    p.add(skill=rng.random(2000), specialty=rng.integers(0, 3, 2000).astype(np.int8))
+    rows = rng.permutation(2000)[:1500]
+    bounds = np.concatenate([[0], np.sort(rng.integers(0, 1500, 9)), [1500]])
+    for s, (got_rows, got_bounds) in enumerate(specialty_split(p, rows, bounds, 3)):
+        want_rows, want_bounds = specialty_groups(p, rows, bounds, s)
+        np.testing.assert_array_equal(got_rows, want_rows)
+        np.testing.assert_array_equal(got_bounds, want_bounds)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_screening_order_is_lexsort(ties):
+    rng = np.random.default_rng(5)
+    n = 3000
+    score = rng.normal(size=n)
+    if ties:
+        score = np.round(score, 1)  # many equal scores in a group
+        score[:3] = [0.0, -0.0, np.nan]
+    group = rng.integers(0, 30, n)
+    np.testing.assert_array_equal(
+        group_then_score_order(group, score, 10), np.lexsort((-score, group))
+    )
+
+
+def test_first_pairs_is_unique_with_first_index():
+    rng = np.random.default_rng(6)
+    n_labs, n_rows = 5, 300
+    spin = (rng.integers(0, n_labs, 40), rng.integers(0, n_rows, 40))
+    parts = []
+    for _ in range(3):
+        key = np.unique(rng.integers(0, n_labs * (n_rows + 1), 200))
+        key = key[key % (n_rows + 1) < n_rows]
+        parts.append((key // (n_rows + 1), key % (n_rows + 1)))
+    labs, rows, n_spin = first_pairs(spin, parts, n_labs, n_rows)
+    all_labs = np.concatenate([spin[0], *(p[0] for p in parts)])
+    all_rows = np.concatenate([spin[1], *(p[1] for p in parts)])
+    _, first = np.unique(all_labs * (n_rows + 1) + all_rows, return_index=True)
+    first = np.sort(first)
+    np.testing.assert_array_equal(labs, all_labs[first])
+    np.testing.assert_array_equal(rows, all_rows[first])
+    assert n_spin == int((first < 40).sum())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000])
+def test_median_in_place_is_numpy_median(n):
+    x = np.random.default_rng(n).random(n)
+    assert _median_in_place(x.copy()) == float(np.median(x))
+    x[n // 2] = np.nan
+    assert np.isnan(_median_in_place(x.copy()))
+
+
+def test_going_rates_match_a_mask_per_specialty():
+    rng = np.random.default_rng(7)
+    comp, skill = rng.random(500) * 1e5, rng.random(500) + 1
+    spec = rng.integers(0, 2, 500).astype(np.int8)  # nobody in specialty 2
+    wage, med = going_rates(comp, skill, spec)
+    for s in range(2):
+        assert wage[s] == float(np.median(comp[spec == s]))
+        assert med[s] == float(np.median(skill[spec == s]))
+    assert np.isnan(wage[2]) and np.isnan(med[2])
