@@ -27,6 +27,8 @@ class Ledger:
     def __init__(self) -> None:
         self._moves: dict[str, list[np.ndarray]] = defaultdict(list)
         self._labs: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._lab_steps: list[tuple[int, int] | None] = []
+        """First and last step of each lab-record batch."""
         self.moves_this_step = 0
 
     def add_moves(
@@ -71,6 +73,35 @@ class Ledger:
         """Record one step's lab rows (each column has one entry per lab)."""
         for name, values in columns.items():
             self._labs[name].append(np.asarray(values))
+        if "step" in columns:
+            step = self._labs["step"][-1]
+            self._lab_steps.append((int(step.min()), int(step.max())) if step.size else None)
+
+    def lab_records_at(self, step: int, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """``columns`` of the lab rows of ``step``: the rows of :meth:`lab_records` whose
+        step is ``step``, in the same order, without concatenating the history (empty
+        dict if nothing is recorded).
+        """
+        if not self._labs:
+            return {}
+        steps = self._labs.get("step", [])
+        if len(self._lab_steps) != len(steps) or any(
+            len(self._labs.get(c, ())) != len(steps) for c in columns
+        ):
+            records = self.lab_records()
+            at = np.flatnonzero(records["step"] == step)
+            return {c: records[c][at] for c in columns}
+        batches = [
+            i for i, span in enumerate(self._lab_steps) if span and span[0] <= step <= span[1]
+        ]
+        picks = [np.flatnonzero(steps[i] == step) for i in batches]
+        return {
+            c: np.concatenate(
+                [self._labs[c][i][at] for i, at in zip(batches, picks, strict=True)]
+                or [self._labs[c][0][:0]]
+            )
+            for c in columns
+        }
 
     def recent_lab_records(self, column: str, months: int) -> list[tuple[int, np.ndarray]]:
         """The step and the ``column`` values of each of the last ``months`` recorded

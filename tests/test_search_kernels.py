@@ -137,3 +137,23 @@ def test_going_rates_match_a_mask_per_specialty():
         assert wage[s] == float(np.median(comp[spec == s]))
         assert med[s] == float(np.median(skill[spec == s]))
     assert np.isnan(wage[2]) and np.isnan(med[2])
+
+
+def test_lab_records_at_a_step_are_those_of_all_records():
+    from market.ledger import Ledger
+
+    ledger = Ledger()
+    assert ledger.lab_records_at(3, ("headcount",)) == {}
+    rng = np.random.default_rng(8)
+    for step in (0, 1, 2, 2, 5):  # a step recorded twice keeps both batches, in order
+        n = int(rng.integers(1, 6))
+        ledger.add_lab_records(
+            {"step": np.full(n, step), "headcount": rng.integers(0, 9, n), "x": rng.random(n)}
+        )
+    everything = ledger.lab_records()
+    for step in range(7):
+        got = ledger.lab_records_at(step, ("headcount", "x"))
+        at = everything["step"] == step
+        for c in ("headcount", "x"):
+            np.testing.assert_array_equal(got[c], everything[c][at])
+            assert got[c].dtype == everything[c].dtype

@@ -35,13 +35,13 @@ def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> 
 def output_per_head_growth(state: MarketState) -> np.ndarray:
     """Each lab's research output per head now over 12 months ago (1 if unknown)."""
     growth = np.ones(state.n_labs)
-    records = state.ledger.lab_records() if state.step > 12 else {}
+    columns = ("headcount", "research_output")
+    records = state.ledger.lab_records_at(state.step - 12, columns) if state.step > 12 else {}
     if not records:
         return growth
-    past = np.flatnonzero(records["step"] == state.step - 12)
-    n = len(past)
-    head_then = records["headcount"][past].astype(float)
-    y_then = records["research_output"][past] / np.maximum(head_then, 1)
+    n = len(records["headcount"])
+    head_then = records["headcount"].astype(float)
+    y_then = records["research_output"] / np.maximum(head_then, 1)
     head_now = state.lab_state.headcount.sum(axis=0)[:n]
     y_now = state.labs.research_output[:n] / np.maximum(head_now, 1)
     known = (y_then > 0) & (head_then > 0) & (head_now > 0)
