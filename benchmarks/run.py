@@ -53,6 +53,7 @@ PHASES = (
     "age_and_vest",
     "enter",
     "spin_out",
+    "post_vacancies",
     "search",
     "clear",
     "attrite",

@@ -157,3 +157,15 @@ def test_lab_records_at_a_step_are_those_of_all_records():
         for c in ("headcount", "x"):
             np.testing.assert_array_equal(got[c], everything[c][at])
             assert got[c].dtype == everything[c].dtype
+
+
+def test_vesting_share_by_lab_table_is_the_formula():
+    from market.phases.vesting import lab_vesting_share, vesting_share
+
+    rng = np.random.default_rng(9)
+    months = np.array([48, 36, 12, 1, 60])
+    cliff = np.array([12, 0, 12, 1, 6])
+    lab = rng.integers(0, 5, 5000)
+    tenure = rng.integers(0, 200, 5000).astype(np.int32)
+    want = vesting_share(tenure, months[lab], cliff[lab])
+    np.testing.assert_array_equal(lab_vesting_share(tenure, lab, months, cliff), want)

@@ -32,6 +32,24 @@ def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> 
     return share
 
 
+def lab_vesting_share(
+    tenure: np.ndarray, lab: np.ndarray, months: np.ndarray, cliff: np.ndarray
+) -> np.ndarray:
+    """``vesting_share(tenure, months[lab], cliff[lab])`` by one lookup in a table of
+    :func:`vesting_share` over (lab, tenure): the share depends on nothing else, and
+    every tenure past the longest schedule and cliff vests alike.
+    """
+    if tenure.size == 0 or tenure.min() < 0:
+        return vesting_share(tenure, months[lab], cliff[lab])
+    last = int(max(months.max(), cliff.max())) + 1
+    grid_tenure = np.tile(np.arange(last + 1, dtype=tenure.dtype), len(months))
+    grid_lab = np.repeat(np.arange(len(months)), last + 1)
+    table = vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab])
+    at = np.multiply(lab, last + 1, dtype=np.intp)
+    at += np.minimum(tenure, last)
+    return table[at]
+
+
 def output_per_head_growth(state: MarketState) -> np.ndarray:
     """Each lab's research output per head now over 12 months ago (1 if unknown)."""
     growth = np.ones(state.n_labs)
@@ -60,8 +78,8 @@ def age_and_vest(state: MarketState) -> None:
     lab = emp[rows]
     tenure = p.tenure_months[rows]
     unvested = p.unvested_usd[rows]
-    unvested = unvested - unvested * vesting_share(
-        tenure, labs.vesting_months[lab], labs.vesting_cliff_months[lab]
+    unvested = unvested - unvested * lab_vesting_share(
+        tenure, lab, labs.vesting_months, labs.vesting_cliff_months
     )
     comp = p.comp_usd[rows]
     due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))  # work anniversaries
