@@ -26,6 +26,7 @@ import numpy as np
 
 from market.codes import Employer
 from market.people import RESEARCH, People
+from market.search import unique_sorted
 
 Sums = tuple
 """(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
@@ -242,7 +243,7 @@ class LabSums:
         if self.raw is None or self.gamma != g or n_labs < n_old or log is None:
             return None
         emp, old_emp = people.view("employer"), self.employer
-        idx = np.unique(np.concatenate(log)) if log else np.zeros(0, dtype=np.int64)
+        idx = _distinct(np.concatenate(log)) if log else np.zeros(0, dtype=np.int64)
         idx = idx[idx < k]
         was, now = old_emp[idx], emp[idx]
         resum = np.zeros(n_labs, dtype=bool)
@@ -283,6 +284,13 @@ class LabSums:
         if self.order is None or len(self.order[1]) != n_labs + 1:
             self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
         return self.order
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """``np.unique(rows)`` (sorted distinct rows), by :func:`market.search.unique_sorted`."""
+    if rows.size == 0 or rows.min() < 0:
+        return np.unique(rows)
+    return unique_sorted(rows, int(rows.max()) + 1)
 
 
 def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -106,11 +106,12 @@ def test_first_pairs_is_unique_with_first_index():
     n_labs, n_rows = 5, 300
     spin = (rng.integers(0, n_labs, 40), rng.integers(0, n_rows, 40))
     parts = []
-    for _ in range(3):
+    for i in range(4):  # parts 0-2 have rows of their own, part 3 may repeat any
         key = np.unique(rng.integers(0, n_labs * (n_rows + 1), 200))
-        key = key[key % (n_rows + 1) < n_rows]
-        parts.append((key // (n_rows + 1), key % (n_rows + 1)))
-    labs, rows, n_spin = first_pairs(spin, parts, n_labs, n_rows)
+        row = key % (n_rows + 1)
+        key = key[(row < n_rows) & ((row % 3 == i) | (i == 3))]
+        parts.append((key // (n_rows + 1), key % (n_rows + 1), i == 3))
+    labs, rows, n_spin = first_pairs(spin, parts, n_rows)
     all_labs = np.concatenate([spin[0], *(p[0] for p in parts)])
     all_rows = np.concatenate([spin[1], *(p[1] for p in parts)])
     _, first = np.unique(all_labs * (n_rows + 1) + all_rows, return_index=True)

@@ -50,7 +50,7 @@ def search(
     spin_labs, spin_rows = pulls
     parts = [] if not cfg.offers_enabled else _lab_draws(state, rng, vacancies)
     # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
-    pair_labs, pair_rows, n_spin = first_pairs((spin_labs, spin_rows), parts, state.n_labs, p.n)
+    pair_labs, pair_rows, n_spin = first_pairs((spin_labs, spin_rows), parts, p.n)
     spin = np.zeros(len(pair_labs), dtype=bool)
     spin[:n_spin] = True
     emp = p.employer[pair_rows]
@@ -109,15 +109,16 @@ def group_then_score_order(group: np.ndarray, score: np.ndarray, n_labs: int) ->
 
 def first_pairs(
     first: tuple[np.ndarray, np.ndarray],
-    parts: list[tuple[np.ndarray, np.ndarray]],
-    n_labs: int,
+    parts: list[tuple[np.ndarray, np.ndarray, bool]],
     n_rows: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The pairs ``(lab, row)`` of ``first`` then of each part, in that order, each
     pair only where it occurs first, and how many come from ``first``.
 
-    Each part holds distinct pairs (:func:`market.search.draw_candidates`), so the
-    first occurrences are found with one bitmap of the pairs already taken.
+    A part is ``(labs, rows, overlaps)``: distinct pairs sorted by lab then row
+    (:func:`market.search.draw_candidates`), and whether it may share pairs with the
+    parts before it (the specialties' draws cannot: nobody has two specialties). So a
+    pair is looked up, by binary search, only in the sorted parts it may repeat.
     """
     width = n_rows + 1
     labs, rows = first
@@ -125,38 +126,47 @@ def first_pairs(
         _, at = np.unique(labs * width + rows, return_index=True)
         at.sort()
         labs, rows = labs[at], rows[at]
+    first_keys = np.sort(labs * width + rows)
     out_labs, out_rows = [labs], [rows]
-    if parts:
-        seen = np.zeros(n_labs * width, dtype=bool)
-        seen[labs * width + rows] = True
-        for part_labs, part_rows in parts:
-            key = part_labs * width + part_rows
-            new = ~seen[key]
-            seen[key[new]] = True
-            out_labs.append(part_labs[new])
-            out_rows.append(part_rows[new])
+    earlier: list[np.ndarray] = []
+    for part_labs, part_rows, overlaps in parts:
+        key = part_labs * width + part_rows
+        new = ~_is_in_sorted(key, first_keys)
+        if overlaps:
+            for before in earlier:
+                new &= ~_is_in_sorted(key, before)
+        earlier.append(key)
+        out_labs.append(part_labs[new])
+        out_rows.append(part_rows[new])
     return np.concatenate(out_labs), np.concatenate(out_rows), len(labs)
+
+
+def _is_in_sorted(key: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``key`` occur in the ascending array ``sorted_keys``."""
+    if sorted_keys.size == 0 or key.size == 0:
+        return np.zeros(key.size, dtype=bool)
+    at = np.minimum(sorted_keys.searchsorted(key), sorted_keys.size - 1)
+    return sorted_keys[at] == key
 
 
 def _lab_draws(
     state: MarketState, rng: np.random.Generator, vacancies: Vacancies | None
-) -> list[tuple[np.ndarray, np.ndarray]]:
+) -> list[tuple[np.ndarray, np.ndarray, bool]]:
     """The labs' own candidate pairs (directed by vacancies, or per lab) and campus
-    hiring from the pool, one array pair per draw (each pair distinct within it).
+    hiring from the pool: one part per draw, as :func:`first_pairs` reads them.
     """
     agg, labs, cfg, p = state.lab_state, state.labs, state.cfg, state.people
     n_labs = state.n_labs
     sorted_rows, bounds = group_order(p, n_labs, state.lab_order())
     staff_100 = agg.headcount.sum(axis=0) / 100
     ties = state.ties[:n_labs]
-    parts_labs, parts_rows = [], []
+    parts: list[tuple[np.ndarray, np.ndarray, bool]] = []
     if vacancies is None:
         hiring = (labs.budget_usd - agg.payroll) > 0
         per_month = cfg.candidates_per_lab + cfg.candidates_per_100_staff * staff_100
         n_draws = rng.poisson(per_month * labs.poaching_intensity * hiring)
         got = draw_candidates(rng, p, sorted_rows, bounds, ties, n_draws, cfg.star_targeting)
-        parts_labs.append(got[0])
-        parts_rows.append(got[1])
+        parts.append((*got, False))
     else:
         hiring = vacancies.per_lab > 0
         mean = vacancies.contacts_per_vacancy * vacancies.counts * labs.poaching_intensity
@@ -168,8 +178,7 @@ def _lab_draws(
             got = draw_candidates(
                 rng, p, rows_s, bounds_s, ties, rng.poisson(lam), cfg.star_targeting
             )
-            parts_labs.append(got[0])
-            parts_rows.append(got[1])
+            parts.append((*got, False))  # people of one specialty: new pairs
     intake = labs.graduate_intake_per_100_staff
     if intake.any():  # campus hiring: extra draws from the job pool only
         pool_only = np.zeros((n_labs, n_labs + 1))
@@ -183,6 +192,5 @@ def _lab_draws(
             rng.poisson(intake * staff_100 * hiring),
             cfg.star_targeting,
         )
-        parts_labs.append(got[0])
-        parts_rows.append(got[1])
-    return list(zip(parts_labs, parts_rows, strict=True))
+        parts.append((*got, True))  # pool people the labs' own draws may have met
+    return parts
