@@ -80,13 +80,57 @@ def screen(
     )
     score = value - p.comp_usd[rows]
     group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
-    order = group_then_score_order(group, score, state.n_labs)
-    g = group[order]
+    return top_per_group(group, score, openings.ravel(), state.n_labs)
+
+
+def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:
+    """Whether each element is among the ``k[g]`` first of its group ``g`` by score
+    (descending), earlier elements first among equal scores.
+
+    Only the elements that can be among them (:func:`_contenders`) are sorted.
+    """
+    idx = _contenders(group, score, k)
+    grp = group[idx]
+    order = group_then_score_order(grp, score[idx], n_labs)
+    g = grp[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    best = np.zeros(len(rows), dtype=bool)
-    best[order] = rank < openings.ravel()[g]
+    best = np.zeros(len(score), dtype=bool)
+    best[idx[order]] = rank < k[g]
     return best
+
+
+def _contenders(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Positions (ascending) of a superset of each group's ``k[g]`` best elements.
+
+    A group of ``n > k`` elements is cut, in position order, into ``k`` runs; each run
+    holds an element at least as good as its maximum, so the group's ``k``-th best
+    score is at least the least of the ``k`` run maxima, and elements below that
+    cannot be among the best. Everything is kept if a score is NaN.
+    """
+    n = len(score)
+    if n == 0 or np.isnan(score).any():
+        return np.arange(n)
+    key = group.astype(np.int16) if len(k) < np.iinfo(np.int16).max else group
+    by_group = np.argsort(key, kind="stable")
+    g = group[by_group]
+    counts = np.bincount(group, minlength=len(k))
+    pos = np.arange(n) - (np.cumsum(counts) - counts)[g]
+    kg, ng = k[g], counts[g]
+    cut = ng > kg
+    if not cut.any():
+        return np.flatnonzero(k[group] > 0)
+    # runs of the cut groups, in position order: run ids increase along by_group
+    on = by_group[cut]
+    run = np.flatnonzero(cut)
+    run_id = g[cut] * (n + 1) + pos[cut] * kg[cut] // ng[cut]
+    run_start = np.flatnonzero(np.r_[True, run_id[1:] != run_id[:-1]])
+    run_max = np.maximum.reduceat(score[on], run_start)
+    run_group = g[run[run_start]]
+    group_start = np.flatnonzero(np.r_[True, run_group[1:] != run_group[:-1]])
+    floor = np.full(len(k), -np.inf)
+    floor[run_group[group_start]] = np.minimum.reduceat(run_max, group_start)
+    return np.flatnonzero((k[group] > 0) & (score >= floor[group]))
 
 
 def group_then_score_order(group: np.ndarray, score: np.ndarray, n_labs: int) -> np.ndarray:
