@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling
 from market.codes import Employer
 from market.phases.spinouts import Pulls
 from market.phases.vacancies import Vacancies
@@ -76,16 +77,28 @@ def screen(
     state: MarketState, labs: np.ndarray, rows: np.ndarray, openings: np.ndarray
 ) -> np.ndarray:
     """Which pairs a lab bids for: per (lab, specialty), the ``openings[s, lab]``
-    candidates with the largest marginal value to the lab minus their current pay (or
-    reservation pay in the pool); order of the pairs kept.
+    candidates it gains most from.
+
+    With ``screen_by_acceptance`` (default) the gain is the lab's surplus at the
+    candidate's acceptance pay (:func:`market.bidding.acceptance_pay`): value, net of
+    a paid non-compete's delay, minus the least the candidate would move for, and a
+    candidate the lab cannot afford to move (ceiling below that pay) is not bid for, so
+    a vacancy is not spent on someone who would stay anyway. Off (mechanisms v2): value
+    minus current pay, everyone eligible. Order of the pairs kept.
     """
-    p = state.people
+    p, cfg = state.people, state.cfg
     if len(rows) == 0:
         return np.zeros(0, dtype=bool)
-    value = marginal_value(
-        state.lab_state, p, rows, labs, np.zeros(len(rows), bool), state.cfg, state.price
-    )
-    score = value - p.comp_usd[rows]
+    agg = state.lab_state
+    value = marginal_value(agg, p, rows, labs, np.zeros(len(rows), bool), cfg, state.price)
+    if cfg.screen_by_acceptance:
+        pol = PolicyArrays.of(state.labs, cfg)
+        need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg)
+        star = p.skill[rows] >= state.star_skill
+        ceiling = bid_ceiling(value, labs, star, delay, pol, pol.budget_usd - agg.payroll)
+        score = np.where(ceiling >= need, value * delay - need, -np.inf)
+    else:
+        score = value - p.comp_usd[rows]
     group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
     order = np.lexsort((-score, group))
     g = group[order]
@@ -93,7 +106,7 @@ def screen(
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
     best = np.zeros(len(rows), dtype=bool)
     best[order] = rank < openings.ravel()[g]
-    return best
+    return best & (score > -np.inf)
 
 
 def _lab_draws(
