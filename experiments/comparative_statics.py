@@ -35,6 +35,21 @@ from experiments.sweeps.design import DesignFile
 
 OUTCOMES: dict[str, tuple[str, str, str]] = {
     "meta_headcount_2026": ("headcount:Meta,2026-12", "Meta headcount, Dec 2026", "count"),
+    "meta_research_2026": (
+        "lab_column:Meta,2026-12,research",
+        "Meta researchers, Dec 2026",
+        "count",
+    ),
+    "meta_capability_2026": (
+        "lab_column:Meta,2026-12,capability",
+        "Meta capability, Dec 2026",
+        "index",
+    ),
+    "meta_pay_per_head_2026": (
+        "lab_column:Meta,2026-12,pay_per_head",
+        "Meta payroll per head, Dec 2026",
+        "usd",
+    ),
     "job_to_job_big": ("job_to_job_rate:big", "big-lab job-to-job rate /yr", "share"),
     "pay_ratio_big": ("median_pay_ratio:big", "median pay ratio, big-lab moves", "ratio"),
     "compute_pull_rho": ("compute_pull_rho:2026-12", "rho(GPUs/researcher, net inflow)", "rho"),
@@ -70,7 +85,7 @@ CHANGES: list[tuple[str, dict[str, object], dict[str, str], str]] = [
     (
         "Meta GPUs x2",
         {"labs.Meta.gpus_h100e": DOUBLE},
-        {"meta_headcount_2026": "+", "compute_pull_rho": "+"},
+        {"meta_headcount_2026": "+", "meta_capability_2026": "+", "compute_pull_rho": "+"},
         WW,
     ),
     (

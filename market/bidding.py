@@ -97,13 +97,7 @@ def make_offers(
     not_inc = np.zeros(len(rows), dtype=bool)
     value = marginal_value(state, people, rows, labs, not_inc, cfg, price)
     delay, one_off = noncompete_and_forfeit(people, rows, inc_lab[cand_idx], pol, cfg)
-    max_pay = np.minimum.reduce(
-        [
-            value * pol.willingness(labs, people.skill[rows] >= star_skill) * delay,
-            pol.pay_cap_usd[labs],
-            np.maximum(headroom[labs], 0.0),
-        ]
-    )
+    max_pay = bid_ceiling(value, labs, people.skill[rows] >= star_skill, delay, pol, headroom)
     bids = Bids(
         cand=cand_idx,
         max_pay=max_pay,
@@ -117,6 +111,58 @@ def make_offers(
         state, people, cands, inc_lab, pol, cfg, price, star_skill, headroom
     )
     return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
+
+
+def bid_ceiling(
+    value: np.ndarray,
+    labs: np.ndarray,
+    is_star: np.ndarray,
+    delay: np.ndarray,
+    pol: PolicyArrays,
+    headroom: np.ndarray,
+) -> np.ndarray:
+    """A bidder's highest annual equivalent per bid: its valuation times its willingness
+    (pay and star multipliers) and the non-compete delay factor, capped by its pay cap
+    and its budget headroom.
+    """
+    return np.minimum.reduce(
+        [
+            value * pol.willingness(labs, is_star) * delay,
+            pol.pay_cap_usd[labs],
+            np.maximum(headroom[labs], 0.0),
+        ]
+    )
+
+
+def acceptance_pay(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    pol: PolicyArrays,
+    cfg: MarketConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per (lab, person) pair: the lowest annual equivalent (pay + sign-on / H) the
+    person accepts from ``labs[k]`` when their employer does not counter, and the
+    pair's non-compete delay factor.
+
+    The acceptance condition of the sequential auction (:mod:`market.auction`):
+    ``log(W - S / H) + amenity_bidder - threshold > log(pay) + amenity_here``, so
+    ``W = pay x exp(amenity_here - amenity_bidder + threshold) + S / H``, with ``S``
+    the mover's one-off costs (forfeited equity, unpaid leave); in the job pool the
+    pay is the reservation pay and there is no amenity.
+    """
+    inc_lab = people.employer[rows].astype(np.int64)
+    employed = inc_lab >= 0
+    safe = np.where(employed, inc_lab, 0)
+    gamma = cfg.allocation_gamma
+    here = amenity(state, people, rows, safe, np.ones(len(rows), dtype=bool), gamma)
+    there = amenity(state, people, rows, labs, np.zeros(len(rows), dtype=bool), gamma)
+    delay, one_off = noncompete_and_forfeit(people, rows, inc_lab, pol, cfg)
+    with np.errstate(over="ignore"):
+        gap = np.exp(np.where(employed, here, 0.0) - there + cfg.move_threshold)
+    need = people.comp_usd[rows] * gap + one_off / cfg.switch_cost_horizon_years
+    return need, delay
 
 
 def noncompete_and_forfeit(

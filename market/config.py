@@ -356,6 +356,10 @@ class MarketConfig(_Strict):
     start so that the market's total valuation equals ``value_markup`` times payroll."""
     value_markup: float = Field(1.5, gt=0.0, le=100.0)
     """Total valuation of staff over total payroll at the start (sets the value scale)."""
+    price_follows_budgets: bool = True
+    """Switch: at the start of each budget year the value of output is reset so that
+    total valuation stays the start's multiple of the labs' total budgets (unit-elastic
+    demand for AI output, :mod:`market.pricing`); off: the start's price holds."""
     # Search and bidding
     offers_enabled: bool = True
     """Switch: labs make outside offers."""
@@ -486,6 +490,10 @@ class MarketConfig(_Strict):
     contacts_per_vacancy: float = Field(3.0, ge=0.0, le=100.0)
     """Candidates one vacancy meets in a month at ``reference_tightness`` (the same search
     technology for every lab)."""
+    screen_by_acceptance: bool = True
+    """Switch: a vacancy bids for the candidate with the most surplus at the pay they
+    would accept, skipping those it cannot afford to move; off: value minus current
+    pay (mechanisms v2)."""
     one_offer_per_vacancy: bool = True
     """Switch: a lab screens the candidates its vacancies meet and bids for the best
     ``V`` of each specialty (largest value minus current pay), one per vacancy (off =
@@ -499,13 +507,14 @@ class MarketConfig(_Strict):
     recruiting_cost_per_contact_usd: float = Field(10_000.0, ge=0.0, le=1e8)
     """Recruiting spend per extra contact bought by a ``poaching_intensity`` above 1,
     paid from the headroom that funds vacancies (USD; assumption)."""
-    layoff_rule: typing.Literal["value_per_dollar", "surplus"] = "surplus"
-    """Who is laid off first: ``surplus`` (lowest value minus cost, people worth more
-    than they cost kept while others can go, values recomputed between rounds) or
-    ``value_per_dollar`` (the old rule)."""
+    layoff_rule: typing.Literal["rounds", "surplus", "value_per_dollar"] = "rounds"
+    """Who is laid off first: ``rounds`` (lowest value per dollar, the surplus-maximising
+    cut; people worth more than they cost kept while others can go; values recomputed
+    between rounds), ``surplus`` (the same rounds, lowest value minus cost first:
+    mechanisms v2) or ``value_per_dollar`` (one pass, no recomputation: v1)."""
     layoff_round_share: float = Field(0.1, gt=0.0, le=1.0)
     """Most of a specialty's staff laid off in one round before marginal values are
-    recomputed (rule ``surplus``)."""
+    recomputed (rules ``rounds`` and ``surplus``)."""
     spinout_team_size: int = Field(10, ge=0, le=1000)
     """Colleagues asked to move with the founder as a team when a spin-out is founded
     (0 = pull bids only)."""

@@ -37,8 +37,8 @@ from market.phases import (
     spin_out,
 )
 from market.population import hire_initial_staff
+from market.pricing import start_price
 from market.state import MarketState
-from market.valuation import marginal_value
 
 SCALAR_OVERRIDES = {
     **{name: "market" for name in MarketConfig.model_fields},
@@ -134,7 +134,7 @@ class TalentMarket(mesa.Model):
         )
         place_named_people(st, s)
         st.refresh()
-        st.price = st.cfg.value_per_output_usd or calibrated_price(st)
+        start_price(st)
 
     # -- the step ------------------------------------------------------------------
     def step(self) -> None:
@@ -259,20 +259,6 @@ class TalentMarket(mesa.Model):
     def n_labs(self) -> int:
         """Labs in the market (spin-outs included)."""
         return self.state.n_labs
-
-
-def calibrated_price(state: MarketState) -> float:
-    """Value of output such that total valuation = ``value_markup`` x total payroll."""
-    emp = state.people.view("employer")
-    rows = np.flatnonzero(emp >= 0)
-    everyone = np.ones(len(rows), bool)
-    values = marginal_value(
-        state.lab_state, state.people, rows, emp[rows], everyone, state.cfg, 1.0
-    )
-    total = values.sum()
-    if total <= 0:
-        return 1.0
-    return float(state.cfg.value_markup * state.people.comp_usd[rows].sum() / total)
 
 
 def resolve_scenario(

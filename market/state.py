@@ -38,7 +38,9 @@ class MarketState:
     step: int = 0
     """The month being simulated (0 while the model is built)."""
     price: float = 1.0
-    """Annual value of one unit of monthly research output (USD)."""
+    """Annual value of one unit of monthly research output (USD), :mod:`market.pricing`."""
+    payroll_per_budget: float = 0.0
+    """Total payroll over total budgets at the start (the anchor of the price rule)."""
     star_skill: float = np.inf
     """Skill above which a researcher is a star (the initial ``star_quantile``)."""
     initial_skill: np.ndarray = field(default_factory=lambda: np.zeros(0))

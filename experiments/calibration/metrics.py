@@ -209,6 +209,18 @@ def headcount(run: RunData, arg: str) -> float:
 
 
 @metric
+def lab_column(run: RunData, arg: str) -> float:
+    """A column of the labs table for a lab at a month (arg ``lab,YYYY-MM,column``;
+    column ``pay_per_head`` is payroll over headcount).
+    """
+    lab, month, column = arg.split(",")
+    row = run.tables["labs"].set_index(["month", "lab"]).loc[(month, lab)]
+    if column == "pay_per_head":
+        return float(row["payroll_usd"] / row["headcount"]) if row["headcount"] else np.nan
+    return float(row[column])
+
+
+@metric
 def moves_between(run: RunData, arg: str) -> float:
     """Job-to-job moves from lab A to lab B in a period (arg ``A>B,period``)."""
     pair, _, period = arg.partition(",")

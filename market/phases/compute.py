@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from market.pricing import reprice
 from market.state import MarketState
 
 
@@ -12,7 +13,8 @@ def grow(state: MarketState) -> None:
     on, new GPUs join the backlog and come online at the bring-up rate,
     :func:`bring_up`); at the start of each year
     after the first, budgets grow at ``budget_growth_per_year`` times the lab's
-    capability growth relative to the market's, to the power ``budget_feedback``.
+    capability growth relative to the market's, to the power ``budget_feedback``,
+    and the value of output is reset (:func:`market.pricing.reprice`).
     """
     labs = state.labs
     if state.cfg.infra_leadership_enabled:
@@ -25,6 +27,7 @@ def grow(state: MarketState) -> None:
         relative = _powers(growth / mean_growth, state.cfg.budget_feedback)
         labs.budget_usd *= (1 + labs.budget_growth_per_year) * relative
         labs.capability_year_ago[:] = labs.capability
+        reprice(state)
 
 
 def bring_up(state: MarketState) -> None:

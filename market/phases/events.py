@@ -21,6 +21,7 @@ from market.config import Event, MarketConfig, Scenario
 from market.errors import ScenarioError
 from market.moves import move
 from market.named import rows_of
+from market.pricing import VALUE_FIELDS, reprice
 from market.state import MarketState
 
 Revert = tuple[str | None, str, Any]
@@ -87,6 +88,8 @@ def set_field(state: MarketState, lab: str | None, name: str, value: Any) -> Any
         old = getattr(state.cfg, name)
         # Validated like the scenario (model_copy(update=...) would skip validation).
         state.cfg = MarketConfig.model_validate({**state.cfg.model_dump(), name: value})
+        if name in VALUE_FIELDS:
+            reprice(state, value_event=True)
         return old
     j = state.labs.index(lab)
     if name == "gpus_h100e" and state.cfg.infra_leadership_enabled:

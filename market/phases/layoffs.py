@@ -25,8 +25,8 @@ def lay_off(state: MarketState) -> None:
     if over.size == 0:
         return
     for j in over:
-        if state.cfg.layoff_rule == "surplus":
-            _cut_by_surplus(state, int(j))
+        if state.cfg.layoff_rule in ("rounds", "surplus"):
+            _cut_in_rounds(state, int(j))
         else:
             _cut(state, _by_value_per_dollar(state, int(j)))
     state.refresh()
@@ -56,16 +56,20 @@ def _by_value_per_dollar(state: MarketState, j: int) -> np.ndarray:
     return rows[order[: min(n_cut, len(rows))]]
 
 
-def _cut_by_surplus(state: MarketState, j: int) -> None:
-    """Rounds of cuts in increasing order of surplus ``value - cost`` (what the lab
-    loses if the person goes, minus what they cost; the pay multiplier, a bidding
-    policy, does not enter).
+def _cut_in_rounds(state: MarketState, j: int) -> None:
+    """Rounds of cuts until payroll fits, values recomputed after each round.
 
-    In each round only people whose surplus is negative may go while any such person
-    remains (those worth more than they cost are what production needs); no specialty
-    loses more than ``layoff_round_share`` of its staff in a round (at least one
-    person), and marginal values are recomputed after each round, so cutting a
-    specialty raises the value of those who stay in it.
+    Rule ``rounds``: a lab that must bring payroll ``sum c_i`` under its budget ``B``
+    and keeps the most surplus ``sum (v_i - c_i)`` keeps person ``i`` when
+    ``v_i / c_i >= 1 + lambda`` (the Lagrangian of the knapsack, ``lambda`` the shadow
+    price of the budget), so people go lowest value per dollar first. Rule ``surplus``
+    (mechanisms v2) orders by ``v - c`` instead, which, once everyone is worth their
+    cost, cuts the cheapest people first and so many more heads for the same saving.
+    Either way only people worth less than they cost may go while any remain (the
+    pay multiplier, a bidding policy, does not enter), no specialty loses more than
+    ``layoff_round_share`` of its staff in a round (at least one person), and marginal
+    values are recomputed after each round, so cutting a specialty raises the value of
+    those who stay in it.
     """
     p, cfg = state.people, state.cfg
     for _ in range(MAX_ROUNDS):
@@ -75,13 +79,13 @@ def _cut_by_surplus(state: MarketState, j: int) -> None:
         rows, value, cost = _staff_values(state, j)
         if rows.size == 0:
             return
-        surplus = value - cost
-        eligible = surplus < 0
+        key = value - cost if cfg.layoff_rule == "surplus" else value / cost
+        eligible = value < cost
         if not eligible.any():
             eligible[:] = True
         spec = p.specialty[rows]
         limit = np.maximum(1, np.floor(cfg.layoff_round_share * np.bincount(spec, minlength=3)))
-        order = np.flatnonzero(eligible)[np.argsort(surplus[eligible], kind="stable")]
+        order = np.flatnonzero(eligible)[np.argsort(key[eligible], kind="stable")]
         # rank of each candidate within its specialty, in cut order
         rank = np.zeros(len(order), dtype=np.int64)
         for s in range(3):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling
 from market.codes import Employer
 from market.phases.spinouts import Pulls
 from market.phases.vacancies import N_SPECIALTIES, Vacancies
@@ -69,18 +70,35 @@ def screen(
     state: MarketState, labs: np.ndarray, rows: np.ndarray, openings: np.ndarray
 ) -> np.ndarray:
     """Which pairs a lab bids for: per (lab, specialty), the ``openings[s, lab]``
-    candidates with the largest marginal value to the lab minus their current pay (or
-    reservation pay in the pool); order of the pairs kept.
+    candidates it gains most from.
+
+    With ``screen_by_acceptance`` (default) the gain is the lab's surplus at the
+    candidate's acceptance pay (:func:`market.bidding.acceptance_pay`): value, net of
+    a paid non-compete's delay, minus the least the candidate would move for, and a
+    candidate the lab cannot afford to move (ceiling below that pay) is not bid for, so
+    a vacancy is not spent on someone who would stay anyway. Off (mechanisms v2): value
+    minus current pay, everyone eligible. Order of the pairs kept.
     """
-    p = state.people
+    p, cfg = state.people, state.cfg
     if len(rows) == 0:
         return np.zeros(0, dtype=bool)
-    value = marginal_value(
-        state.lab_state, p, rows, labs, np.zeros(len(rows), bool), state.cfg, state.price
-    )
-    score = value - p.comp_usd[rows]
+    agg = state.lab_state
+    value = marginal_value(agg, p, rows, labs, np.zeros(len(rows), bool), cfg, state.price)
+    if cfg.screen_by_acceptance:
+        pol = PolicyArrays.of(state.labs, cfg)
+        need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg)
+        star = p.skill[rows] >= state.star_skill
+        ceiling = bid_ceiling(value, labs, star, delay, pol, pol.budget_usd - agg.payroll)
+        score = np.where(ceiling >= need, value * delay - need, -np.inf)
+    else:
+        score = value - p.comp_usd[rows]
     group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
-    return top_per_group(group, score, openings.ravel(), state.n_labs)
+    # Pairs scored -inf (or NaN) are never bid for; they rank after every other pair of
+    # their group, so the ranks of the rest do not depend on them.
+    bid = np.flatnonzero(score > -np.inf)
+    best = np.zeros(len(rows), dtype=bool)
+    best[bid] = top_per_group(group[bid], score[bid], openings.ravel(), state.n_labs)
+    return best
 
 
 def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:

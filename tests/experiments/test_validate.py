@@ -95,6 +95,25 @@ def test_holdout_run_reaches_2025():
     assert isinstance(run.model, market.TalentMarket)
 
 
+def test_lab_column_metric_reads_the_labs_table():
+    from experiments.calibration.metrics import RunData
+
+    labs = pd.DataFrame(
+        {
+            "month": ["2026-12", "2026-12"],
+            "lab": ["Meta", "OpenAI"],
+            "headcount": [4, 0],
+            "payroll_usd": [2e6, 0.0],
+            "capability": [1.5, 2.0],
+        }
+    )
+    run = RunData(model=None, tables={"labs": labs}, snapshot={})  # type: ignore[arg-type]
+    assert evaluate("lab_column:Meta,2026-12,capability", run) == 1.5
+    assert evaluate("lab_column:Meta,2026-12,pay_per_head", run) == 5e5
+    assert np.isnan(evaluate("lab_column:OpenAI,2026-12,pay_per_head", run))  # nobody there
+    assert np.isnan(evaluate("lab_column:Nowhere,2026-12,capability", run))
+
+
 # -- comparative statics ---------------------------------------------------------------
 def test_statics_design_doubles_meta_gpus_and_pairs_seeds():
     from experiments import comparative_statics as cs

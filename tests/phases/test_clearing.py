@@ -3,9 +3,9 @@ import pytest
 
 from market.codes import MOVE_REASONS
 from market.config import LabConfig
-from market.model import calibrated_price
 from market.phases.clearing import clear
 from market.phases.search import Candidates
+from market.pricing import calibrated_price
 
 
 def gpu_rich_and_poor(make_state, **policy):

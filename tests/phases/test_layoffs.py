@@ -91,3 +91,55 @@ def test_people_worth_more_than_they_cost_are_kept_while_others_can_go(make_stat
     emp = st.people.employer[:40]
     assert (emp[20:] == 0).all()  # every researcher kept
     assert int((emp[:20] == Employer.POOL).sum()) == 8
+
+
+def juniors_and_seniors(make_state, rule: str):
+    """10 juniors (skill 1, pay 100) and 4 seniors (skill 3, pay 350) at a lab whose
+    payroll (2,400) is 350 over budget; every one of them is worth more than they cost,
+    a senior less per dollar than a junior but more in total.
+    """
+    people = [{"skill": 1.0, "comp_usd": 100.0} for _ in range(10)]
+    people += [{"skill": 3.0, "comp_usd": 350.0} for _ in range(4)]
+    st = make_state(
+        [{"name": "A", "gpus_h100e": 8000.0, "budget_usd": 2050.0}, {"name": "B"}],
+        people,
+        market={
+            "layoff_rule": rule,
+            "layoff_round_share": 1.0,
+            "compute_ref_h100e": 4000.0,
+            "talent_ref": 5.0,
+            "infra_enabled": False,
+            "product_max_uplift": 0.0,
+        },
+    )
+    st.price = 1.0
+    from market.phases.layoffs import _staff_values
+
+    _, value, _ = _staff_values(st, 0)
+    st.price = 150.0 / value[0]  # a junior is worth 150 (ratio 1.5, surplus 50)
+    return st
+
+
+def test_rounds_cut_lowest_value_per_dollar_first_and_keep_more_value(make_state):
+    # The lab keeps the most surplus for a given saving by keeping people with the
+    # highest value per dollar (the knapsack's Lagrangian); ordering by surplus would
+    # cut four cheap juniors (600 of value) where one senior (under 450) saves as much.
+    from market.phases.layoffs import _staff_values
+
+    states = {rule: juniors_and_seniors(make_state, rule) for rule in ("rounds", "surplus")}
+    _, value, cost = _staff_values(states["rounds"], 0)
+    ratio, surplus = value / cost, value - cost
+    assert (surplus > 0).all()  # nobody is worth less than they cost
+    assert ratio[10:].max() < ratio[:10].min()  # a senior is worth less per dollar ...
+    assert surplus[10:].min() > surplus[:10].max()  # ... but more in total
+    lost = {}
+    for rule, st in states.items():
+        before = st.lab_state.output[0]
+        lay_off(st)
+        assert st.lab_state.payroll[0] <= 2050.0 + 1e-9
+        lost[rule] = before - st.lab_state.output[0]
+    cut_rounds = states["rounds"].people.employer[:14] == Employer.POOL
+    cut_surplus = states["surplus"].people.employer[:14] == Employer.POOL
+    assert cut_rounds.tolist() == [False] * 10 + [True, False, False, False]  # one senior
+    assert cut_surplus.tolist() == [True] * 4 + [False] * 10  # four juniors
+    assert lost["rounds"] < lost["surplus"]

@@ -15,11 +15,11 @@ import pytest
 from market.auction import EXCEED, Bids, Incumbents, resolve
 from market.bidding import Offers, PolicyArrays, noncompete_and_forfeit
 from market.codes import MOVE_REASONS
-from market.model import calibrated_price
 from market.phases.clearing import clear, fall_back, ration
 from market.phases.record import record
 from market.phases.search import Candidates
 from market.phases.vesting import age_and_vest
+from market.pricing import calibrated_price
 
 _spec = importlib.util.spec_from_file_location(
     "phase_state_builder", Path(__file__).parents[1] / "phases" / "conftest.py"
