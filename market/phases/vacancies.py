@@ -110,16 +110,21 @@ def going_rates(
 
 
 def _median_in_place(x: np.ndarray) -> float:
-    """``float(np.median(x))`` (same partition, mean and NaN rule), partitioning ``x``
-    in place instead of a copy.
+    """``float(np.median(x))``, partially sorting ``x`` in place instead of a copy.
+
+    np.median partitions at the middle one or two positions and at the last (to see a
+    NaN), then takes the mean of the middle values; here a NaN is looked for directly,
+    one partition places the upper middle value and the lower one is the largest value
+    before it.
     """
     n = len(x)
-    h = n // 2
-    kth = [h - 1, h, -1] if n % 2 == 0 else [h, -1]
-    x.partition(kth)
-    if np.isnan(x[-1]):
+    if np.isnan(x).any():
         return float("nan")
-    return float(np.mean(x[h - 1 : h + 1] if n % 2 == 0 else x[h : h + 1]))
+    h = n // 2
+    x.partition(h)
+    if n % 2:
+        return float(np.mean(x[h : h + 1]))
+    return float(np.mean(np.array([x[:h].max(), x[h]])))
 
 
 def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
