@@ -176,7 +176,7 @@ def unique_sorted(keys: np.ndarray, size: int) -> np.ndarray:
     """
     if keys.size == 0:
         return keys.astype(np.int64)
-    if size <= 32 * keys.size:
+    if size <= 64 * keys.size:
         mark = np.zeros(size, dtype=bool)
         mark[keys] = True
         return np.flatnonzero(mark)
@@ -200,18 +200,15 @@ def specialty_groups(
 def specialty_split(
     people: People, sorted_rows: np.ndarray, bounds: np.ndarray, n_specialties: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`specialty_groups` for every specialty, from one stable (radix) sort of
-    the rows by specialty.
+    """:func:`specialty_groups` for every specialty: one gather of the specialties and
+    one count of every (specialty, group) pair, then one mask per specialty.
     """
     n_groups = len(bounds) - 1
     spec = people.specialty[sorted_rows]
-    order = np.argsort(spec, kind="stable")
-    by_spec = sorted_rows[order]
     key = np.multiply(spec, n_groups, dtype=np.intp)
     key += np.repeat(np.arange(n_groups), np.diff(bounds))
     counts = np.bincount(key, minlength=n_specialties * n_groups).reshape(n_specialties, -1)
-    offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
     return [
-        (by_spec[offsets[s] : offsets[s + 1]], np.concatenate([[0], np.cumsum(counts[s])]))
+        (sorted_rows[spec == s], np.concatenate([[0], np.cumsum(counts[s])]))
         for s in range(n_specialties)
     ]

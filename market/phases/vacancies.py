@@ -96,16 +96,11 @@ def going_rates(
     """Median pay and median skill per specialty of the people given (NaN if none)."""
     wage = np.full(N_SPECIALTIES, np.nan)
     median_skill = np.full(N_SPECIALTIES, np.nan)
-    # One radix sort by specialty instead of a mask per specialty; a median does not
-    # depend on the order of its values.
-    order = np.argsort(spec, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(spec, minlength=N_SPECIALTIES))])
-    comp, skill = comp[order], skill[order]
     for s in range(N_SPECIALTIES):
-        a, b = bounds[s], bounds[s + 1]
-        if b > a:
-            wage[s] = _median_in_place(comp[a:b])
-            median_skill[s] = _median_in_place(skill[a:b])
+        sel = spec == s
+        if sel.any():  # the masked copies are partitioned in place
+            wage[s] = _median_in_place(comp[sel])
+            median_skill[s] = _median_in_place(skill[sel])
     return wage, median_skill
 
 
