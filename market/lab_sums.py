@@ -35,6 +35,8 @@ market mean skill), as :func:`market.valuation._evaluate` reads them."""
 
 RESUM_SHARE = 0.5
 """Above this share of the people in labs to sum again, :class:`LabSums` sums everyone."""
+REPAY_COST = 0.25
+"""Cost of summing a lab's payroll again relative to all of its sums (per person)."""
 _OFFSET = -min(Employer.POOL, Employer.GONE)
 """Added to an employer code to index a (non-lab codes, then labs) lookup table."""
 
@@ -197,6 +199,10 @@ class LabSums:
         self.allocation = np.zeros(0, dtype=np.int64)
         self.employer = np.zeros(0, dtype=np.int32)
         """Each row's employer when the sums were taken (rows beyond it are new)."""
+        self.skill_bits = np.zeros(0, dtype=np.int64)
+        self.specialty = np.zeros(0, dtype=np.int8)
+        """Each row's skill (its bits) and specialty when last summed: a touched row
+        whose employer, skill and specialty are unchanged only changed pay."""
         self.staff = np.zeros(0, dtype=np.int64)
         """Rows of the people at labs at the last :meth:`get`, ascending."""
         self.passes = {"full": 0, "partial": 0}
@@ -223,6 +229,8 @@ class LabSums:
         if raw is None:
             raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
             self.employer = emp.copy()
+            self.skill_bits = people.view("skill").view(np.int64).copy()
+            self.specialty = people.view("specialty").copy()
             self.order = None
             self.passes["full"] += 1
         else:
@@ -246,9 +254,17 @@ class LabSums:
         idx = _distinct(np.concatenate(log)) if log else np.zeros(0, dtype=np.int64)
         idx = idx[idx < k]
         was, now = old_emp[idx], emp[idx]
+        # A member whose skill and specialty are as summed only had a pay change: only
+        # the lab's payroll is summed again.
+        stays = (was >= 0) & (was == now)
+        stays[stays] = (people.skill[idx[stays]].view(np.int64) == self.skill_bits[idx[stays]]) & (
+            people.specialty[idx[stays]] == self.specialty[idx[stays]]
+        )
         resum = np.zeros(n_labs, dtype=bool)
-        resum[was[was >= 0]] = True  # someone left, or a member's columns changed
+        resum[was[(was >= 0) & ~stays]] = True  # someone left, or skill or specialty changed
         resum[:n_old] |= allocation[:n_old] != self.allocation
+        repay = np.zeros(n_labs, dtype=bool)
+        repay[was[stays]] = True
         joined = np.concatenate([idx[(now >= 0) & (now != was)], k + np.flatnonzero(emp[k:] >= 0)])
         grows = np.zeros(n_labs, dtype=bool)
         grows[emp[joined]] = True
@@ -257,16 +273,27 @@ class LabSums:
             first = joined[emp[joined] == j][0]
             if first < k and np.any(old_emp[first:] == j):
                 resum[j], grows[j] = True, False
+        resum |= repay & grows  # pay changed and people appended: sum again
+        grows &= ~resum
+        repay &= ~resum
         heads = self.raw.headcount.sum(axis=0)
-        if heads[resum[:n_old]].sum() > RESUM_SHARE * heads.sum():
+        cost = heads[resum[:n_old]].sum() + REPAY_COST * heads[repay[:n_old]].sum()
+        if cost > RESUM_SHARE * heads.sum():
             return None  # most people are in labs summed again: one full pass is cheaper
         raw = self.raw.padded(n_labs)
         appended = joined[grows[emp[joined]]]
         rows = np.zeros(0, dtype=np.int64)
-        if resum.any():
-            lookup = np.concatenate([np.zeros(_OFFSET, dtype=bool), resum])
-            rows = np.flatnonzero(lookup[emp + _OFFSET])
-            raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
+        if resum.any() or repay.any():
+            lookup = np.concatenate([np.zeros(_OFFSET, dtype=np.int8), resum + 2 * repay])
+            code = lookup[emp + _OFFSET]
+            if resum.any():
+                rows = np.flatnonzero(code == 1)
+                raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
+            if repay.any():
+                paid = np.flatnonzero(code == 2)
+                lab = emp[paid].astype(np.intp)
+                payroll = np.bincount(lab, weights=people.comp_usd[paid], minlength=n_labs)
+                raw.payroll[repay] = payroll[repay]
         if self.order is not None:
             self.order = _patched_order(
                 self.order, resum, (rows, emp[rows]), (appended, emp[appended])
@@ -274,6 +301,11 @@ class LabSums:
         add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
+        bits, spec = self.skill_bits, self.specialty
+        bits[idx] = people.skill[idx].view(np.int64)
+        spec[idx] = people.specialty[idx]
+        self.skill_bits = np.concatenate([bits, people.view("skill")[k:].view(np.int64)])
+        self.specialty = np.concatenate([spec, people.view("specialty")[k:]])
         return raw
 
     def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -194,3 +194,59 @@ def test_top_per_group_is_rank_by_lexsort(seed):
     want = np.zeros(n, dtype=bool)
     want[order] = rank < k[g]
     np.testing.assert_array_equal(top_per_group(group, score, k, 10), want)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lab_sums_pay_only_updates_equal_recomputation(seed):
+    """Pay changes re-sum only the payroll of their labs; a touched member whose skill
+    or specialty changed (never done by the model, but allowed) re-sums the whole lab;
+    pay changes at a lab that also gains appended people too. After every batch the
+    sums and the lab order equal a from-scratch pass, and pay-only batches stay
+    partial."""
+    from market.lab_sums import LabSums, people_sums
+
+    rng = np.random.default_rng(seed)
+    n, n_labs, g = 300, 5, [0.0, 0.4][seed % 2]
+    p = People.empty(n)
+    p.add(
+        skill=rng.pareto(2.0, n) + 1,
+        specialty=rng.integers(0, 3, n).astype(np.int8),
+        employer=rng.integers(-2, n_labs, n).astype(np.int32),
+        comp_usd=rng.lognormal(12, 0.5, n),
+    )
+    alloc = rng.integers(0, 3, n_labs)
+    cache = LabSums()
+    cache.get(p, n_labs, alloc, g)
+    for _ in range(30):
+        kind = rng.integers(0, 5)
+        members = np.flatnonzero(p.view("employer") >= 0)
+        rows = rng.choice(members, min(len(members), int(rng.integers(1, 30))), replace=False)
+        if kind == 0:  # raises (a few labs, or everyone's)
+            p.comp_usd[rows] *= 1.05
+        elif kind == 1:  # a skill written in place
+            p.skill[rows[:1]] *= 1.5
+            p.comp_usd[rows[1:]] += 1.0
+        elif kind == 2:
+            p.specialty[rows[:1]] = (p.specialty[rows[:1]] + 1) % 3
+        elif kind == 3:  # raises and an entrant hired at the end of a lab
+            p.comp_usd[rows] *= 0.97
+            p.add(
+                skill=np.array([2.0]),
+                specialty=np.array([0], dtype=np.int8),
+                employer=np.array([p.employer[rows[0]]], dtype=np.int32),
+                comp_usd=np.array([1e5]),
+            )
+        else:  # a move between labs
+            p.employer[rows[:1]] = (p.employer[rows[:1]] + 1) % n_labs
+        p.touch(rows)
+        before = dict(cache.passes)
+        got = cache.get(p, n_labs, alloc, g)
+        staff = np.flatnonzero(p.view("employer") >= 0)
+        _ = [
+            np.testing.assert_array_equal(a, b)
+            for a, b in zip(got, people_sums(p, staff, n_labs, alloc, g), strict=True)
+        ]
+        lab_rows, _bounds = cache.lab_order(p, n_labs)
+        np.testing.assert_array_equal(lab_rows, staff[np.argsort(p.employer[staff], kind="stable")])
+        if kind == 0 and len(rows) < 10:
+            assert cache.passes["partial"] == before["partial"] + 1
