@@ -269,9 +269,15 @@ class LabSums:
         grows = np.zeros(n_labs, dtype=bool)
         grows[emp[joined]] = True
         grows &= ~resum
+        last = self._last_members(n_old)
         for j in np.flatnonzero(grows):  # a joiner below a current member: sum again
             first = joined[emp[joined] == j][0]
-            if first < k and np.any(old_emp[first:] == j):
+            if first >= k:
+                continue
+            below = (j < n_old and last[j] > first) if last is not None else None
+            if below is None:
+                below = bool(np.any(old_emp[first:] == j))
+            if below:
                 resum[j], grows[j] = True, False
         resum |= repay & grows  # pay changed and people appended: sum again
         grows &= ~resum
@@ -307,6 +313,17 @@ class LabSums:
         self.skill_bits = np.concatenate([bits, people.view("skill")[k:].view(np.int64)])
         self.specialty = np.concatenate([spec, people.view("specialty")[k:]])
         return raw
+
+    def _last_members(self, n_labs: int) -> np.ndarray | None:
+        """The last row of each lab's people at the last :meth:`get` (-1 for none),
+        from the lab order if it is kept (else None).
+        """
+        if self.order is None or len(self.order[1]) != n_labs + 1:
+            return None
+        rows, bounds = self.order
+        if rows.size == 0:
+            return np.full(n_labs, -1)
+        return np.where(np.diff(bounds) > 0, rows[np.maximum(bounds[1:] - 1, 0)], -1)
 
     def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
         """The people at labs as of the last :meth:`get`, sorted by lab (row order
