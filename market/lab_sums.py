@@ -201,8 +201,10 @@ class LabSums:
         """Each row's employer when the sums were taken (rows beyond it are new)."""
         self.skill_bits = np.zeros(0, dtype=np.int64)
         self.specialty = np.zeros(0, dtype=np.int8)
-        """Each row's skill (its bits) and specialty when last summed: a touched row
-        whose employer, skill and specialty are unchanged only changed pay."""
+        """Each row's skill (its bits) and specialty when last summed, for the first
+        :attr:`seen` rows (room for more beyond): a touched row whose employer, skill
+        and specialty are unchanged only changed pay."""
+        self.seen = 0
         self.staff = np.zeros(0, dtype=np.int64)
         """Rows of the people at labs at the last :meth:`get`, ascending."""
         self.passes = {"full": 0, "partial": 0}
@@ -228,9 +230,9 @@ class LabSums:
         raw = self._update(people, n_labs, allocation, g)
         if raw is None:
             raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
+            log = people.touched
+            self._remember(people, None if log is None else np.concatenate([[], *log]))
             self.employer = emp.copy()
-            self.skill_bits = people.view("skill").view(np.int64).copy()
-            self.specialty = people.view("specialty").copy()
             self.order = None
             self.passes["full"] += 1
         else:
@@ -307,12 +309,30 @@ class LabSums:
         add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
-        bits, spec = self.skill_bits, self.specialty
-        bits[idx] = people.skill[idx].view(np.int64)
-        spec[idx] = people.specialty[idx]
-        self.skill_bits = np.concatenate([bits, people.view("skill")[k:].view(np.int64)])
-        self.specialty = np.concatenate([spec, people.view("specialty")[k:]])
+        self._remember(people, idx)
         return raw
+
+    def _remember(self, people: People, rows: np.ndarray | None) -> None:
+        """Note the skill and specialty of ``rows`` (None: of everyone) and of the rows
+        added since the last call, in place (the arrays grow like the people's).
+        """
+        n = people.n
+        if rows is None or self.seen == 0:
+            rows, self.seen = None, 0
+        if len(self.skill_bits) < n:
+            size = max(n, len(self.skill_bits) * 3 // 2)
+            bits, spec = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int8)
+            bits[: self.seen] = self.skill_bits[: self.seen]
+            spec[: self.seen] = self.specialty[: self.seen]
+            self.skill_bits, self.specialty = bits, spec
+        skill_bits = people.view("skill").view(np.int64)
+        if rows is not None and rows.size:
+            rows = rows.astype(np.intp)
+            self.skill_bits[rows] = skill_bits[rows]
+            self.specialty[rows] = people.specialty[rows]
+        self.skill_bits[self.seen : n] = skill_bits[self.seen :]
+        self.specialty[self.seen : n] = people.view("specialty")[self.seen :]
+        self.seen = n
 
     def _last_members(self, n_labs: int) -> np.ndarray | None:
         """The last row of each lab's people at the last :meth:`get` (-1 for none),
