@@ -124,7 +124,59 @@ def _months(model: TalentMarket, steps: np.ndarray) -> list[str]:
 
 
 def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
-    """From-lab x to-lab counts for the whole run and per calendar year."""
+    """From-lab x to-lab counts for the whole run and per calendar year.
+
+    Counted on integer codes of the labs and years (the same frame as
+    :func:`_flows_table_pandas`, the groupby form, which runs when nothing moved).
+    """
+    between = moves["reason"].isin(BETWEEN_LABS).to_numpy()
+    if not between.any():
+        return _flows_table_pandas(moves)
+    sub = moves.loc[between, ["month", "from_lab", "to_lab"]]
+    lab_codes, lab_names = pd.factorize(pd.concat([sub["from_lab"], sub["to_lab"]]))
+    year_codes, years = pd.factorize(sub["month"].str[:4])
+    n = len(sub)
+    f, t = lab_codes[:n].astype(np.int64), lab_codes[n:].astype(np.int64)
+    n_labs = len(lab_names)
+    periods = [*(str(y) for y in years), "all"]
+    pair = f * n_labs + t
+    size = n_labs * n_labs
+    counts = np.concatenate(
+        [
+            np.bincount(year_codes * size + pair, minlength=len(years) * size),
+            np.bincount(pair, minlength=size),
+        ]
+    ).reshape(len(periods), n_labs, n_labs)
+    p_idx, f_idx, t_idx = np.nonzero(counts)
+    moved = counts[p_idx, f_idx, t_idx].astype(np.int64)
+    back = counts[p_idx, t_idx, f_idx].astype(np.int64)
+    names = [str(x) for x in lab_names]
+    rank_p, rank_l = _ranks(periods), _ranks(names)
+    order = np.lexsort((rank_l[t_idx], rank_l[f_idx], rank_p[p_idx]))
+    p_idx, f_idx, t_idx, moved, back = (a[order] for a in (p_idx, f_idx, t_idx, moved, back))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(back > 0, moved / np.where(back > 0, back, 1).astype(float), np.nan)
+    return pd.DataFrame(
+        {
+            "period": _labels(periods, p_idx),
+            "from_lab": _labels(names, f_idx),
+            "to_lab": _labels(names, t_idx),
+            "moves": moved,
+            "reverse_moves": back,
+            "flow_ratio": ratio.astype("float64"),
+        }
+    )
+
+
+def _ranks(names: list[str]) -> np.ndarray:
+    """Each name's position in sorted order."""
+    ranks = np.empty(len(names), dtype=np.int64)
+    ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    return ranks
+
+
+def _flows_table_pandas(moves: pd.DataFrame) -> pd.DataFrame:
+    """:func:`flows_table` by pandas groupby and merge."""
     # Columns first, then rows: filtering whole frames copies every (Arrow) string column.
     between = moves.loc[moves["reason"].isin(BETWEEN_LABS), ["month", "from_lab", "to_lab"]]
     frames = []
@@ -147,7 +199,52 @@ def flows_table(moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) -> pd.DataFrame:
-    """Share of people hired in steps 1..T-24 still at the hiring lab 24 months later."""
+    """Share of people hired in steps 1..T-24 still at the hiring lab 24 months later.
+
+    On integer codes: a hire (person, step, lab; repeated hires counted once) left
+    early if the person's first exit from that lab at or after the hire step is within
+    24 months (the same frame as :func:`_retention_table_pandas`, the merge form,
+    which runs when nobody was hired in the window).
+    """
+    step = moves["step"].to_numpy()
+    hire = (moves["reason"].isin(HIRE_REASONS).to_numpy()) & (step <= final_step - RETENTION_MONTHS)
+    if not hire.any():
+        return _retention_table_pandas(moves, labs, final_step)
+    from_lab, to_lab = moves["from_lab"], moves["to_lab"]
+    leave = ((from_lab != to_lab) & (from_lab != "")).to_numpy()
+    codes, names = pd.factorize(pd.concat([from_lab, to_lab]))
+    n = len(moves)
+    f_code, t_code = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    person = moves["person_id"].to_numpy().astype(np.int64)
+    n_codes, span = len(names) + 1, int(step.max()) - int(step.min()) + RETENTION_MONTHS + 2
+    s0 = int(step.min())
+    # (person, lab, step) as one sortable integer
+    hires = np.unique((person[hire] * n_codes + t_code[hire]) * span + (step[hire] - s0))
+    exits = np.sort((person[leave] * n_codes + f_code[leave]) * span + (step[leave] - s0))
+    at = np.minimum(exits.searchsorted(hires), max(len(exits) - 1, 0))
+    found = exits[at] if len(exits) else np.full(len(hires), -1)
+    same = (found // span) == (hires // span)
+    left = same & (found >= hires) & (found - hires <= RETENTION_MONTHS)
+    lab = (hires // span) % n_codes
+    hired = np.bincount(lab, minlength=n_codes)
+    gone = np.bincount(lab, weights=left, minlength=n_codes).astype(np.int64)
+    all_labs = pd.Index(labs["lab"].unique(), name="lab")
+    where = {str(name): i for i, name in enumerate(names)}
+    pick = np.array([where.get(str(name), n_codes - 1) for name in all_labs], dtype=np.int64)
+    hired_all = np.append(hired[: n_codes - 1], 0)[pick].astype(np.int64)
+    still = (hired_all - np.append(gone[: n_codes - 1], 0)[pick]).astype(np.int64)
+    out = pd.DataFrame({"hires_in_window": hired_all, "still_there_24m": still}, index=all_labs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["retention_24m"] = (
+            out["still_there_24m"] / out["hires_in_window"].where(out["hires_in_window"] > 0)
+        ).astype("float64")
+    return out.reset_index()
+
+
+def _retention_table_pandas(
+    moves: pd.DataFrame, labs: pd.DataFrame, final_step: int
+) -> pd.DataFrame:
+    """:func:`retention_table` by a merge of hires with exits and groupbys."""
     hires = moves.loc[
         moves["reason"].isin(HIRE_REASONS) & (moves["step"] <= final_step - RETENTION_MONTHS),
         ["person_id", "step", "to_lab"],
