@@ -250,3 +250,14 @@ def test_lab_sums_pay_only_updates_equal_recomputation(seed):
         np.testing.assert_array_equal(lab_rows, staff[np.argsort(p.employer[staff], kind="stable")])
         if kind == 0 and len(rows) < 10:
             assert cache.passes["partial"] == before["partial"] + 1
+
+
+def test_rows_without_is_setdiff1d():
+    from market.phases.entry import _without
+
+    rng = np.random.default_rng(10)
+    rows = rng.permutation(500)[:200]
+    drop = rng.choice(rows, 50, replace=False)
+    np.testing.assert_array_equal(
+        _without(rows, drop, 500), np.setdiff1d(rows, drop, assume_unique=True)
+    )

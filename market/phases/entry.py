@@ -58,8 +58,17 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
                 headroom[j] -= cost[: placed.size].sum()
                 move(state, placed, j, p.comp_usd[placed].copy(), Reason.GRADUATE_HIRE)
                 placed_all.append(placed)
-                graduates = np.setdiff1d(graduates, placed, assume_unique=True)
+                graduates = _without(graduates, placed, p.n)
                 graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
     if not placed_all:
         return stale
-    return np.setdiff1d(stale, np.concatenate(placed_all), assume_unique=True)
+    return _without(stale, np.concatenate(placed_all), p.n)
+
+
+def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:
+    """``np.setdiff1d(rows, drop, assume_unique=True)`` for rows below ``n``: ``rows``
+    in their order, less those in ``drop`` (one mask over the rows, no sort).
+    """
+    gone = np.zeros(n, dtype=bool)
+    gone[drop] = True
+    return rows[~gone[rows]]
