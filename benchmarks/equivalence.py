@@ -60,6 +60,22 @@ CASES: list[tuple[str, dict, int]] = [
         {"n_labs": 20, "n_engineers": 4000, "spinout_rate_per_year": 0.2, "rng": 8},
         120,
     ),
+    # the other screening, leadership and undirected-search paths
+    (
+        "generic-12x6000-screen-v2",
+        {"n_labs": 12, "n_engineers": 6000, "screen_by_acceptance": False, "rng": 11},
+        120,
+    ),
+    (
+        "generic-12x6000-leadership",
+        {"n_labs": 12, "n_engineers": 6000, "infra_leadership_enabled": True, "rng": 12},
+        120,
+    ),
+    (
+        "generic-12x6000-no-vacancies",
+        {"n_labs": 12, "n_engineers": 6000, "vacancies_enabled": False, "rng": 13},
+        120,
+    ),
     *[
         (f"frontier-{n}-s{seed}", {"scenario": FRONTIER, "n_engineers": n, "rng": seed}, 0)
         for n in (5_000, 30_000)
