@@ -50,6 +50,12 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
         "Meta payroll per head, Dec 2026",
         "usd",
     ),
+    "meta_departures": (
+        "lab_moves:Meta,out,2025-01..2026-12",
+        "Meta departures to other labs, 2025-26",
+        "count",
+    ),
+    "meta_hires": ("lab_moves:Meta,in,2025-01..2026-12", "Meta hires, 2025-26", "count"),
     "job_to_job_big": ("job_to_job_rate:big", "big-lab job-to-job rate /yr", "share"),
     "pay_ratio_big": ("median_pay_ratio:big", "median pay ratio, big-lab moves", "ratio"),
     "compute_pull_rho": ("compute_pull_rho:2026-12", "rho(GPUs/researcher, net inflow)", "rho"),
@@ -79,7 +85,12 @@ CHANGES: list[tuple[str, dict[str, object], dict[str, str], str]] = [
     (
         "Meta pay x3",
         {"labs.Meta.policy.pay_multiplier": 3.0},
-        {"meta_headcount_2026": "+", "job_to_job_big": "+", "pay_ratio_big": "+"},
+        {
+            "meta_headcount_2026": "+",
+            "meta_departures": "-",
+            "job_to_job_big": "+",
+            "pay_ratio_big": "+",
+        },
         MANNING,
     ),
     (

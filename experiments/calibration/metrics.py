@@ -221,6 +221,21 @@ def lab_column(run: RunData, arg: str) -> float:
 
 
 @metric
+def lab_moves(run: RunData, arg: str) -> float:
+    """Moves of a lab in a period (arg ``lab,out|in,period``): ``out`` counts job-to-job
+    departures to other labs (poached, spin_out), ``in`` every hire into the lab.
+    """
+    lab, direction, period = arg.split(",")
+    moves = _in_period(run.tables["moves"], period)
+    if direction == "out":
+        out = moves["reason"].isin(BETWEEN_LABS) & (moves["from_lab"] == lab)
+        return float((out & (moves["to_lab"] != lab)).sum())
+    if direction == "in":
+        return float((moves["reason"].isin(HIRE_REASONS) & (moves["to_lab"] == lab)).sum())
+    raise KeyError(direction)
+
+
+@metric
 def moves_between(run: RunData, arg: str) -> float:
     """Job-to-job moves from lab A to lab B in a period (arg ``A>B,period``)."""
     pair, _, period = arg.partition(",")

@@ -280,7 +280,8 @@ def _calibration_section(cal: CalibrationOutputs | None) -> list[str]:
     st = s["settings"]
     lines = [
         f"From `{cal.folder}`: simulated method of moments on {st['seeds']} common seeds, "
-        f"{st['steps']} months, {st['n_engineers'] or 'all'} people; {s['evaluations']} "
+        f"{str(st['steps']) + ' months' if st['steps'] else 'the whole scenario horizon'}, "
+        f"{st['n_engineers'] or 'all'} people; {s['evaluations']} "
         f"evaluations (Sobol warm start {st['starts']}, Nelder-Mead {st['maxfev']}); "
         f"objective J = {s['objective']:.3g} (sum of squared tolerance-scaled misses over "
         f"{len(s['train'])} training rows).",

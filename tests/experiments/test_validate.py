@@ -114,6 +114,23 @@ def test_lab_column_metric_reads_the_labs_table():
     assert np.isnan(evaluate("lab_column:Nowhere,2026-12,capability", run))
 
 
+def test_lab_moves_metric_counts_departures_and_hires():
+    from experiments.calibration.metrics import RunData
+
+    moves = pd.DataFrame(
+        {
+            "month": ["2025-03", "2025-04", "2026-01", "2027-01", "2025-05"],
+            "from_lab": ["Meta", "Meta", "OpenAI", "Meta", "pool"],
+            "to_lab": ["OpenAI", "Meta", "Meta", "xAI", "Meta"],
+            "reason": ["poached", "countered", "poached", "poached", "graduate_hire"],
+        }
+    )
+    run = RunData(model=None, tables={"moves": moves}, snapshot={})  # type: ignore[arg-type]
+    assert evaluate("lab_moves:Meta,out,2025-01..2026-12", run) == 1  # 2027 is outside
+    assert evaluate("lab_moves:Meta,in,2025-01..2026-12", run) == 2  # countered is no hire
+    assert np.isnan(evaluate("lab_moves:Meta,sideways,", run))
+
+
 # -- comparative statics ---------------------------------------------------------------
 def test_statics_design_doubles_meta_gpus_and_pairs_seeds():
     from experiments import comparative_statics as cs
