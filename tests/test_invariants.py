@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import market
@@ -101,6 +101,19 @@ def check_lab_accounting(labs: pd.DataFrame, layoffs_enabled: bool) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=scenario_params)
+@example(  # the outside sector once hired graduates on a payroll that missed the month's raises
+    params={
+        "n_labs": 6,
+        "n_engineers": 158,
+        "seed": 25000,
+        "sigma": 1.0,
+        "noncompete_enforcement": 0.0,
+        "layoffs_enabled": True,
+        "spinout_rate_per_year": 0.2,
+        "graduates_per_year": 187.0,
+        "budget_cut": 0.625,
+    }
+)
 def test_invariants_hold_over_random_markets(params):
     model, tables = run_small(params)
     check_ledger_chains(model, tables["moves"])

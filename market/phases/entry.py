@@ -41,8 +41,7 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
         return stale
     graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
     outside = [int(j) for j in np.flatnonzero(labs.outside_sector)]
-    payroll = state.lab_state.payroll
-    headroom = {j: labs.budget_usd[j] - payroll[j] for j in outside}
+    headroom = {j: labs.budget_usd[j] - payroll_now(state, j) for j in outside}
     placed_all = []
     for matching_only in (True, False):
         for j in sorted(outside, key=lambda j: -headroom[j]):
@@ -63,6 +62,15 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
     if not placed_all:
         return stale
     return _without(stale, np.concatenate(placed_all), p.n)
+
+
+def payroll_now(state: MarketState, j: int) -> float:
+    """Lab ``j``'s payroll with retention grants as the people columns stand now (the
+    aggregates of the last refresh miss this month's anniversary raises).
+    """
+    p = state.people
+    rows = np.flatnonzero(p.view("employer") == j)
+    return float(p.comp_usd[rows].sum() * (1 + state.labs.retention_bonus_frac[j]))
 
 
 def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:

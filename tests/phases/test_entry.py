@@ -43,3 +43,18 @@ def test_graduates_enter_the_pool_with_the_configured_mix(make_state):
     assert (p.view("employer") == POOL).all()
     assert (p.view("specialty") == Specialty.RESEARCH).all()
     assert (p.view("comp_usd") == 123.0).all() and (p.view("hired_step") == -1).all()
+
+
+def test_absorption_counts_this_months_raises(make_state):
+    # Uni (budget 250) employs one person on 100 at the last refresh; an anniversary
+    # raise this month took them to 200, so a graduate asking 100 no longer fits.
+    grad = {"employer": POOL, "tenure_months": 7, "hired_step": -1, "comp_usd": 100.0}
+    st = make_state(
+        [{"name": "Lab"}, {"name": "Uni", "kind": "academia", "budget_usd": 250.0}],
+        [{"employer": 1, "comp_usd": 100.0}, grad],
+        population={"pool_months": 6, "graduates_per_year": 0.0},
+    )
+    st.people.comp_usd[0] = 200.0  # raised after the refresh (phase 5)
+    st.people.touch(np.array([0]))
+    enter(st, np.random.default_rng(0))
+    assert st.people.employer[1] == Employer.GONE  # not hired over budget
