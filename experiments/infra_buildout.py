@@ -31,7 +31,6 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
 
 import numpy as np
 import pandas as pd
@@ -40,7 +39,7 @@ import typer
 import market
 from experiments.sweeps import figures, script
 from experiments.sweeps.analysis import paired_difference
-from experiments.sweeps.console import ScenarioName, Seeds
+from experiments.sweeps.console import ScenarioName, Seeds, Until
 from experiments.sweeps.design import DesignFile
 from experiments.sweeps.runner import SweepOutcome
 from experiments.sweeps.tables import t_interval
@@ -231,9 +230,7 @@ def main(
     harness: script.Harness,
     scenario: ScenarioName = "frontier-2025",
     seeds: Seeds = 20,
-    until: Annotated[
-        str, typer.Option(help="Last month counted, YYYY-MM (the run stops there).")
-    ] = "2027-12",
+    until: Until = "2027-12",
 ) -> None:
     """Run both variants over the same seeds and report OpenAI's infra hires by source."""
     try:

@@ -44,7 +44,7 @@ import typer
 import market
 from experiments.infra_buildout import until_step
 from experiments.sweeps import figures, script
-from experiments.sweeps.console import ScenarioName, Seeds
+from experiments.sweeps.console import ScenarioName, Seeds, Until
 from experiments.sweeps.design import DesignFile
 from experiments.sweeps.runner import SweepOutcome
 from experiments.sweeps.tables import t_interval
@@ -274,9 +274,7 @@ def main(
     harness: script.Harness,
     scenario: ScenarioName = "frontier-2025",
     seeds: Seeds = 20,
-    until: Annotated[
-        str, typer.Option(help="Last month counted, YYYY-MM (the run stops there).")
-    ] = "2027-12",
+    until: Until = "2027-12",
     engineers: Annotated[
         int | None,
         typer.Option(min=100, help="Rescale to this many people (default: full scale)."),

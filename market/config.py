@@ -310,6 +310,14 @@ class PopulationConfig(_Strict):
         return self
 
 
+ORDERED_RANGES: tuple[tuple[str, str], ...] = (
+    ("spinout_pay_cap_min_usd", "spinout_pay_cap_max_usd"),
+    ("utilisation_min", "utilisation_max"),
+    ("bring_up_min_per_month", "bring_up_max_per_month"),
+)
+"""Market fields that bound a range: (lower, upper); the lower may not exceed the upper."""
+
+
 class MarketConfig(_Strict):
     """Global mechanisms, each switchable and parameterised."""
 
@@ -530,29 +538,13 @@ class MarketConfig(_Strict):
     """Highest pay cap of a spin-out (USD/year)."""
 
     @model_validator(mode="after")
-    def _spinout_cap_range(self) -> Self:
-        if self.spinout_pay_cap_min_usd > self.spinout_pay_cap_max_usd:
-            raise field_error(
-                "spinout_pay_cap_min_usd",
-                f"must be <= spinout_pay_cap_max_usd ({self.spinout_pay_cap_max_usd:g}) "
-                f"(got {self.spinout_pay_cap_min_usd:g})",
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _utilisation_range(self) -> Self:
-        if self.utilisation_min > self.utilisation_max:
-            raise field_error(
-                "utilisation_min",
-                f"must be <= utilisation_max ({self.utilisation_max:g}) "
-                f"(got {self.utilisation_min:g})",
-            )
-        if self.bring_up_min_per_month > self.bring_up_max_per_month:
-            raise field_error(
-                "bring_up_min_per_month",
-                f"must be <= bring_up_max_per_month ({self.bring_up_max_per_month:g}) "
-                f"(got {self.bring_up_min_per_month:g})",
-            )
+    def _ordered_ranges(self) -> Self:
+        for low, high in ORDERED_RANGES:
+            if getattr(self, low) > getattr(self, high):
+                raise field_error(
+                    low,
+                    f"must be <= {high} ({getattr(self, high):g}) (got {getattr(self, low):g})",
+                )
         return self
 
 

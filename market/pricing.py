@@ -33,8 +33,8 @@ def value_at_unit_price(state: MarketState) -> float:
     return float(values.sum())
 
 
-def payroll_now(state: MarketState) -> float:
-    """Total annual pay of everyone at a lab (USD/year)."""
+def total_pay(state: MarketState) -> float:
+    """Total annual pay of everyone at a lab (USD/year, retention grants not included)."""
     emp = state.people.view("employer")
     return float(state.people.comp_usd[np.flatnonzero(emp >= 0)].sum())
 
@@ -44,7 +44,7 @@ def calibrated_price(state: MarketState) -> float:
     total = value_at_unit_price(state)
     if total <= 0:
         return 1.0
-    return float(state.cfg.value_markup * payroll_now(state) / total)
+    return float(state.cfg.value_markup * total_pay(state) / total)
 
 
 def start_price(state: MarketState) -> None:
@@ -52,7 +52,7 @@ def start_price(state: MarketState) -> None:
     ``state.payroll_per_budget`` = total payroll / total budgets.
     """
     budgets = float(state.labs.budget_usd.sum())
-    state.payroll_per_budget = payroll_now(state) / budgets if budgets > 0 else 0.0
+    state.payroll_per_budget = total_pay(state) / budgets if budgets > 0 else 0.0
     fixed = state.cfg.value_per_output_usd
     state.price = fixed if fixed is not None else calibrated_price(state)
 

@@ -59,6 +59,7 @@ ScenarioName = Annotated[
 ]
 Seeds = Annotated[int, typer.Option("--seeds", min=2, help="Replications (seeds) per variant.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Until = Annotated[str, typer.Option(help="Last month counted, YYYY-MM (the run stops there).")]
 
 
 def fail(message: str) -> None:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from market.codes import Employer, Reason, Specialty
-from market.phases.layoffs import lay_off
+from market.phases.layoffs import _staff_values, lay_off
 
 
 def test_lab_over_budget_cuts_lowest_value_per_dollar_until_payroll_fits(make_state):
@@ -113,8 +113,6 @@ def juniors_and_seniors(make_state, rule: str):
         },
     )
     st.price = 1.0
-    from market.phases.layoffs import _staff_values
-
     _, value, _ = _staff_values(st, 0)
     st.price = 150.0 / value[0]  # a junior is worth 150 (ratio 1.5, surplus 50)
     return st
@@ -124,8 +122,6 @@ def test_rounds_cut_lowest_value_per_dollar_first_and_keep_more_value(make_state
     # The lab keeps the most surplus for a given saving by keeping people with the
     # highest value per dollar (the knapsack's Lagrangian); ordering by surplus would
     # cut four cheap juniors (600 of value) where one senior (under 450) saves as much.
-    from market.phases.layoffs import _staff_values
-
     states = {rule: juniors_and_seniors(make_state, rule) for rule in ("rounds", "surplus")}
     _, value, cost = _staff_values(states["rounds"], 0)
     ratio, surplus = value / cost, value - cost
