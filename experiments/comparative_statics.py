@@ -130,6 +130,12 @@ CHANGES: list[tuple[str, dict[str, object], dict[str, str], str]] = [
         PVR,
     ),
     (
+        "option value off",
+        {"market.option_value_enabled": False},
+        {"pay_ratio_big": "+"},
+        PVR,
+    ),
+    (
         "equal search",
         {"labs.*.policy.poaching_intensity": 1.0},
         {"compute_pull_rho": "+ if talent follows compute"},

@@ -17,6 +17,16 @@ competition then gives:
 * an incumbent that wins raises pay just enough to match the best outside offer, if that
   offer beats the current pay (a "countered-and-stayed" move).
 
+Option value (Postel-Vinay & Robin 2002, their wage equation to first order): a worker
+who ends with a party able to go to ``u_max`` in utility, after a runner-up able to go
+to ``u_r``, is paid the utility ``u_r - D`` with ``D = (lambda / (rho + delta)) x
+integral of F(x) from u_r to u_max``, ``F`` the share of outside offers worth more than
+``x``: the higher maximum is a stake in future offers, which will be matched up to it,
+so the worker accepts less now. With an exponential offer tail above the runner-up,
+``F(x) = F(u_r) exp(-(x - u_r) / s)``, ``D = kappa s (1 - exp(-(u_max - u_r) / s))``
+(:func:`option_value_discount`, ``kappa`` of :func:`option_value_weight`); as ``s`` grows
+it tends to ``kappa (u_max - u_r)``. ``kappa = 0`` gives the plain Bertrand wages above.
+
 Incumbent counter rules: ``none`` (no raise); ``match`` (raise until the worker's
 utility equals the best outside offer's, up to the incumbent's own limit; with
 ``match_utility=False``, v1: raise up to the outside *pay*); ``exceed`` (bid up to the
@@ -33,7 +43,16 @@ import numpy as np
 from market.codes import COUNTER_RULES, Counter
 
 NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
-__all__ = ["COUNTER_RULES", "Bids", "Incumbents", "Outcome", "best_utility", "resolve"]
+__all__ = [
+    "COUNTER_RULES",
+    "Bids",
+    "Incumbents",
+    "Outcome",
+    "best_utility",
+    "option_value_discount",
+    "option_value_weight",
+    "resolve",
+]
 
 
 @dataclass
@@ -77,6 +96,26 @@ def best_utility(max_pay: np.ndarray, amenity: np.ndarray, switch_cost: np.ndarr
         return np.where(net > 0, np.log(np.where(net > 0, net, 1.0)) + amenity, -np.inf)
 
 
+def option_value_weight(offer_rate: float, discount_rate: float, separation_rate: float) -> float:
+    """``kappa = lambda F / (rho + delta)``: the utility a worker gives up now per unit of
+    a party's maximum above the runner-up's (Postel-Vinay & Robin 2002, with the share
+    ``F`` of offers that beat a maximum taken as constant over the gap). ``offer_rate`` is
+    ``lambda F`` (outside offers per year that beat an incumbent's best), ``discount_rate``
+    is ``rho``, ``separation_rate`` is ``delta`` (exits per year).
+    """
+    return offer_rate / (discount_rate + separation_rate)
+
+
+def option_value_discount(gap: np.ndarray, kappa: float, tail_scale: float) -> np.ndarray:
+    """Utility given up now for a maximum ``gap`` above the runner-up's: ``kappa s (1 -
+    exp(-gap / s))`` for an exponential offer tail of scale ``s = tail_scale``
+    (``kappa gap`` when ``s`` is infinite: a constant tail).
+    """
+    if np.isinf(tail_scale):
+        return kappa * gap
+    return kappa * tail_scale * -np.expm1(-gap / tail_scale)
+
+
 def _best_two(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate, the bid index with the highest and second-highest ``u`` (-1: none)."""
     order = np.lexsort((-u, cand))
@@ -94,12 +133,19 @@ def _best_two(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.n
 
 
 def resolve(
-    bids: Bids, inc: Incumbents, threshold: float = 0.0, match_utility: bool = True
+    bids: Bids,
+    inc: Incumbents,
+    threshold: float = 0.0,
+    match_utility: bool = True,
+    option_value: float = 0.0,
+    tail_scale: float = np.inf,
 ) -> Outcome:
     """Bertrand outcome for every candidate (see module docstring).
 
     ``threshold`` is a utility margin a move must clear (the hassle of moving);
-    ``match_utility`` selects how the ``match`` rule counters (utility, or v1 pay).
+    ``match_utility`` selects how the ``match`` rule counters (utility, or v1 pay);
+    ``option_value`` is ``kappa`` of :func:`option_value_weight` (0: plain Bertrand) and
+    ``tail_scale`` the scale of the offer tail (:func:`option_value_discount`).
     """
     n = len(inc.comp)
     if len(bids.cand) == 0:
@@ -130,6 +176,10 @@ def resolve(
 
     move = has_bid & (u1 > u_inc_best)
     runner_up = np.maximum(u_inc_best, u2_bid)
+    if option_value > 0:  # the winner's higher maximum is a stake in future offers
+        with np.errstate(invalid="ignore"):
+            gap = np.where(move, u1 - runner_up, 0.0)
+            runner_up = runner_up - option_value_discount(gap, option_value, tail_scale)
     sign_on = bids.sign_on
     once = sign_on is not None
     room = bids.max_pay[b] - (bids.switch_cost[b] if once else 0.0)  # highest annual pay
@@ -146,7 +196,14 @@ def resolve(
         floor_binds = move & (floor > pay_move)
         pay_move = np.maximum(pay_move, floor)
     pay_move = np.minimum(pay_move, room)
-    countered = ~move & has_bid & may & (u1 > u_inc_now)
+    u_counter = u1  # a stayer is raised to the best outside offer's utility ...
+    if option_value > 0:  # ... less the option value of the incumbent's lead over it
+        with np.errstate(invalid="ignore"):
+            lead = np.where(np.isfinite(u1), np.maximum(np.log(w_inc) + inc.amenity - u1, 0.0), 0.0)
+            u_counter = u1 - option_value_discount(lead, option_value, tail_scale)
+        with np.errstate(over="ignore"):
+            need = np.exp(u_counter - inc.amenity)
+    countered = ~move & has_bid & may & (u_counter > u_inc_now)
     pay_counter = np.maximum(inc.comp, np.minimum(need, w_inc))
     pay = np.where(move, pay_move, np.where(countered, pay_counter, inc.comp))
     return Outcome(

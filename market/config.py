@@ -409,6 +409,19 @@ class MarketConfig(_Strict):
     lapsed_fallback: bool = True
     """Switch: a person whose winning commitment lapses for budget takes the next-best
     offer that still fits (one second round); off = stays on the old pay (v1)."""
+    option_value_enabled: bool = True
+    """Switch: the auction's wages price the option value of future outside offers
+    (Postel-Vinay & Robin 2002): a worker takes less to join, or stay at, a lab that
+    values them more, because its higher limit is a larger stake in future counters;
+    off = wages match the runner-up's utility exactly (v3)."""
+    outside_offer_rate: float = Field(0.10, ge=0.0, le=2.0)
+    """Rate of outside offers per employed year that beat an incumbent's best (lambda
+    times the offer survivor function in the theory); about the job-to-job rate."""
+    discount_rate: float = Field(0.05, ge=0.001, le=1.0)
+    """Workers' annual discount rate (rho) for the option value of future offers."""
+    offer_tail_scale: float = Field(0.25, ge=0.01, le=10.0)
+    """Scale (log-pay units) of the exponential tail of outside offers above the
+    runner-up's: bounds the option value at ``kappa x scale``."""
     # Exits, layoffs, spin-outs
     attrition_enabled: bool = True
     """Switch: people leave the market at ``attrition_per_year``."""

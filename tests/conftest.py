@@ -55,6 +55,7 @@ def two_lab_scenario(**market_overrides: Any) -> market.Scenario:
             "layoffs_enabled": False,
             "spinouts_enabled": False,
             "capability_delta": 0.0,
+            "option_value_enabled": False,  # plain Bertrand wages
             **market_overrides,
         },
     }

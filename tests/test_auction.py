@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import market
-from market.auction import EXCEED, MATCH, NONE, Bids, Incumbents, resolve
+from market.auction import EXCEED, MATCH, NONE, Bids, Incumbents, option_value_weight, resolve
 from market.people import RESEARCH
 from market.phases import age_and_vest
 from market.production import ces
@@ -215,3 +215,86 @@ def test_model_buys_forfeited_equity_out_once_not_in_the_pay(two_labs, once, mon
         assert pay == pytest.approx(value_b + s / sc.market.switch_cost_horizon_years, rel=1e-9)
         assert model.state.labs.sign_on_spent_usd[0] == 0.0
     assert float(model.people.unvested_usd[row]) == pytest.approx(0.5 * pay * 48 / 12)
+
+
+# -- option value (Postel-Vinay & Robin 2002): kappa = lambda F / (rho + delta) ---------
+
+
+def one_bid_kappa(kappa, max_pay, inc_comp, inc_limit, rule=EXCEED, tail=np.inf):
+    bids = Bids(
+        cand=np.array([0]),
+        max_pay=np.array([max_pay]),
+        amenity=np.zeros(1),
+        switch_cost=np.zeros(1),
+    )
+    inc = Incumbents(
+        comp=np.array([inc_comp]),
+        amenity=np.zeros(1),
+        limit=np.array([inc_limit]),
+        rule=np.array([rule]),
+        can_counter=np.array([True]),
+    )
+    return resolve(bids, inc, option_value=kappa, tail_scale=tail)
+
+
+def test_option_value_weight_is_offer_rate_over_discount_plus_separation():
+    assert option_value_weight(0.10, 0.05, 0.15) == pytest.approx(0.5)
+    assert option_value_weight(0.0, 0.05, 0.15) == 0.0
+
+
+def test_mover_gives_up_kappa_per_unit_of_the_winners_lead_over_the_runner_up():
+    # u = log(600) - 0.5 (log 900 - log 600): 600 sqrt(2/3) = 489.898
+    out = one_bid_kappa(0.5, max_pay=900.0, inc_comp=100.0, inc_limit=600.0)
+    assert out.winner[0] == 0
+    assert out.pay[0] == pytest.approx(489.898, abs=1e-3)
+    # kappa = 0 is plain Bertrand: the runner-up's maximum.
+    assert one_bid_kappa(0.0, 900.0, 100.0, 600.0).pay[0] == pytest.approx(600.0)
+
+
+def test_an_exponential_offer_tail_bounds_the_option_value():
+    # D = kappa s (1 - exp(-gap / s)), gap = log(900/600), s = 0.25:
+    # exp(-gap / s) = (2/3)^4 = 16/81, D = 0.5 x 0.25 x 65/81.
+    out = one_bid_kappa(0.5, max_pay=900.0, inc_comp=100.0, inc_limit=600.0, tail=0.25)
+    assert out.pay[0] == pytest.approx(600.0 * np.exp(-0.125 * 65 / 81))
+    # However large the lead, the discount tends to kappa s and never exceeds it.
+    far = one_bid_kappa(0.5, max_pay=1e9, inc_comp=100.0, inc_limit=600.0, tail=0.25)
+    assert far.pay[0] < out.pay[0]
+    assert far.pay[0] == pytest.approx(600.0 * np.exp(-0.125), rel=1e-12)
+
+
+def test_stayer_is_raised_to_less_than_the_outside_offer_by_the_same_rule():
+    out = one_bid_kappa(0.5, max_pay=600.0, inc_comp=100.0, inc_limit=900.0)
+    assert out.winner[0] == -1 and out.countered[0]
+    assert out.pay[0] == pytest.approx(489.898, abs=1e-3)
+    # An offer whose discounted value is below the current pay brings no raise.
+    out = one_bid_kappa(0.5, max_pay=600.0, inc_comp=550.0, inc_limit=900.0)
+    assert out.winner[0] == -1 and not out.countered[0]
+    assert out.pay[0] == 550.0
+
+
+def test_worker_takes_a_pay_cut_to_join_a_lab_that_values_them_far_more():
+    # From 100 at a lab whose limit is 120 to a lab able to pay 1000, kappa = 0.5:
+    # 120 (120 / 1000)^0.5 = 41.57, below the current 100.
+    out = one_bid_kappa(0.5, max_pay=1000.0, inc_comp=100.0, inc_limit=120.0)
+    assert out.winner[0] == 0
+    assert out.pay[0] == pytest.approx(120.0 * (0.12**0.5))
+    assert out.pay[0] < 100.0
+
+
+def test_model_prices_the_option_value_into_the_movers_pay(two_labs):
+    # Attrition is off in this scenario (delta = 0): kappa = 0.02 / 0.05 = 0.4; s = 0.5.
+    sc = two_labs(
+        option_value_enabled=True,
+        outside_offer_rate=0.02,
+        discount_rate=0.05,
+        offer_tail_scale=0.5,
+    )
+    model = market.TalentMarket(scenario=sc, rng=3)
+    row = researcher(model)
+    skill = float(model.people.skill[row])
+    value_a = lab_valuation(400_000.0, skill, sc)
+    value_b = lab_valuation(50_000.0, skill, sc)
+    model.step()
+    assert model.labs[int(model.people.employer[row])].name == "A"
+    expected = value_b * np.exp(-0.4 * 0.5 * (1 - (value_b / value_a) ** 2))
+    assert float(model.people.comp_usd[row]) == pytest.approx(expected, rel=1e-9)

@@ -40,9 +40,11 @@ def test_the_gpu_rich_lab_poaches_and_books_the_move(make_state):
 
 
 def three_labs(make_state, **market):
-    """The rich lab and the poor lab both bid for the star, who works at a third lab."""
+    """The rich lab and the poor lab both bid for the star, who works at a third lab.
+    Plain Bertrand wages (no option value), so the winner's pay is the runner-up's
+    maximum and a budget just above it is binding only with the sign-on."""
     st = gpu_rich_and_poor(make_state)
-    st.cfg = st.cfg.model_copy(update=market)
+    st.cfg = st.cfg.model_copy(update={"option_value_enabled": False} | market)
     st.labs.add(LabConfig(name="Third", headcount={}, gpus_h100e=1.0, budget_usd=1e10))
     st.people.employer[0] = 2
     st.people.touch()
