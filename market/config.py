@@ -419,6 +419,9 @@ class MarketConfig(_Strict):
     times the offer survivor function in the theory); about the job-to-job rate."""
     discount_rate: float = Field(0.05, ge=0.001, le=1.0)
     """Workers' annual discount rate (rho) for the option value of future offers."""
+    ladder_exit_rate: float = Field(0.067, ge=0.0, le=1.0)
+    """Annual rate (delta) at which a job's rent ends for good (leaving the job ladder:
+    retirement, another sector), for the option value of future offers."""
     offer_tail_scale: float = Field(0.25, ge=0.01, le=10.0)
     """Scale (log-pay units) of the exponential tail of outside offers above the
     runner-up's: bounds the option value at ``kappa x scale``."""

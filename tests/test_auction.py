@@ -282,11 +282,12 @@ def test_worker_takes_a_pay_cut_to_join_a_lab_that_values_them_far_more():
 
 
 def test_model_prices_the_option_value_into_the_movers_pay(two_labs):
-    # Attrition is off in this scenario (delta = 0): kappa = 0.02 / 0.05 = 0.4; s = 0.5.
+    # kappa = 0.02 / (0.05 + 0.05) = 0.2; s = 0.5.
     sc = two_labs(
         option_value_enabled=True,
         outside_offer_rate=0.02,
         discount_rate=0.05,
+        ladder_exit_rate=0.05,
         offer_tail_scale=0.5,
     )
     model = market.TalentMarket(scenario=sc, rng=3)
@@ -296,5 +297,5 @@ def test_model_prices_the_option_value_into_the_movers_pay(two_labs):
     value_b = lab_valuation(50_000.0, skill, sc)
     model.step()
     assert model.labs[int(model.people.employer[row])].name == "A"
-    expected = value_b * np.exp(-0.4 * 0.5 * (1 - (value_b / value_a) ** 2))
+    expected = value_b * np.exp(-0.2 * 0.5 * (1 - (value_b / value_a) ** 2))
     assert float(model.people.comp_usd[row]) == pytest.approx(expected, rel=1e-9)

@@ -69,13 +69,12 @@ def clear(state: MarketState, cands: Candidates) -> None:
 
 def option_value(state: MarketState) -> float:
     """The auction's option-value weight ``kappa`` (:func:`market.auction.option_value_weight`)
-    from the market's outside-offer rate, discount rate and exit rate (0 when switched off).
+    from the market's outside-offer, discount and ladder-exit rates (0 when switched off).
     """
     cfg = state.cfg
     if not cfg.option_value_enabled:
         return 0.0
-    exits = state.pop.attrition_per_year if cfg.attrition_enabled else 0.0
-    return option_value_weight(cfg.outside_offer_rate, cfg.discount_rate, exits)
+    return option_value_weight(cfg.outside_offer_rate, cfg.discount_rate, cfg.ladder_exit_rate)
 
 
 def ration(
