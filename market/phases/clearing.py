@@ -46,6 +46,7 @@ def clear(state: MarketState, cands: Candidates) -> None:
         state.price,
         state.star_skill,
         state.pop.comp_skill_elasticity,
+        pre=cands.values,
     )
     out = resolve(offers.bids, offers.incumbents, cfg.move_threshold, cfg.counter_match_utility)
     room = np.maximum(offers.headroom, 0.0)
