@@ -239,12 +239,28 @@ def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> n
 def allocation_factor(
     state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
 ) -> np.ndarray:
-    """Compute-allocation factor ``a`` of a researcher of ``skill`` at ``labs``."""
+    """Compute-allocation factor ``a`` of a researcher of ``skill`` at ``labs``.
+
+    Each rule is evaluated only on the pairs at labs using it (elementwise, so the same
+    numbers as evaluating every rule everywhere and selecting).
+    """
     rule = state.allocation[labs]
-    n_r = np.maximum(state.research_headcount[labs], 1)
-    m1 = np.where(state.research_s1[labs] > 0, state.research_s1[labs] / n_r, skill)
-    m2 = np.where(state.research_s2[labs] > 0, state.research_s2[labs] / n_r, skill**2)
-    return np.select([rule == 1, rule == 2], [(skill / m1) ** gamma, (skill**2 / m2) ** gamma], 1.0)
+    out = np.ones(len(labs))
+    for code, sums in ((1, state.research_s1), (2, state.research_s2)):
+        mask = rule == code
+        n_mask = int(np.count_nonzero(mask))
+        if n_mask == 0:
+            continue
+        every = n_mask == len(labs)
+        at, s = (labs, skill) if every else (labs[mask], skill[mask])
+        n_r = np.maximum(state.research_headcount[at], 1)
+        own = s if code == 1 else s**2
+        total = sums[at]
+        val = (own / np.where(total > 0, total / n_r, own)) ** gamma
+        if every:
+            return val
+        out[mask] = val
+    return out
 
 
 def marginal_value(

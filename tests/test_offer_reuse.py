@@ -54,3 +54,21 @@ def test_offers_with_screen_values_equal_offers_from_scratch(screen_by_acceptanc
     args = (st.lab_state, st.people, cands.labs, cands.rows, pol, cfg, st.price)
     extra = (st.star_skill, st.pop.comp_skill_elasticity)
     _assert_same(make_offers(*args, *extra, pre=cands.values), make_offers(*args, *extra))
+
+
+def test_allocation_factor_by_rule_from_the_definition():
+    # Lab 0 equal (a = 1), lab 1 skill-weighted (s / mean s)^g, lab 2 top teams
+    # (s^2 / mean s^2)^g; lab 3 has no researchers yet, so its mean is the person's own.
+    from market.valuation import allocation_factor
+
+    state = type("S", (), {})()
+    state.allocation = np.array([0, 1, 2, 1])
+    state.research_headcount = np.array([2, 2, 2, 0])
+    state.research_s1 = np.array([4.0, 4.0, 4.0, 0.0])
+    state.research_s2 = np.array([10.0, 10.0, 10.0, 0.0])
+    labs = np.array([0, 1, 2, 3, 1])
+    skill = np.array([4.0, 4.0, 4.0, 3.0, 1.0])
+    a = allocation_factor(state, labs, skill, 0.5)
+    assert a.tolist() == pytest.approx([1.0, 2.0**0.5, (16 / 5) ** 0.5, 1.0, 0.5**0.5])
+    one_rule = allocation_factor(state, np.array([1, 3]), np.array([4.0, 3.0]), 0.5)
+    assert one_rule.tolist() == pytest.approx([2.0**0.5, 1.0])
