@@ -21,7 +21,7 @@ from market.auction import Bids, Incumbents
 from market.config import MarketConfig
 from market.labs import LabTable
 from market.people import People
-from market.valuation import LabState, amenity, marginal_value
+from market.valuation import LabState, PersonTerms, amenity, marginal_value
 
 
 @dataclass
@@ -202,8 +202,9 @@ def acceptance_pay(
     employed = inc_lab >= 0
     safe = np.where(employed, inc_lab, 0)
     gamma = cfg.allocation_gamma
-    here = amenity(state, people, rows, safe, np.ones(len(rows), dtype=bool), gamma)
-    there = amenity(state, people, rows, labs, np.zeros(len(rows), dtype=bool), gamma)
+    terms = PersonTerms.of(people, rows)
+    here = amenity(state, people, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
+    there = amenity(state, people, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
     delay, one_off = noncompete_and_forfeit(people, rows, inc_lab, pol, cfg)
     with np.errstate(over="ignore"):
         gap = np.exp(np.where(employed, here, 0.0) - there + cfg.move_threshold)
