@@ -280,7 +280,7 @@ def marginal_value(
     skill = people.skill[rows]
     spec = people.specialty[rows]
     inc = incumbent.astype(float)
-    compute = state.gpus[labs] * state.util[labs] * state.efficiency[labs]
+    compute = (state.gpus * state.util * state.efficiency)[labs]  # per lab, then gathered
     talent = state.talent[labs]
     out = state.output[labs]
     d_out = np.zeros(len(rows))
