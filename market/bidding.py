@@ -21,7 +21,7 @@ from market.auction import Bids, Incumbents
 from market.config import MarketConfig
 from market.labs import LabTable
 from market.people import People
-from market.valuation import LabState, amenity, marginal_value
+from market.valuation import LabState, PersonTerms, amenity, marginal_value
 
 
 @dataclass
@@ -65,6 +65,31 @@ class PolicyArrays:
 
 
 @dataclass
+class PairValues:
+    """What screening already computed per (lab, person) pair on this month's lab state
+    (search and clearing run with no refresh in between), for :func:`make_offers` to
+    reuse: the bidder's valuation, the mover's amenity at the bidder and, with screening
+    by acceptance pay, the non-compete factor, the one-off cost and the amenity here.
+    """
+
+    value: np.ndarray
+    there: np.ndarray | None = None
+    delay: np.ndarray | None = None
+    one_off: np.ndarray | None = None
+    here: np.ndarray | None = None
+
+    def take(self, keep: np.ndarray) -> PairValues:
+        """The values of the pairs ``keep`` (a mask or indices)."""
+
+        def sub(v: np.ndarray | None) -> np.ndarray | None:
+            return None if v is None else v[keep]
+
+        return PairValues(
+            self.value[keep], sub(self.there), sub(self.delay), sub(self.one_off), sub(self.here)
+        )
+
+
+@dataclass
 class Offers:
     """Everything the auction and the settlement need for one month."""
 
@@ -87,28 +112,46 @@ def make_offers(
     price: float,
     star_skill: float,
     comp_skill_elasticity: float,
+    *,
+    pre: PairValues | None = None,
 ) -> Offers:
-    """Outside bids for the (lab, person) pairs and each candidate's incumbent offer."""
+    """Outside bids for the (lab, person) pairs and each candidate's incumbent offer.
+
+    ``pre``: the pairs' values from screening on the same lab state (the same numbers
+    this function would compute, so the offers do not depend on it).
+    """
     gamma = cfg.allocation_gamma
     cands, cand_idx = np.unique(rows, return_inverse=True)
     inc_lab = people.employer[cands].astype(np.int64)
     headroom = pol.budget_usd - state.payroll
 
     not_inc = np.zeros(len(rows), dtype=bool)
-    value = marginal_value(state, people, rows, labs, not_inc, cfg, price)
-    delay, one_off = noncompete_and_forfeit(people, rows, inc_lab[cand_idx], pol, cfg)
+    if pre is None:
+        pre = PairValues(marginal_value(state, people, rows, labs, not_inc, cfg, price))
+    value = pre.value
+    if pre.delay is None or pre.one_off is None:
+        delay, one_off = noncompete_and_forfeit(people, rows, inc_lab[cand_idx], pol, cfg)
+    else:
+        delay, one_off = pre.delay, pre.one_off
+    there = pre.there
+    if there is None:
+        there = amenity(state, people, rows, labs, not_inc, gamma)
+    here = None
+    if pre.here is not None:
+        here = np.empty(len(cands))
+        here[cand_idx] = pre.here  # every pair of a candidate holds the same value
     max_pay = bid_ceiling(value, labs, people.skill[rows] >= star_skill, delay, pol, headroom)
     bids = Bids(
         cand=cand_idx,
         max_pay=max_pay,
-        amenity=amenity(state, people, rows, labs, not_inc, gamma),
+        amenity=there,
         switch_cost=one_off / cfg.switch_cost_horizon_years,
         min_pay=pay_band(state, labs, people.skill[rows], pol, comp_skill_elasticity),
         sign_on=one_off if cfg.sign_on_once else None,
     )
 
     incumbents, inc_value = incumbent_offers(
-        state, people, cands, inc_lab, pol, cfg, price, star_skill, headroom
+        state, people, cands, inc_lab, pol, cfg, price, star_skill, headroom, here=here
     )
     return Offers(cands, inc_lab, bids, incumbents, value, inc_value, headroom)
 
@@ -141,6 +184,8 @@ def acceptance_pay(
     labs: np.ndarray,
     pol: PolicyArrays,
     cfg: MarketConfig,
+    *,
+    out: PairValues | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per (lab, person) pair: the lowest annual equivalent (pay + sign-on / H) the
     person accepts from ``labs[k]`` when their employer does not counter, and the
@@ -150,18 +195,22 @@ def acceptance_pay(
     ``log(W - S / H) + amenity_bidder - threshold > log(pay) + amenity_here``, so
     ``W = pay x exp(amenity_here - amenity_bidder + threshold) + S / H``, with ``S``
     the mover's one-off costs (forfeited equity, unpaid leave); in the job pool the
-    pay is the reservation pay and there is no amenity.
+    pay is the reservation pay and there is no amenity. ``out``: filled with the
+    amenities, delay and one-off costs computed on the way (for :func:`make_offers`).
     """
     inc_lab = people.employer[rows].astype(np.int64)
     employed = inc_lab >= 0
     safe = np.where(employed, inc_lab, 0)
     gamma = cfg.allocation_gamma
-    here = amenity(state, people, rows, safe, np.ones(len(rows), dtype=bool), gamma)
-    there = amenity(state, people, rows, labs, np.zeros(len(rows), dtype=bool), gamma)
+    terms = PersonTerms.of(people, rows)
+    here = amenity(state, people, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
+    there = amenity(state, people, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
     delay, one_off = noncompete_and_forfeit(people, rows, inc_lab, pol, cfg)
     with np.errstate(over="ignore"):
         gap = np.exp(np.where(employed, here, 0.0) - there + cfg.move_threshold)
     need = people.comp_usd[rows] * gap + one_off / cfg.switch_cost_horizon_years
+    if out is not None:
+        out.there, out.delay, out.one_off, out.here = there, delay, one_off, here
     return need, delay
 
 
@@ -194,9 +243,12 @@ def incumbent_offers(
     price: float,
     star_skill: float,
     headroom: np.ndarray,
+    *,
+    here: np.ndarray | None = None,
 ) -> tuple[Incumbents, np.ndarray]:
     """How far each candidate's incumbent may counter (its own valuation, cap and
     budget), and that valuation. Candidates in the pool have no incumbent to counter.
+    ``here``: each candidate's amenity at their employer, if already computed.
     """
     employed = inc_lab >= 0
     safe_inc = np.where(employed, inc_lab, 0)
@@ -210,10 +262,11 @@ def incumbent_offers(
             inc_comp + np.maximum(headroom[safe_inc], 0.0),
         ]
     )
-    gamma = cfg.allocation_gamma
+    if here is None:
+        here = amenity(state, people, cands, safe_inc, is_inc, cfg.allocation_gamma)
     incumbents = Incumbents(
         comp=inc_comp,
-        amenity=np.where(employed, amenity(state, people, cands, safe_inc, is_inc, gamma), 0.0),
+        amenity=np.where(employed, here, 0.0),
         limit=limit,
         rule=pol.counter_rule[safe_inc],
         can_counter=employed & cfg.counter_offers_enabled,

@@ -239,12 +239,28 @@ def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> n
 def allocation_factor(
     state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
 ) -> np.ndarray:
-    """Compute-allocation factor ``a`` of a researcher of ``skill`` at ``labs``."""
+    """Compute-allocation factor ``a`` of a researcher of ``skill`` at ``labs``.
+
+    Each rule is evaluated only on the pairs at labs using it (elementwise, so the same
+    numbers as evaluating every rule everywhere and selecting).
+    """
     rule = state.allocation[labs]
-    n_r = np.maximum(state.research_headcount[labs], 1)
-    m1 = np.where(state.research_s1[labs] > 0, state.research_s1[labs] / n_r, skill)
-    m2 = np.where(state.research_s2[labs] > 0, state.research_s2[labs] / n_r, skill**2)
-    return np.select([rule == 1, rule == 2], [(skill / m1) ** gamma, (skill**2 / m2) ** gamma], 1.0)
+    out = np.ones(len(labs))
+    for code, sums in ((1, state.research_s1), (2, state.research_s2)):
+        mask = rule == code
+        n_mask = int(np.count_nonzero(mask))
+        if n_mask == 0:
+            continue
+        every = n_mask == len(labs)
+        at, s = (labs, skill) if every else (labs[mask], skill[mask])
+        n_r = np.maximum(state.research_headcount[at], 1)
+        own = s if code == 1 else s**2
+        total = sums[at]
+        val = (own / np.where(total > 0, total / n_r, own)) ** gamma
+        if every:
+            return val
+        out[mask] = val
+    return out
 
 
 def marginal_value(
@@ -264,7 +280,7 @@ def marginal_value(
     skill = people.skill[rows]
     spec = people.specialty[rows]
     inc = incumbent.astype(float)
-    compute = state.gpus[labs] * state.util[labs] * state.efficiency[labs]
+    compute = (state.gpus * state.util * state.efficiency)[labs]  # per lab, then gathered
     talent = state.talent[labs]
     out = state.output[labs]
     d_out = np.zeros(len(rows))
@@ -335,12 +351,15 @@ def compute_per_head(
     labs: np.ndarray,
     incumbent: np.ndarray,
     gamma: float,
+    *,
+    terms: PersonTerms | None = None,
 ) -> np.ndarray:
     """Effective GPUs a person would get at ``labs`` (H100e per head)."""
     n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
     base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
-    skill = people.skill[rows]
-    is_r = people.specialty[rows] == RESEARCH
+    if terms is None:
+        terms = PersonTerms.of(people, rows)
+    skill, is_r = terms.skill, terms.is_research
     factor = np.ones(len(rows))
     if is_r.any():
         factor[is_r] = allocation_factor(state, labs[is_r], skill[is_r], gamma)
@@ -354,17 +373,44 @@ def amenity(
     labs: np.ndarray,
     incumbent: np.ndarray,
     gamma: float,
+    *,
+    terms: PersonTerms | None = None,
 ) -> np.ndarray:
     """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers.
 
     Each term is measured against the market's typical level (compute per researcher,
     mean mission, mean skill), so the job pool, which has no amenities, is an average
-    outside option rather than the worst possible job.
+    outside option rather than the worst possible job. ``terms``: the people's columns
+    already gathered (:meth:`PersonTerms.of`, for several calls on the same rows).
     """
-    cph = compute_per_head(state, people, rows, labs, incumbent, gamma)
-    w_c = people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[people.specialty[rows]]
+    if terms is None:
+        terms = PersonTerms.of(people, rows)
+    cph = compute_per_head(state, people, rows, labs, incumbent, gamma, terms=terms)
     return (
-        w_c * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
-        + people.w_mission[rows] * (state.mission[labs] - state.reference_mission)
-        + people.w_colleagues[rows] * state.log_colleagues[labs]
+        terms.w_compute * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
+        + terms.w_mission * (state.mission[labs] - state.reference_mission)
+        + terms.w_colleagues * state.log_colleagues[labs]
     )
+
+
+@dataclass
+class PersonTerms:
+    """The people's columns :func:`amenity` reads, gathered once for ``rows``."""
+
+    skill: np.ndarray
+    is_research: np.ndarray
+    w_compute: np.ndarray  # the compute weight times the specialty's preference
+    w_mission: np.ndarray
+    w_colleagues: np.ndarray
+
+    @classmethod
+    def of(cls, people: People, rows: np.ndarray) -> PersonTerms:
+        """Gather the columns of ``rows``."""
+        spec = people.specialty[rows]
+        return cls(
+            skill=people.skill[rows],
+            is_research=spec == RESEARCH,
+            w_compute=people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[spec],
+            w_mission=people.w_mission[rows],
+            w_colleagues=people.w_colleagues[rows],
+        )

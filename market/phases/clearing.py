@@ -46,6 +46,7 @@ def clear(state: MarketState, cands: Candidates) -> None:
         state.price,
         state.star_skill,
         state.pop.comp_skill_elasticity,
+        pre=cands.values,
     )
     kappa = option_value(state)
     out = resolve(

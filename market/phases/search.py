@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling
+from market.bidding import PairValues, PolicyArrays, acceptance_pay, bid_ceiling
 from market.codes import Employer
 from market.phases.spinouts import Pulls
 from market.phases.vacancies import N_SPECIALTIES, Vacancies
@@ -23,6 +23,8 @@ class Candidates:
     rows: np.ndarray
     spin: np.ndarray
     """The pair is a spin-out pulling a former colleague."""
+    values: PairValues | None = None
+    """The pairs' values from screening, on the lab state clearing uses."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -59,15 +61,23 @@ def search(
     keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
     keep &= p.held_until[pair_rows] <= state.step  # named people before their move
     pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
-    if vacancies is not None and cfg.one_offer_per_vacancy:
-        best = screen(state, pair_labs, pair_rows, vacancies.counts)
+    values = None
+    if vacancies is not None and cfg.one_offer_per_vacancy and len(pair_rows):
+        values = PairValues(np.empty(0))
+        best = screen(state, pair_labs, pair_rows, vacancies.counts, values=values)
         keep = spin | best
         pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
-    return Candidates(pair_labs, pair_rows, spin)
+        values = values.take(keep)
+    return Candidates(pair_labs, pair_rows, spin, values)
 
 
 def screen(
-    state: MarketState, labs: np.ndarray, rows: np.ndarray, openings: np.ndarray
+    state: MarketState,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    openings: np.ndarray,
+    *,
+    values: PairValues | None = None,
 ) -> np.ndarray:
     """Which pairs a lab bids for: per (lab, specialty), the ``openings[s, lab]``
     candidates it gains most from.
@@ -77,16 +87,19 @@ def screen(
     a paid non-compete's delay, minus the least the candidate would move for, and a
     candidate the lab cannot afford to move (ceiling below that pay) is not bid for, so
     a vacancy is not spent on someone who would stay anyway. Off (mechanisms v2): value
-    minus current pay, everyone eligible. Order of the pairs kept.
+    minus current pay, everyone eligible. Order of the pairs kept. ``values``: filled
+    with the pairs' values (for :func:`market.bidding.make_offers`).
     """
     p, cfg = state.people, state.cfg
     if len(rows) == 0:
         return np.zeros(0, dtype=bool)
     agg = state.lab_state
     value = marginal_value(agg, p, rows, labs, np.zeros(len(rows), bool), cfg, state.price)
+    if values is not None:
+        values.value = value
     if cfg.screen_by_acceptance:
         pol = PolicyArrays.of(state.labs, cfg)
-        need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg)
+        need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg, out=values)
         star = p.skill[rows] >= state.star_skill
         ceiling = bid_ceiling(value, labs, star, delay, pol, pol.budget_usd - agg.payroll)
         score = np.where(ceiling >= need, value * delay - need, -np.inf)

@@ -73,8 +73,8 @@ def age_and_vest(state: MarketState) -> None:
     """
     p, labs = state.people, state.labs
     emp = p.view("employer")
+    rows = state.staff()  # the refresh's rows when nobody changed since
     p.tenure_months[: p.n] += emp != Employer.GONE
-    rows = np.flatnonzero(emp >= 0)
     lab = emp[rows]
     tenure = p.tenure_months[rows]
     unvested = p.unvested_usd[rows]
