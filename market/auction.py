@@ -24,8 +24,8 @@ integral of F(x) from u_r to u_max``, ``F`` the share of outside offers worth mo
 ``x``: the higher maximum is a stake in future offers, which will be matched up to it,
 so the worker accepts less now. With an exponential offer tail above the runner-up,
 ``F(x) = F(u_r) exp(-(x - u_r) / s)``, ``D = kappa s (1 - exp(-(u_max - u_r) / s))``
-(:func:`option_value_discount`, ``kappa`` of :func:`option_value_weight`); as ``s`` grows
-it tends to ``kappa (u_max - u_r)``. ``kappa = 0`` gives the plain Bertrand wages above.
+(:class:`OptionValue`); as ``s`` grows it tends to ``kappa (u_max - u_r)``. ``kappa = 0``
+gives the plain Bertrand wages above.
 
 Incumbent counter rules: ``none`` (no raise); ``match`` (raise until the worker's
 utility equals the best outside offer's, up to the incumbent's own limit; with
@@ -44,13 +44,13 @@ from market.codes import COUNTER_RULES, Counter
 
 NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
 __all__ = [
+    "BERTRAND",
     "COUNTER_RULES",
     "Bids",
     "Incumbents",
+    "OptionValue",
     "Outcome",
     "best_utility",
-    "option_value_discount",
-    "option_value_weight",
     "resolve",
 ]
 
@@ -96,24 +96,36 @@ def best_utility(max_pay: np.ndarray, amenity: np.ndarray, switch_cost: np.ndarr
         return np.where(net > 0, np.log(np.where(net > 0, net, 1.0)) + amenity, -np.inf)
 
 
-def option_value_weight(offer_rate: float, discount_rate: float, separation_rate: float) -> float:
-    """``kappa = lambda F / (rho + delta)``: the utility a worker gives up now per unit of
-    a party's maximum above the runner-up's (Postel-Vinay & Robin 2002, with the share
-    ``F`` of offers that beat a maximum taken as constant over the gap). ``offer_rate`` is
-    ``lambda F`` (outside offers per year that beat an incumbent's best), ``discount_rate``
-    is ``rho``, ``separation_rate`` is ``delta`` (exits per year).
+@dataclass(frozen=True)
+class OptionValue:
+    """The option value of future offers in the auction's wages: ``kappa = lambda F /
+    (rho + delta)`` and the scale ``s`` of the exponential offer tail (infinite: a
+    constant tail). ``kappa = 0`` is plain Bertrand.
     """
-    return offer_rate / (discount_rate + separation_rate)
+
+    kappa: float = 0.0
+    tail_scale: float = np.inf
+
+    @classmethod
+    def of(
+        cls, offer_rate: float, discount_rate: float, separation_rate: float, tail_scale: float
+    ) -> OptionValue:
+        """From ``lambda F`` (outside offers per year that beat an incumbent's best),
+        ``rho`` and ``delta`` (the annual rate at which a job's rent ends for good).
+        """
+        return cls(offer_rate / (discount_rate + separation_rate), tail_scale)
+
+    def discount(self, gap: np.ndarray) -> np.ndarray:
+        """Utility given up now for a maximum ``gap`` above the runner-up's:
+        ``kappa s (1 - exp(-gap / s))`` (``kappa gap`` for a constant tail).
+        """
+        if np.isinf(self.tail_scale):
+            return self.kappa * gap
+        return self.kappa * self.tail_scale * -np.expm1(-gap / self.tail_scale)
 
 
-def option_value_discount(gap: np.ndarray, kappa: float, tail_scale: float) -> np.ndarray:
-    """Utility given up now for a maximum ``gap`` above the runner-up's: ``kappa s (1 -
-    exp(-gap / s))`` for an exponential offer tail of scale ``s = tail_scale``
-    (``kappa gap`` when ``s`` is infinite: a constant tail).
-    """
-    if np.isinf(tail_scale):
-        return kappa * gap
-    return kappa * tail_scale * -np.expm1(-gap / tail_scale)
+BERTRAND = OptionValue()
+"""No option value: plain Bertrand wages."""
 
 
 def _best_two(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,15 +149,13 @@ def resolve(
     inc: Incumbents,
     threshold: float = 0.0,
     match_utility: bool = True,
-    option_value: float = 0.0,
-    tail_scale: float = np.inf,
+    option_value: OptionValue = BERTRAND,
 ) -> Outcome:
     """Bertrand outcome for every candidate (see module docstring).
 
     ``threshold`` is a utility margin a move must clear (the hassle of moving);
     ``match_utility`` selects how the ``match`` rule counters (utility, or v1 pay);
-    ``option_value`` is ``kappa`` of :func:`option_value_weight` (0: plain Bertrand) and
-    ``tail_scale`` the scale of the offer tail (:func:`option_value_discount`).
+    ``option_value`` prices future offers into the wages (default :data:`BERTRAND`).
     """
     n = len(inc.comp)
     if len(bids.cand) == 0:
@@ -169,17 +179,18 @@ def resolve(
         best_pay = np.where(has_bid, bids.max_pay[b], 0.0)
         w_match = np.maximum(inc.comp, np.minimum(inc.limit, best_pay))
         w_inc = np.where(may & (inc.rule == MATCH), w_match, np.where(may, top, inc.comp))
-    u_inc_best = np.log(w_inc) + inc.amenity
+    u_inc_limit = np.log(w_inc) + inc.amenity
     # An incumbent that can afford the matching pay ties the best offer exactly (no
     # rounding through log/exp), and ties stay.
-    u_inc_best = np.where(may & (w_inc >= need), np.maximum(u1, u_inc_now), u_inc_best)
+    u_inc_best = np.where(may & (w_inc >= need), np.maximum(u1, u_inc_now), u_inc_limit)
+    priced = option_value.kappa > 0
 
     move = has_bid & (u1 > u_inc_best)
     runner_up = np.maximum(u_inc_best, u2_bid)
-    if option_value > 0:  # the winner's higher maximum is a stake in future offers
+    if priced:  # the winner's higher maximum is a stake in future offers
         with np.errstate(invalid="ignore"):
             gap = np.where(move, u1 - runner_up, 0.0)
-            runner_up = runner_up - option_value_discount(gap, option_value, tail_scale)
+        runner_up = runner_up - option_value.discount(gap)
     sign_on = bids.sign_on
     once = sign_on is not None
     room = bids.max_pay[b] - (bids.switch_cost[b] if once else 0.0)  # highest annual pay
@@ -196,15 +207,15 @@ def resolve(
         floor_binds = move & (floor > pay_move)
         pay_move = np.maximum(pay_move, floor)
     pay_move = np.minimum(pay_move, room)
-    u_counter = u1  # a stayer is raised to the best outside offer's utility ...
-    if option_value > 0:  # ... less the option value of the incumbent's lead over it
+    u_counter, need_counter = u1, need  # a stayer gets the best outside offer's utility ...
+    if priced:  # ... less the option value of the incumbent's lead over it
         with np.errstate(invalid="ignore"):
-            lead = np.where(np.isfinite(u1), np.maximum(np.log(w_inc) + inc.amenity - u1, 0.0), 0.0)
-            u_counter = u1 - option_value_discount(lead, option_value, tail_scale)
+            lead = np.where(np.isfinite(u1), np.maximum(u_inc_limit - u1, 0.0), 0.0)
+        u_counter = u1 - option_value.discount(lead)
         with np.errstate(over="ignore"):
-            need = np.exp(u_counter - inc.amenity)
+            need_counter = np.exp(u_counter - inc.amenity)
     countered = ~move & has_bid & may & (u_counter > u_inc_now)
-    pay_counter = np.maximum(inc.comp, np.minimum(need, w_inc))
+    pay_counter = np.maximum(inc.comp, np.minimum(need_counter, w_inc))
     pay = np.where(move, pay_move, np.where(countered, pay_counter, inc.comp))
     return Outcome(
         winner=np.where(move, best, -1),

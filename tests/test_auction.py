@@ -12,13 +12,15 @@ import numpy as np
 import pytest
 
 import market
-from market.auction import EXCEED, MATCH, NONE, Bids, Incumbents, option_value_weight, resolve
+from market.auction import BERTRAND, EXCEED, MATCH, NONE, Bids, Incumbents, OptionValue, resolve
 from market.people import RESEARCH
 from market.phases import age_and_vest
 from market.production import ces
 
 
-def one_bid(max_pay, inc_comp, inc_limit, rule, amen_bid=0.0, amen_inc=0.0, switch=0.0):
+def one_bid(
+    max_pay, inc_comp, inc_limit, rule, amen_bid=0.0, amen_inc=0.0, switch=0.0, ov=BERTRAND
+):
     bids = Bids(
         cand=np.array([0]),
         max_pay=np.array([max_pay]),
@@ -32,7 +34,7 @@ def one_bid(max_pay, inc_comp, inc_limit, rule, amen_bid=0.0, amen_inc=0.0, swit
         rule=np.array([rule]),
         can_counter=np.array([True]),
     )
-    return resolve(bids, inc)
+    return resolve(bids, inc, option_value=ov)
 
 
 def test_higher_valuing_poacher_wins_and_pays_the_incumbents_maximum():
@@ -220,26 +222,13 @@ def test_model_buys_forfeited_equity_out_once_not_in_the_pay(two_labs, once, mon
 # -- option value (Postel-Vinay & Robin 2002): kappa = lambda F / (rho + delta) ---------
 
 
-def one_bid_kappa(kappa, max_pay, inc_comp, inc_limit, rule=EXCEED, tail=np.inf):
-    bids = Bids(
-        cand=np.array([0]),
-        max_pay=np.array([max_pay]),
-        amenity=np.zeros(1),
-        switch_cost=np.zeros(1),
-    )
-    inc = Incumbents(
-        comp=np.array([inc_comp]),
-        amenity=np.zeros(1),
-        limit=np.array([inc_limit]),
-        rule=np.array([rule]),
-        can_counter=np.array([True]),
-    )
-    return resolve(bids, inc, option_value=kappa, tail_scale=tail)
+def one_bid_kappa(kappa, max_pay, inc_comp, inc_limit, tail=np.inf):
+    return one_bid(max_pay, inc_comp, inc_limit, EXCEED, ov=OptionValue(kappa, tail))
 
 
 def test_option_value_weight_is_offer_rate_over_discount_plus_separation():
-    assert option_value_weight(0.10, 0.05, 0.15) == pytest.approx(0.5)
-    assert option_value_weight(0.0, 0.05, 0.15) == 0.0
+    assert OptionValue.of(0.10, 0.05, 0.15, np.inf).kappa == pytest.approx(0.5)
+    assert OptionValue.of(0.0, 0.05, 0.15, np.inf).kappa == 0.0
 
 
 def test_mover_gives_up_kappa_per_unit_of_the_winners_lead_over_the_runner_up():

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from market.auction import Bids, Outcome, option_value_weight, resolve
+from market.auction import BERTRAND, Bids, OptionValue, Outcome, resolve
 from market.bidding import Offers, PolicyArrays, make_offers, within_budget
 from market.codes import Reason
 from market.config import MarketConfig
@@ -48,34 +48,26 @@ def clear(state: MarketState, cands: Candidates) -> None:
         state.pop.comp_skill_elasticity,
         pre=cands.values,
     )
-    kappa = option_value(state)
-    out = resolve(
-        offers.bids,
-        offers.incumbents,
-        cfg.move_threshold,
-        cfg.counter_match_utility,
-        kappa,
-        cfg.offer_tail_scale,
-    )
+    ov = option_value(cfg)
+    out = resolve(offers.bids, offers.incumbents, cfg.move_threshold, cfg.counter_match_utility, ov)
     room = np.maximum(offers.headroom, 0.0)
     movers, counters, used = ration(out, offers, pol, cands.labs, room)
     if cfg.lapsed_fallback:
         lapse = (movers, counters, room - used)
-        out, movers, counters = fall_back(
-            out, offers, pol, cands, lapse, cfg, kappa, cfg.offer_tail_scale
-        )
+        out, movers, counters = fall_back(out, offers, pol, cands, lapse, cfg, ov)
     settle_counters(state, offers, out, pol, counters)
     settle_moves(state, offers, out, cands, movers)
 
 
-def option_value(state: MarketState) -> float:
-    """The auction's option-value weight ``kappa`` (:func:`market.auction.option_value_weight`)
-    from the market's outside-offer, discount and ladder-exit rates (0 when switched off).
+def option_value(cfg: MarketConfig) -> OptionValue:
+    """The auction's option value of future offers from the market's outside-offer,
+    discount and ladder-exit rates and offer tail (:data:`BERTRAND` when switched off).
     """
-    cfg = state.cfg
     if not cfg.option_value_enabled:
-        return 0.0
-    return option_value_weight(cfg.outside_offer_rate, cfg.discount_rate, cfg.ladder_exit_rate)
+        return BERTRAND
+    return OptionValue.of(
+        cfg.outside_offer_rate, cfg.discount_rate, cfg.ladder_exit_rate, cfg.offer_tail_scale
+    )
 
 
 def ration(
@@ -112,8 +104,7 @@ def fall_back(
     cands: Candidates,
     lapse: tuple[np.ndarray, np.ndarray, np.ndarray],
     cfg: MarketConfig,
-    kappa: float = 0.0,
-    tail_scale: float = np.inf,
+    option_value: OptionValue = BERTRAND,
 ) -> tuple[Outcome, np.ndarray, np.ndarray]:
     """Second round for candidates whose winning commitment lapsed for budget.
 
@@ -126,7 +117,7 @@ def fall_back(
     accepted moves and counters.
 
     ``lapse`` is round one's accepted moves, accepted counters and each lab's room left;
-    ``kappa`` and ``tail_scale`` are round one's option-value weight and offer tail.
+    ``option_value`` is round one's (:class:`market.auction.OptionValue`).
     """
     movers, counters, left = lapse
     accepted = np.zeros(len(out.pay), dtype=bool)
@@ -155,7 +146,7 @@ def fall_back(
     safe_inc = np.where(employed, offers.inc_lab, 0)
     inc_left = np.where(employed, left[safe_inc] / (1 + pol.retention_frac[safe_inc]), 0.0)
     inc2 = replace(inc, limit=np.minimum(inc.limit, inc.comp + inc_left))
-    second = resolve(sub, inc2, cfg.move_threshold, cfg.counter_match_utility, kappa, tail_scale)
+    second = resolve(sub, inc2, cfg.move_threshold, cfg.counter_match_utility, option_value)
     winner = np.full(len(second.winner), -1)
     won = second.winner >= 0
     winner[won] = idx[second.winner[won]]
