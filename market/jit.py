@@ -1,0 +1,21 @@
+"""Compiled kernels: numba's ``njit`` with the project's defaults.
+
+Kernels are plain loops over numpy arrays that replace chains of numpy calls in the
+hot per-month passes; each keeps the arithmetic (and the order of float sums) of the
+numpy code it replaces, so tables stay bit-identical, and each has a unit test
+against that numpy form. ``cache=True`` keeps the machine code in ``__pycache__``, so
+only the first process on a machine compiles (a few seconds); ``NUMBA_DISABLE_JIT=1``
+runs the kernels as Python, for debugging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+import numba
+
+
+def kernel[F: Callable[..., object]](fn: F) -> F:
+    """Compile ``fn`` in nopython mode (no Python objects inside), cached on disk."""
+    return cast(F, numba.njit(cache=True, nogil=True)(fn))
