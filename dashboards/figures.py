@@ -368,7 +368,7 @@ def flow_matrix_figure(
             text=text,
             texttemplate="%{text}",
             colorscale="Blues",
-            colorbar={"title": {"text": "moves"}},
+            colorbar={"title": {"text": "moves"}, "thickness": 14},
             xgap=1,
             ygap=1,
             hovertemplate="%{y} → %{x}: %{z:,d} moves<extra></extra>",
@@ -376,10 +376,19 @@ def flow_matrix_figure(
     )
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        # the axes named in a title at the left, clear of the mode bar at the top right
+        title={
+            "text": "from ↓  to →",
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.99,
+            "yref": "container",
+            "yanchor": "top",
+        },
+        margin={"l": 10, "r": 10, "t": 110, "b": 10, "autoexpand": True},
         font=FONT,
-        xaxis={"title": {"text": "to"}, "side": "top", "tickangle": -30},
-        yaxis={"title": {"text": "from"}, "autorange": "reversed"},
+        xaxis={"side": "top", "tickangle": -30},
+        yaxis={"autorange": "reversed"},
         plot_bgcolor="white",
     )
     return fig

@@ -78,12 +78,15 @@ MOVE_COLUMNS = (
     ("to_lab", "To", ""),
     ("specialty", "Specialty", ""),
     ("skill", "Skill", ".2f"),
-    ("old_comp_usd", "Old pay (USD/yr)", "$,.0f"),
-    ("new_comp_usd", "New pay (USD/yr)", "$,.0f"),
-    ("comp_change_usd", "Pay change (USD/yr)", "+$,.0f"),
+    ("old_comp_usd", "Old pay (USD/yr)", "$.3~s"),
+    ("new_comp_usd", "New pay (USD/yr)", "$.3~s"),
+    ("comp_change_usd", "Pay change (USD/yr)", "+$.3~s"),
     ("reason", "Reason", ""),
 )
-"""Columns of the moves grid: field, header, d3 format."""
+"""Columns of the moves grid: field, header, d3 format (pay as $400k / $1.2M, so that it
+fits a narrow column; the exported tables keep dollars)."""
+WIDE_COLUMNS = {"from_lab": 150, "to_lab": 150, "reason": 120}
+"""Minimum widths (px) of the columns whose text is long (lab names, reasons)."""
 
 
 def moves_column_defs() -> list[dict[str, Any]]:
@@ -96,6 +99,8 @@ def moves_column_defs() -> list[dict[str, Any]]:
             "filter": True,
             "floatingFilter": True,
         }
+        if field in WIDE_COLUMNS:
+            col["minWidth"] = WIDE_COLUMNS[field]
         if fmt:
             col.update(
                 valueFormatter=d3_format(fmt), type="rightAligned", filter="agNumberColumnFilter"

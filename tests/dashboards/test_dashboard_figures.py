@@ -137,6 +137,7 @@ def test_flow_matrix_counts(moves: pd.DataFrame) -> None:
     assert z.loc["OpenAI", "Meta"] == 3
     assert z.loc["xAI", "OpenAI"] == 1
     assert z.to_numpy().sum() == 6
+    assert fig.layout.title.text.startswith("from")  # the axes are named in the title
     assert _is_empty_state(F.flow_matrix_figure(moves.iloc[0:0]))
 
 
