@@ -48,7 +48,11 @@ def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
             rho = (sigma - 1.0) / sigma
             log_sum = np.logaddexp(np.log(alpha) + rho * lx, np.log(1 - alpha) + rho * ly)
             out = np.exp(log_sum / rho)
-    return np.nan_to_num(out, nan=0.0, posinf=np.inf)
+    # NaN (0 x inf in log space) -> 0, as np.nan_to_num(nan=0, posinf=inf) would (out is
+    # an exp, never -inf), without nan_to_num's ~14 us of overhead a call.
+    out = np.asarray(out)
+    np.copyto(out, 0.0, where=np.isnan(out))
+    return out if out.ndim else out[()]
 
 
 def utilisation(

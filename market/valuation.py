@@ -236,6 +236,15 @@ def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> n
     )
 
 
+def _output_change(
+    c1: np.ndarray, t1: np.ndarray, c0: np.ndarray, t0: np.ndarray, cfg: MarketConfig
+) -> np.ndarray:
+    """``_output(c1, t1) - _output(c0, t0)``, both evaluated in one (elementwise) call."""
+    n = len(c1)
+    both = _output(np.concatenate([c1, c0]), np.concatenate([t1, t0]), cfg)
+    return both[:n] - both[n:]
+
+
 def allocation_factor(
     state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
 ) -> np.ndarray:
@@ -290,7 +299,8 @@ def marginal_value(
     if r.any():
         e = skill[r] * allocation_factor(state, labs[r], skill[r], cfg.allocation_gamma)
         t_with = talent[r] + e * (1 - inc[r])
-        d_out[r] = _output(compute[r], t_with, cfg) - _output(compute[r], t_with - e, cfg)
+        c = compute[r]
+        d_out[r] = _output_change(c, t_with, c, t_with - e, cfg)
     i = spec == INFRASTRUCTURE
     if i.any():
         li = labs[i]
@@ -301,7 +311,8 @@ def marginal_value(
             c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
             c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
         eff = state.efficiency[li]
-        d_out[i] = _output(c_with * eff, talent[i], cfg) - _output(c_without * eff, talent[i], cfg)
+        t = talent[i]
+        d_out[i] = _output_change(c_with * eff, t, c_without * eff, t, cfg)
     p = spec == PRODUCT
     if p.any():
         lp = labs[p]
