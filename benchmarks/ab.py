@@ -21,12 +21,14 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import FRONTIER, REPO, STEPS, spawn
+from run import FLOOR_PEOPLE, FRONTIER, REPO, STEPS, spawn
 
 CASES = {
     "frontier": {"n_engineers": 0, "steps": STEPS, "seed": 1, "scenario": FRONTIER},
     "100k": {"n_engineers": 100_000, "steps": STEPS, "seed": 1},
     "10k": {"n_engineers": 10_000, "steps": STEPS, "seed": 1},
+    # frontier-2025 with almost nobody in it: the per-month overhead
+    "floor": {"n_engineers": FLOOR_PEOPLE, "steps": STEPS, "seed": 1, "scenario": FRONTIER},
 }
 
 

@@ -64,6 +64,9 @@ BOLTZMANN_N, BOLTZMANN_SIDE, BOLTZMANN_STEPS = 1_000, 32, 100
 the example's default 100 on 10 x 10), 100 steps, with its own data collection."""
 
 FRONTIER = "frontier-2025"
+FLOOR_PEOPLE = 500
+"""frontier-2025 rescaled to this many people: what a month costs with (almost) nobody
+in it, the per-month overhead no per-person speed-up removes (the ``floor`` rows)."""
 MILLION = 1_000_000
 TARGETS = {
     "ratio_vs_boltzmann_frontier": 40.0,
@@ -102,7 +105,8 @@ def child_market(
     del warm
 
     t0, c0 = time.perf_counter(), time.process_time()
-    model = make(None if scenario else n_engineers, seed)
+    # A scenario runs at its own size unless ``n_engineers`` rescales it (the floor case).
+    model = make(n_engineers if scenario is None else (n_engineers or None), seed)
     construct, construct_cpu = time.perf_counter() - t0, time.process_time() - c0
     if scenario is not None:
         steps = model.config.steps
@@ -448,6 +452,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     med = statistics.median(x["total_cpu_s"] for x in frontier)
     print(f"  {FRONTIER}: construction + run + tables {med:.2f} CPU-s")
+    floor = [
+        spawn(
+            "market", args.source, n_engineers=FLOOR_PEOPLE, steps=STEPS, seed=s, scenario=FRONTIER
+        )
+        for s in range(1, 4 if quick else 6)
+    ]
+    med = statistics.median(x["total_cpu_s"] for x in floor)
+    print(f"  {FRONTIER} at {FLOOR_PEOPLE} people (per-month floor): {med:.2f} CPU-s")
     if not quick or args.million:
         sizes[MILLION] = [
             spawn("market", args.source, n_engineers=MILLION, steps=STEPS, seed=s)
@@ -472,12 +484,12 @@ def main(argv: list[str] | None = None) -> int:
             spawn("profile", args.source, steps=STEPS, out=str(prof), **kw)
             print(f"  profile written to {_shown(prof)} (+ .html)")
 
-    rows = build_rows(sizes, frontier, boltz, sweeps, batch)
+    rows = build_rows(sizes, frontier, boltz, sweeps, batch, floor)
     info["load_avg_end"] = os.getloadavg()
     info["wall_s"] = round(time.perf_counter() - started, 1)
     info["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(rows, info)
-    write(args.out, tag, rows, info, sizes, frontier, boltz, sweeps, batch)
+    write(args.out, tag, rows, info, sizes, frontier, boltz, sweeps, batch, floor)
     failed = [r["metric"] for r in rows if r["pass"] is False]
     if failed:
         print(f"FAILED: {', '.join(failed)}")
@@ -495,6 +507,7 @@ def build_rows(
     boltz: list[dict[str, Any]],
     sweeps: dict[int, dict[str, Any]],
     batch: dict[str, Any],
+    floor: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The result table: one row per measured quantity, with target and PASS/FAIL.
 
@@ -552,6 +565,29 @@ def build_rows(
         summarise([x["peak_rss_mib"] for x in frontier]),
         "MiB",
     )
+    if floor:
+        # The per-month overhead: frontier-2025 at FLOOR_PEOPLE people, end to end. Even
+        # at zero cost per person the full run could not beat ``ceiling``.
+        floor_cpu = summarise([x["total_cpu_s"] for x in floor])
+        row("frontier_floor_cpu_s", floor_cpu, f"CPU-s at {FLOOR_PEOPLE} people (end to end)")
+        row(
+            "frontier_floor_share",
+            {
+                k: floor_cpu[k] / summarise([x["total_cpu_s"] for x in frontier])["median"]
+                for k in ("median", "min", "max")
+            },
+            "floor / full frontier CPU time (information)",
+        )
+        person_steps = statistics.median(x["person_steps"] for x in frontier)
+        row(
+            "ratio_vs_boltzmann_frontier_ceiling",
+            {
+                "median": person_steps / floor_cpu["median"] / boltz_cpu["median"],
+                "min": person_steps / floor_cpu["max"] / boltz_cpu["median"],
+                "max": person_steps / floor_cpu["min"] / boltz_cpu["median"],
+            },
+            "x: the ratio at zero cost per person (information)",
+        )
     row(
         "data_collection_share_frontier_cpu",
         summarise([x["data_collection_share_cpu"] for x in frontier]),
@@ -670,7 +706,9 @@ def print_table(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
     )
 
 
-def write(out: Path, tag: str, rows, info, sizes, frontier, boltz, sweeps, batch) -> None:
+def write(
+    out: Path, tag: str, rows, info, sizes, frontier, boltz, sweeps, batch, floor=None
+) -> None:
     """``<tag>.json`` (everything, raw runs included) and ``<tag>.csv`` (the table)."""
     out.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -679,6 +717,7 @@ def write(out: Path, tag: str, rows, info, sizes, frontier, boltz, sweeps, batch
         "table": rows,
         "runs": {str(n): runs for n, runs in sizes.items()},
         "frontier": frontier,
+        "frontier_floor": floor or [],
         "boltzmann": boltz,
         "sweeps": {str(w): s for w, s in sweeps.items()},
         "batch_run": batch,
