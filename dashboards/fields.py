@@ -1,4 +1,5 @@
-"""The dashboard's editable fields: label, unit, allowed range and help text.
+"""The dashboard's editable fields: label, unit, allowed range and help text; the
+mechanism switches.
 
 Ranges and help text are read from the model's pydantic models (``ge``/``gt``/``le``/
 ``lt`` constraints, attribute docstrings), so the UI shows exactly what the server-side
@@ -21,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import market
+from market.errors import shown
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,63 @@ LAB_FIELDS: tuple[FieldSpec, ...] = (
 )
 """Per-lab policy columns of the editable grid, in display order."""
 
+
+@dataclass(frozen=True)
+class SwitchSpec:
+    """One mechanism switch: a boolean field of :class:`market.MarketConfig`, shown as a
+    checkbox of the Mechanisms control.
+
+    Attributes:
+        key: the field's name in ``MarketConfig`` (also the checkbox's value).
+        label: what the mechanism is, in plain words.
+        note: what the dashboard adds to the docstring (an effect a user would not
+            guess from it), or empty.
+
+    """
+
+    key: str
+    label: str
+    note: str = ""
+
+    @property
+    def path(self) -> str:
+        """Override path relative to the scenario (``market.counter_offers_enabled``)."""
+        return f"market.{self.key}"
+
+    @property
+    def help(self) -> str:
+        """The field's docstring without its "Switch:" prefix and code quotes, the note
+        and the ``--set`` path.
+        """
+        doc = field_doc(market.MarketConfig, self.key).removeprefix("Switch:")
+        doc = " ".join(doc.replace("``", "").split())
+        doc = doc[:1].upper() + doc[1:]
+        return " ".join(part for part in (doc, self.note, f"({self.path})") if part)
+
+
+MECHANISM_FIELDS: tuple[SwitchSpec, ...] = (
+    SwitchSpec(
+        "offers_enabled",
+        "Outside offers",
+        "Every hire is an offer: off also stops hiring graduates and laid-off people.",
+    ),
+    SwitchSpec("counter_offers_enabled", "Counter-offers"),
+    SwitchSpec("option_value_enabled", "Option value of future offers"),
+    SwitchSpec("vacancies_enabled", "Vacancies steer search"),
+    SwitchSpec("graduates_enabled", "Graduate entry"),
+    SwitchSpec("attrition_enabled", "Attrition (leaving the market)"),
+    SwitchSpec("layoffs_enabled", "Layoffs over budget"),
+    SwitchSpec("spinouts_enabled", "Spin-outs by star researchers"),
+    SwitchSpec("infra_enabled", "Infra talent sets utilisation"),
+    SwitchSpec("infra_leadership_enabled", "Infrastructure leadership"),
+)
+"""The model's mechanism switches (every ``*_enabled`` field of ``MarketConfig``), in
+display order: hiring, flows in and out of the market, compute.
+"""
+
 LAB_FIELD_BY_KEY: dict[str, FieldSpec] = {f.key: f for f in LAB_FIELDS}
 GLOBAL_FIELD_BY_KEY: dict[str, FieldSpec] = {f.key: f for f in GLOBAL_FIELDS}
+MECHANISM_BY_KEY: dict[str, SwitchSpec] = {f.key: f for f in MECHANISM_FIELDS}
 
 
 def field_bounds(
@@ -242,6 +299,15 @@ def check_number(spec: FieldSpec, value: Any, where: str) -> float:
     ):
         raise market.ScenarioError(where, f"must be {spec.range_text} (got {typed!r})")
     return x
+
+
+def check_switch(spec: SwitchSpec, value: Any) -> bool:
+    """``value`` if it is a real boolean, else a one-line ScenarioError naming the
+    field (the model would read 0, 1 or "false" as booleans).
+    """
+    if not isinstance(value, bool):
+        raise market.ScenarioError(spec.path, f"expected true or false, got {shown(value)}")
+    return value
 
 
 @cache

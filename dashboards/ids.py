@@ -18,6 +18,7 @@ REPLICATIONS = "replications-input"
 NONCOMPETE = "noncompete-input"
 SIGMA = "sigma-input"
 GRADUATES = "graduates-input"
+MECHANISMS = "mechanisms-checklist"
 LAB_GRID = "lab-policy-grid"
 RESET_LABS = "reset-labs-button"
 

@@ -27,7 +27,16 @@ import pandas as pd
 
 import market
 from dashboards import timeline
-from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, check_number, parse_text
+from dashboards.fields import (
+    GLOBAL_FIELDS,
+    LAB_FIELDS,
+    MECHANISM_BY_KEY,
+    MECHANISM_FIELDS,
+    check_number,
+    check_switch,
+    parse_text,
+)
+from market.errors import shown
 from market.io.results import table_to_csv_bytes, table_to_parquet_bytes
 
 EXPORT_FORMATS = ("csv", "parquet")
@@ -218,9 +227,11 @@ def check_cell(spec: Any, value: Any, where: str) -> Any:
     return check_number(spec, value, where)
 
 
-def lenient_overrides(base: market.Scenario, rows: Any, values: Mapping[str, Any]) -> dict:
-    """The valid edits among the per-lab rows and market-wide values (invalid ones are
-    left out), for live flags while the user is still typing.
+def lenient_overrides(
+    base: market.Scenario, rows: Any, values: Mapping[str, Any], switches: Any = None
+) -> dict:
+    """The valid edits among the per-lab rows, market-wide values and mechanism
+    switches (invalid ones are left out), for live flags while the user is still typing.
     """
     overrides: dict[str, Any] = {}
     current = {r["lab"]: r for r in lab_rows(base)}
@@ -239,6 +250,10 @@ def lenient_overrides(base: market.Scenario, rows: Any, values: Mapping[str, Any
             overrides.update(global_overrides_one(base, spec, values.get(spec.key)))
         except market.ScenarioError:
             continue
+    now = mechanism_values(base)
+    for key, value in switches.items() if isinstance(switches, Mapping) else ():
+        if key in now and isinstance(value, bool) and value != now[key]:
+            overrides[MECHANISM_BY_KEY[key].path] = value
     return overrides
 
 
@@ -256,9 +271,57 @@ def global_overrides(base: market.Scenario, values: Mapping[str, Any]) -> dict[s
     return overrides
 
 
+def switches_from_checklist(checked: Any) -> Any:
+    """The Mechanisms checklist's value (the ticked switches) as ``{name: bool}`` for
+    every switch. A name that is no switch is kept (as True) and anything but a list
+    is passed on as sent, so that :func:`mechanism_overrides` refuses it by name;
+    ``None`` (not filled yet) stays None: the scenario's own switches.
+    """
+    if not isinstance(checked, list):
+        return checked
+    values: dict[Any, bool] = {spec.key: spec.key in checked for spec in MECHANISM_FIELDS}
+    for name in checked:
+        if not (isinstance(name, str) and name in values):
+            values[name if isinstance(name, str) else shown(name)] = True
+    return values
+
+
+def checked_switches(switches: Mapping[str, bool]) -> list[str]:
+    """The ticked names of a valid ``{name: bool}``, as the checklist holds them."""
+    return [spec.key for spec in MECHANISM_FIELDS if switches.get(spec.key) is True]
+
+
+def mechanism_overrides(base: market.Scenario, switches: Any) -> dict[str, Any]:
+    """Override paths from the mechanism switches: ``switches`` must give every
+    switch of :data:`MECHANISM_FIELDS` a real boolean and name no other; ``None`` keeps
+    the scenario's own. Only switches that differ from the scenario become overrides.
+    """
+    if switches is None:
+        return {}
+    if not isinstance(switches, Mapping):
+        raise market.ScenarioError(
+            "mechanisms", f"expected the switches as name: true/false, got {shown(switches)}"
+        )
+    unknown = [name for name in switches if name not in MECHANISM_BY_KEY]
+    if unknown:
+        raise market.ScenarioError(
+            "mechanisms",
+            f"unknown switch {shown(unknown[0])} (known: {', '.join(MECHANISM_BY_KEY)})",
+        )
+    current = mechanism_values(base)
+    overrides: dict[str, Any] = {}
+    for spec in MECHANISM_FIELDS:
+        value = check_switch(spec, switches.get(spec.key))
+        if value != current[spec.key]:
+            overrides[spec.path] = value
+    return overrides
+
+
 @dataclass(frozen=True)
 class RunForm:
-    """Everything a session's side panel sends for a run, as the browser sent it."""
+    """Everything a session's side panel sends for a run, as the browser sent it
+    (``mechanisms``: ``{name: bool}`` of every switch, None for the scenario's own).
+    """
 
     source: Any
     steps: Any
@@ -269,17 +332,18 @@ class RunForm:
     event_rows: Any = None
     precedence: Any = "user"
     replications: Any = 1
+    mechanisms: Any = None
 
 
 def build_request(form: RunForm, limits: Limits) -> RunRequest:
     """Validate everything a session sends for a run into a :class:`RunRequest`.
 
     Order: the session's scenario, its events as edited (switched off, new dates or
-    values), its policy overrides (per lab and global, in the scenario's own units)
-    applied with the chosen precedence rule over the events, then rescaling to
-    ``people`` (which keeps per-head ratios, so a lab's GPU stock and the graduate
-    inflow scale with it), then ``steps``; the number of seeds is cut to what fits
-    the size caps.
+    values), its policy overrides (per lab, global and mechanism switches, in the
+    scenario's own units) applied with the chosen precedence rule over the events,
+    then rescaling to ``people`` (which keeps per-head ratios, so a lab's GPU stock and
+    the graduate inflow scale with it), then ``steps``; the number of seeds is cut to
+    what fits the size caps.
 
     Raises:
         ScenarioError: the first invalid input, as one line naming the field.
@@ -294,6 +358,7 @@ def build_request(form: RunForm, limits: Limits) -> RunRequest:
     with_events = timeline.events_from_rows(base, form.event_rows)
     overrides = {
         **global_overrides(base, form.global_values),
+        **mechanism_overrides(base, form.mechanisms),
         **lab_overrides(base, form.lab_rows),
     }
     spec = with_events.with_overrides(overrides, precedence) if overrides else with_events
@@ -366,6 +431,11 @@ def global_values(scenario: market.Scenario) -> dict[str, Any]:
         section, field = spec.path.split(".")
         values[spec.key] = getattr(getattr(scenario, section), field)
     return values
+
+
+def mechanism_values(scenario: market.Scenario) -> dict[str, bool]:
+    """The scenario's mechanism switches, ``{name: bool}``."""
+    return {spec.key: getattr(scenario.market, spec.key) for spec in MECHANISM_FIELDS}
 
 
 def scenario_diff(before: market.Scenario, after: market.Scenario) -> list[tuple[str, Any, Any]]:

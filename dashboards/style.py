@@ -51,6 +51,12 @@ button.primary { background: var(--accent); color: white; border-color: var(--ac
 .info details { margin-top: 2px; color: var(--muted); }
 .muted { color: var(--muted); }
 .radio label { display: block; font-weight: 400; }
+.mechanisms-field { margin: 10px 0 8px; }
+.field-title { font-weight: 600; font-size: 12px; margin-bottom: 3px; }
+.mechanisms { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 3px 16px; }
+.mechanisms .mechanism { display: flex; align-items: center; gap: 6px; cursor: pointer; }
+.mechanisms .mechanism input { margin: 0; }
+.mechanisms .cell-edited { padding: 0 4px; border-radius: 3px; }
 .legend-row { display: flex; flex-wrap: wrap; gap: 4px; margin: 4px 0; }
 .legend { font-size: 11px; padding: 1px 6px; border-radius: 4px; border: 1px solid var(--line); }
 .results-head { display: flex; justify-content: space-between; align-items: center;

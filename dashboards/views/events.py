@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 import market
 from dashboards import ids, timeline
 from dashboards.components import GRID_CLASS, error_box
-from dashboards.runs import base_scenario, lenient_overrides
+from dashboards.runs import base_scenario, lenient_overrides, switches_from_checklist
 from dashboards.services import Services
 from dashboards.views.policies import KEEP_TYPED
 
@@ -117,15 +117,22 @@ def layout() -> html.Section:
 
 
 def annotate(
-    services: Services, source: Any, lab_rows: Any, event_rows: Any, rule: Any, values: dict
+    services: Services,
+    source: Any,
+    lab_rows: Any,
+    event_rows: Any,
+    rule: Any,
+    values: dict,
+    switches: Any = None,
 ) -> tuple[Any, Any, Any]:
     """Flags for the lab grid, statuses for the events grid and the report, following
-    the model's precedence rule; invalid entries become one message instead.
+    the model's precedence rule (market-wide values and mechanism switches included);
+    invalid entries become one message instead.
     """
     base = base_scenario(source, services.limits)
     rule = timeline.check_precedence(rule)
     with_events = timeline.events_from_rows(base, event_rows)
-    overrides = lenient_overrides(base, lab_rows, values)
+    overrides = lenient_overrides(base, lab_rows, values, switches)
     spec = with_events.with_overrides(overrides, rule) if overrides else with_events
     outcomes = timeline.event_outcomes(
         spec.event_overrides, timeline.enabled_indices(event_rows, len(base.events))
@@ -163,13 +170,14 @@ def register(app: Dash, services: Services) -> None:
         Input(ids.NONCOMPETE, "value"),
         Input(ids.SIGMA, "value"),
         Input(ids.GRADUATES, "value"),
+        Input(ids.MECHANISMS, "value"),
         State(ids.SCENARIO_STORE, "data"),
         prevent_initial_call=True,
     )
     def flag_events(
         labs: Any, events: Any, _lab_edit: Any, _event_edit: Any, rule: Any, *rest: Any
     ) -> tuple[Any, ...]:
-        noncompete, sigma, graduates, source = rest
+        noncompete, sigma, graduates, checked, source = rest
         if source is None or not isinstance(labs, list) or not labs:
             raise PreventUpdate
         values = {
@@ -178,7 +186,10 @@ def register(app: Dash, services: Services) -> None:
             "graduates_per_year": graduates,
         }
         try:
-            new_labs, new_events, report = annotate(services, source, labs, events, rule, values)
+            switches = switches_from_checklist(checked)
+            new_labs, new_events, report = annotate(
+                services, source, labs, events, rule, values, switches
+            )
         except market.ScenarioError as exc:
             return no_update, no_update, error_box(exc), summary_text(events)
         return (

@@ -59,7 +59,9 @@ def layout() -> dcc.Tab:
                     "bid for them, counter offers, hire graduates and lay off when payroll "
                     "exceeds budget; people move when an offer beats their pay and ties. "
                     "Scheduled events change labs' GPUs, budgets and policies on dates "
-                    "taken from public sources."
+                    "taken from public sources. Each mechanism can be switched on or off "
+                    "for a run under Mechanisms in the side panel (hover a switch for what "
+                    "it does); the run's metadata and exported scenario record the switches."
                 ),
                 html.P(
                     "Every result is one random draw: run several seeds and compare paired "

@@ -1,4 +1,5 @@
-"""Policy panel: market-wide controls and the per-lab policy grid.
+"""Policy panel: market-wide controls, the mechanism switches and the per-lab policy
+grid.
 
 Grid cells keep what was typed ("abc" stays "abc", marked invalid, and the refusal
 quotes it); cells that a scheduled event sets are flagged by :mod:`.events`.
@@ -6,17 +7,18 @@ quotes it); cells that a scheduled event sets are flagged by :mod:`.events`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import Dash, Input, Output, State, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 import market
 from dashboards import ids
 from dashboards.components import GRID_CLASS, number_input
-from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, FieldSpec
-from dashboards.runs import base_scenario, lab_rows
+from dashboards.fields import GLOBAL_FIELDS, LAB_FIELDS, MECHANISM_FIELDS, FieldSpec
+from dashboards.runs import base_scenario, lab_rows, mechanism_values, switches_from_checklist
 from dashboards.services import Services
 
 GLOBAL_IDS = {
@@ -98,6 +100,50 @@ LEGEND = html.Div(
 )
 
 
+def mechanism_options(edited: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Checklist options of the switches: label, docstring on hover; the switches in
+    ``edited`` (set otherwise than the scenario) marked like an edited grid cell.
+    """
+    return [
+        {
+            "label": html.Span(
+                s.label,
+                title=f"{s.help} Changed from the scenario." if s.key in edited else s.help,
+                className="cell-edited" if s.key in edited else "",
+            ),
+            "value": s.key,
+        }
+        for s in MECHANISM_FIELDS
+    ]
+
+
+def mechanisms() -> html.Div:
+    """The Mechanisms control: one checkbox per :data:`MECHANISM_FIELDS` switch,
+    ticked as the scenario has it (filled by :mod:`.scenario`); hover for what it does.
+    """
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span("Mechanisms", className="label-text"),
+                    html.Span(
+                        " on or off for this run; hover for what each does", className="unit"
+                    ),
+                ],
+                className="field-title",
+            ),
+            dcc.Checklist(
+                id=ids.MECHANISMS,
+                options=mechanism_options(),
+                value=None,
+                className="mechanisms",
+                labelClassName="mechanism",
+            ),
+        ],
+        className="mechanisms-field",
+    )
+
+
 def layout() -> html.Section:
     """The policy sections of the side panel."""
     market_wide = html.Div(
@@ -132,6 +178,7 @@ def layout() -> html.Section:
         [
             html.H2("Market-wide policy"),
             market_wide,
+            mechanisms(),
             html.H2("Per-lab policies"),
             html.Div(
                 "Click a cell to edit, Enter to confirm. Values are in the scenario's own "
@@ -163,3 +210,19 @@ def register(app: Dash, services: Services) -> None:
             return lab_rows(base_scenario(source, services.limits))
         except market.ScenarioError:
             return no_update
+
+    @app.callback(
+        Output(ids.MECHANISMS, "options"),
+        Input(ids.MECHANISMS, "value"),
+        State(ids.SCENARIO_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    def mark_switches(checked: Any, source: Any) -> Any:
+        switches = switches_from_checklist(checked)
+        if source is None or not isinstance(switches, dict):
+            raise PreventUpdate
+        try:
+            own = mechanism_values(base_scenario(source, services.limits))
+        except market.ScenarioError:
+            return no_update
+        return mechanism_options([k for k, v in own.items() if switches.get(k) != v])

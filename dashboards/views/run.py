@@ -26,8 +26,10 @@ from dashboards.runs import (
     RunForm,
     RunStore,
     build_request,
+    checked_switches,
     request_from_store,
     seeds_label,
+    switches_from_checklist,
 )
 from dashboards.services import Services
 
@@ -42,6 +44,7 @@ FORM_STATES = (
     State(ids.NONCOMPETE, "value"),
     State(ids.SIGMA, "value"),
     State(ids.GRADUATES, "value"),
+    State(ids.MECHANISMS, "value"),
     State(ids.LAB_GRID, "rowData"),
     State(ids.EVENTS_GRID, "rowData"),
     State(ids.PRECEDENCE, "value"),
@@ -129,7 +132,8 @@ def layout(limits: Limits) -> html.Section:
 
 def form_from_states(values: tuple[Any, ...]) -> RunForm:
     """A :class:`RunForm` from the values of :data:`FORM_STATES`."""
-    source, steps, seed, people, reps, noncompete, sigma, graduates, rows, events, rule = values
+    source, steps, seed, people, reps, noncompete, sigma, graduates, switches, *rest = values
+    rows, events, rule = rest
     return RunForm(
         source=source,
         steps=steps,
@@ -144,11 +148,14 @@ def form_from_states(values: tuple[Any, ...]) -> RunForm:
         lab_rows=rows,
         event_rows=events,
         precedence=rule,
+        mechanisms=switches_from_checklist(switches),
     )
 
 
 def saved_form(form: RunForm) -> dict[str, Any]:
-    """What the session keeps to restore the form after a reload."""
+    """What the session keeps to restore the form after a reload (of a form that
+    :func:`build_request` accepted).
+    """
     g = form.global_values
     return {
         "source": form.source,
@@ -157,6 +164,7 @@ def saved_form(form: RunForm) -> dict[str, Any]:
         "noncompete": g["noncompete_enforcement"],
         "sigma": g["sigma"],
         "graduates": g["graduates_per_year"],
+        "mechanisms": checked_switches(form.mechanisms) if form.mechanisms is not None else None,
         "steps": form.steps,
         "people": form.people,
     }

@@ -1,5 +1,6 @@
 """Scenario panel: pick a built-in scenario or upload a TOML file; the choice fills
-every other control (policies, events, horizon, people) from the scenario.
+every other control (policies, mechanism switches, events, horizon, people) from the
+scenario.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ import market
 from dashboards import ids, timeline
 from dashboards.components import error_box
 from dashboards.fields import GLOBAL_FIELDS, number_text
-from dashboards.runs import Limits, base_scenario, global_values, lab_rows, scenario_from_toml
+from dashboards.runs import (
+    Limits,
+    base_scenario,
+    checked_switches,
+    global_values,
+    lab_rows,
+    mechanism_values,
+    scenario_from_toml,
+)
 from dashboards.services import Services
 
 BROWSER_UPLOAD_CAP = 64_000_000
@@ -115,6 +124,7 @@ def control_values(spec: market.Scenario, source: dict[str, Any], limits: Limits
         lab_rows(spec),
         timeline.event_rows(spec),
         *(values[s.key] for s in GLOBAL_FIELDS),
+        checked_switches(mechanism_values(spec)),
         min(spec.steps, limits.max_steps),
         min(spec.n_engineers, limits.max_people),
         describe(spec, origin),
@@ -181,6 +191,7 @@ def _register_fill(app: Dash, limits: Limits) -> None:
         Output(ids.LAB_GRID, "rowData"),
         Output(ids.EVENTS_GRID, "rowData"),
         *(Output(i, "value") for i in (ids.NONCOMPETE, ids.SIGMA, ids.GRADUATES)),
+        Output(ids.MECHANISMS, "value"),
         Output(ids.STEPS, "value"),
         Output(ids.PEOPLE, "value"),
         Output(ids.SCENARIO_INFO, "children"),
@@ -195,14 +206,23 @@ def _register_fill(app: Dash, limits: Limits) -> None:
         try:
             spec = base_scenario(source, limits)
         except market.ScenarioError as exc:
-            return (*([no_update] * 8), error_box(exc))
+            return (*([no_update] * 9), error_box(exc))
         values = list(control_values(spec, source, limits))
         if isinstance(saved, dict) and saved.get("source") == source:
             values = restore(values, saved)
         return tuple(values)
 
 
-SAVED_KEYS = ("lab_rows", "event_rows", "noncompete", "sigma", "graduates", "steps", "people")
+SAVED_KEYS = (
+    "lab_rows",
+    "event_rows",
+    "noncompete",
+    "sigma",
+    "graduates",
+    "mechanisms",
+    "steps",
+    "people",
+)
 """Form values kept in the session (in output order of ``fill_controls``)."""
 
 

@@ -56,6 +56,7 @@ def run_values(source: dict[str, Any], base: market.Scenario, **changes: Any) ->
         f"{ids.NONCOMPETE}.value": 1.0,
         f"{ids.SIGMA}.value": 0.5,
         f"{ids.GRADUATES}.value": 1000,
+        f"{ids.MECHANISMS}.value": runs.checked_switches(runs.mechanism_values(base)),
         f"{ids.LAB_GRID}.rowData": runs.lab_rows(base),
         f"{ids.EVENTS_GRID}.rowData": timeline.event_rows(base),
         f"{ids.PRECEDENCE}.value": "user",

@@ -606,3 +606,57 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
     wait_until(lambda: "mean over 3 seeds" in text_of(dash_duo, ids.SUMMARY_CAPTION), 10,
                "summary over seeds")  # fmt: skip
     assert dash_duo.get_logs() == []
+
+
+def mechanism_box(br: Any, key: str) -> Any:
+    """The checkbox of a mechanism switch (found by its label, as a user would)."""
+    from dashboards.fields import MECHANISM_BY_KEY
+
+    label = MECHANISM_BY_KEY[key].label
+    return br.driver.find_element(
+        By.XPATH, f"//*[@id='{ids.MECHANISMS}']//label[normalize-space(.)='{label}']//input"
+    )
+
+
+def test_switch_off_counter_offers_and_run(
+    dash_duo: Any, app: Any, scenario: market.Scenario
+) -> None:
+    """A user bans counter-offers: the switch starts as the scenario has it, the run
+    has no counter-offers (it had some with them on), Compare and the export say what
+    changed, and a reload keeps the switch off.
+    """
+    dash_duo.start_server(app)
+    open_page(dash_duo)
+    counters = lambda: mechanism_box(dash_duo, "counter_offers_enabled")  # noqa: E731
+    wait_until(lambda: counters().is_selected(), 10, "the switches filled from the scenario")
+    assert not mechanism_box(dash_duo, "infra_leadership_enabled").is_selected()
+    small_run_settings(dash_duo, seed=4)
+    click_run(dash_duo)
+    click_when_enabled(dash_duo, ids.PIN)
+
+    counters().click()
+    wait_until(lambda: not counters().is_selected(), 5, "counter-offers switched off")
+    edited = f"#{ids.MECHANISMS} .cell-edited"
+    wait_until(lambda: [e.text for e in dash_duo.find_elements(edited)] == ["Counter-offers"], 10,
+               "the switch marked as changed from the scenario")  # fmt: skip
+    section = dash_duo.find_element(".labs-section")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView();", section)
+    section.screenshot("/tmp/mechanisms.png")
+    click_run(dash_duo)
+
+    open_tab(dash_duo, "Compare")
+    diff = wait_until(lambda: "What changed" in (t := text_of(dash_duo, ids.PARAM_DIFF)) and t,
+                      15, "the parameter diff")  # fmt: skip
+    assert "market.counter_offers_enabled: True → False" in diff
+    expected = expected_scenario(scenario, {"market.counter_offers_enabled": False})
+    own = check_zip_against_model(download(dash_duo, ids.EXPORT_CSV, ".zip"), expected, 4)
+    assert not (own["moves"]["reason"] == "countered").any()
+    default = market.run_scenario(expected_scenario(scenario, {}), seed=4).tables["moves"]
+    assert (default["reason"] == "countered").any()  # so the switch made a difference
+
+    dash_duo.driver.refresh()
+    open_page(dash_duo)
+    wait_until(lambda: mechanism_box(dash_duo, "option_value_enabled").is_selected(), 10,
+               "the switches after a reload")  # fmt: skip
+    assert not counters().is_selected()
+    assert dash_duo.get_logs() == []

@@ -131,6 +131,7 @@ def flag_values(base: market.Scenario, **changes: Any) -> dict[str, Any]:
         f"{ids.NONCOMPETE}.value": base.market.noncompete_enforcement,
         f"{ids.SIGMA}.value": base.market.sigma,
         f"{ids.GRADUATES}.value": base.population.graduates_per_year,
+        f"{ids.MECHANISMS}.value": runs.checked_switches(runs.mechanism_values(base)),
         f"{ids.SCENARIO_STORE}.data": SOURCE,
     }
     values.update(changes)
