@@ -196,11 +196,7 @@ class SwitchSpec:
 
 
 MECHANISM_FIELDS: tuple[SwitchSpec, ...] = (
-    SwitchSpec(
-        "offers_enabled",
-        "Outside offers",
-        "Every hire is an offer: off also stops hiring graduates and laid-off people.",
-    ),
+    SwitchSpec("offers_enabled", "Hiring (search and offers)"),
     SwitchSpec("counter_offers_enabled", "Counter-offers"),
     SwitchSpec("option_value_enabled", "Option value of future offers"),
     SwitchSpec("vacancies_enabled", "Vacancies steer search"),
