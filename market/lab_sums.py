@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from market.codes import Employer
+from market.jit import kernel
 from market.people import RESEARCH, People
 from market.search import unique_sorted
 
@@ -37,8 +37,8 @@ RESUM_SHARE = 0.5
 """Above this share of the people in labs to sum again, :class:`LabSums` sums everyone."""
 REPAY_COST = 0.25
 """Cost of summing a lab's payroll again relative to all of its sums (per person)."""
-_OFFSET = -min(Employer.POOL, Employer.GONE)
-"""Added to an employer code to index a (non-lab codes, then labs) lookup table."""
+RESEARCH_CODE = int(RESEARCH)
+"""The research specialty code as a plain int (a constant in the kernels)."""
 
 
 @dataclass
@@ -78,44 +78,172 @@ def raw_sums(
     people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> RawSums:
     """Per-lab sums over ``rows`` (people at labs, ascending), from scratch."""
-    return _sums_of(people.employer[rows], people.skill[rows], people, rows, n_labs, allocation, g)
+    return _sums_of(people, rows, n_labs, allocation, g)
 
 
 def _sums_of(
-    employer: np.ndarray,
-    s: np.ndarray,
+    people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
+) -> RawSums:
+    """:func:`raw_sums`: one compiled pass over the rows (:func:`_accumulate`), plus
+    the ``s^(1+g)`` sums for researchers at labs whose allocation rule uses them.
+
+    Each statistic is a sequential sum per lab (or per specialty and lab) in row
+    order from 0, as ``np.bincount(key, weights=...)`` computes it.
+    """
+    headcount, by_spec = np.zeros((3, n_labs)), np.zeros((3, n_labs))
+    s2, payroll, skill_sum = np.zeros(n_labs), np.zeros(n_labs), np.zeros(n_labs)
+    _accumulate(
+        _rows64(rows),
+        people.employer,
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    _add_powers(sg1, sg2, people, rows, allocation, g, fresh=True)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+
+
+def _add_powers(
+    sg1: np.ndarray,
+    sg2: np.ndarray,
     people: People,
     rows: np.ndarray,
-    n_labs: int,
     allocation: np.ndarray,
     g: float,
-) -> RawSums:
-    """:func:`raw_sums` given the rows' employers and skills: one bincount per
-    statistic over the key (specialty, lab).
+    fresh: bool,
+) -> None:
+    """Add ``s^(1+g)`` (rule 1) and ``s^(1+2g)`` (rule 2) of the researchers among
+    ``rows`` at labs with that allocation rule to ``sg1``/``sg2``, in row order.
 
-    ``bincount`` adds weights in input order, so each bin sums the same values in the
-    same order as a bincount over that specialty's (or lab's) rows alone.
+    The powers are numpy's (``**``), evaluated only for those researchers; ``fresh``
+    sums are ``np.bincount``'s, the others ``np.add.at``'s (both sequential).
     """
-    lab = employer.astype(np.intp)  # bincount's index type: cast once
-    spec = people.specialty[rows]
-    key = np.multiply(spec, n_labs, dtype=np.intp)
-    key += lab
-    size = 3 * n_labs
-    headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
-    by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
-    s2 = np.bincount(key, weights=s * s, minlength=size)[RESEARCH * n_labs :][:n_labs]
-    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
-    if g > 0 and np.any(allocation > 0):
-        # s^(1+g) is the costly part: evaluate it only for researchers at labs whose
-        # rule uses it.
-        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
-    payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
-    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
-    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+    if not (g > 0 and np.any(allocation > 0)):
+        return
+    alloc = np.asarray(allocation, dtype=np.int64)
+    for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
+        sel = _rule_rows(_rows64(rows), people.employer, people.specialty, alloc, rule)
+        if sel.size:
+            lab = people.employer[sel].astype(np.intp)
+            powered = people.skill[sel] ** power
+            if fresh:
+                sg[:] = np.bincount(lab, weights=powered, minlength=len(sg))
+            else:
+                np.add.at(sg, lab, powered)
+
+
+def _rows64(rows: np.ndarray) -> np.ndarray:
+    """``rows`` as int64 (the kernels' one row type, so they compile once)."""
+    return rows if rows.dtype == np.int64 else rows.astype(np.int64)
+
+
+@kernel
+def _accumulate(
+    rows: np.ndarray,
+    employer: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    headcount: np.ndarray,
+    by_spec: np.ndarray,
+    s2: np.ndarray,
+    payroll: np.ndarray,
+    skill_sum: np.ndarray,
+) -> None:
+    """Add each row's statistics to its lab's sums, in row order: head count and
+    skill by (specialty, lab), squared skill of researchers, pay and skill by lab.
+
+    Reproduces ``np.bincount(key, weights=w)`` (from zeroed sums) or
+    ``np.add.at(sums, key, w)`` (continuing them) for every statistic at once: both
+    add each bin's weights sequentially in input order, and so does this loop.
+    """
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        j = employer[r]
+        k = specialty[r]
+        s = skill[r]
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        if k == RESEARCH_CODE:
+            s2[j] += s * s
+        payroll[j] += comp[r]
+        skill_sum[j] += s
+
+
+@kernel
+def _add_payroll(
+    rows: np.ndarray, employer: np.ndarray, comp: np.ndarray, payroll: np.ndarray
+) -> None:
+    """``payroll += np.bincount(employer[rows], weights=comp[rows])`` into zeroed
+    sums, i.e. each lab's pay summed in row order.
+    """
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        payroll[employer[r]] += comp[r]
+
+
+@kernel
+def _rule_rows(
+    rows: np.ndarray, employer: np.ndarray, specialty: np.ndarray, allocation: np.ndarray, rule: int
+) -> np.ndarray:
+    """The researchers among ``rows`` whose lab has allocation ``rule``, in order
+    (``rows[(specialty[rows] == RESEARCH) & (allocation[employer[rows]] == rule)]``).
+    """
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if specialty[r] == RESEARCH_CODE and allocation[employer[r]] == rule:
+            out[k] = r
+            k += 1
+    return out[:k]
+
+
+@kernel
+def _staff_of(employer: np.ndarray, skill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the people at labs (``np.flatnonzero(employer >= 0)``) and their
+    skills (``skill[rows]``), in one pass.
+    """
+    n = employer.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    s = np.empty(n)
+    k = 0
+    for i in range(n):
+        if employer[i] >= 0:
+            rows[k] = i
+            s[k] = skill[i]
+            k += 1
+    return rows[:k].copy(), s[:k].copy()
+
+
+@kernel
+def _split_rows(
+    employer: np.ndarray, resum: np.ndarray, repay: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows at labs flagged in ``resum`` and those at labs flagged in ``repay``
+    (``np.flatnonzero(resum[employer])`` etc., employers < 0 in neither), in one pass.
+    """
+    n = employer.shape[0]
+    a = np.empty(n, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    ka = 0
+    kb = 0
+    for i in range(n):
+        j = employer[i]
+        if j >= 0:
+            if resum[j]:
+                a[ka] = i
+                ka += 1
+            elif repay[j]:
+                b[kb] = i
+                kb += 1
+    return a[:ka].copy(), b[:kb].copy()
 
 
 def add_rows(
@@ -126,21 +254,19 @@ def add_rows(
     """
     if rows.size == 0:
         return
-    lab = people.employer[rows].astype(np.intp)
-    s = people.skill[rows]
-    spec = people.specialty[rows].astype(np.intp)
-    np.add.at(raw.headcount, (spec, lab), 1.0)
-    np.add.at(raw.by_spec, (spec, lab), s)
-    r = spec == RESEARCH
-    np.add.at(raw.s2, lab[r], s[r] * s[r])
-    if g > 0 and np.any(allocation > 0):
-        r_rule = np.where(r, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                np.add.at(sg, lab[sel], s[sel] ** power)
-    np.add.at(raw.payroll, lab, people.comp_usd[rows])
-    np.add.at(raw.skill_sum, lab, s)
+    _accumulate(
+        _rows64(rows),
+        people.employer,
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        raw.headcount,
+        raw.by_spec,
+        raw.s2,
+        raw.payroll,
+        raw.skill_sum,
+    )
+    _add_powers(raw.sg1, raw.sg2, people, rows, allocation, g, fresh=False)
 
 
 def finish(raw: RawSums, allocation: np.ndarray, g: float, market_mean: float) -> Sums:
@@ -179,9 +305,8 @@ def people_sums(
     people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> Sums:
     """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
-    skill = people.skill[staff]
-    raw = _sums_of(people.employer[staff], skill, people, staff, n_labs, allocation, g)
-    return finish(raw, allocation, g, mean_skill(skill))
+    raw = _sums_of(people, staff, n_labs, allocation, g)
+    return finish(raw, allocation, g, mean_skill(people.skill[staff]))
 
 
 class LabSums:
@@ -225,11 +350,10 @@ class LabSums:
         ):
             return self.sums
         emp = people.view("employer")
-        staff = np.flatnonzero(emp >= 0)
-        skill = people.skill[staff]
+        staff, skill = _staff_of(emp, people.view("skill"))
         raw = self._update(people, n_labs, allocation, g)
         if raw is None:
-            raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
+            raw = _sums_of(people, staff, n_labs, allocation, g)
             log = people.touched
             self._remember(people, None if log is None else np.concatenate([[], *log]))
             self.employer = emp.copy()
@@ -292,15 +416,12 @@ class LabSums:
         appended = joined[grows[emp[joined]]]
         rows = np.zeros(0, dtype=np.int64)
         if resum.any() or repay.any():
-            lookup = np.concatenate([np.zeros(_OFFSET, dtype=np.int8), resum + 2 * repay])
-            code = lookup[emp + _OFFSET]
+            rows, paid = _split_rows(emp, resum, repay)
             if resum.any():
-                rows = np.flatnonzero(code == 1)
                 raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
             if repay.any():
-                paid = np.flatnonzero(code == 2)
-                lab = emp[paid].astype(np.intp)
-                payroll = np.bincount(lab, weights=people.comp_usd[paid], minlength=n_labs)
+                payroll = np.zeros(n_labs)
+                _add_payroll(paid, people.employer, people.comp_usd, payroll)
                 raw.payroll[repay] = payroll[repay]
         if self.order is not None:
             self.order = _patched_order(

@@ -1,0 +1,219 @@
+"""The compiled per-person passes (:mod:`market.jit` kernels) against the numpy forms
+they replaced, bit for bit, on random inputs: several seeds, empty labs, a single
+person, and values where the order of float additions matters (1e16 + 1 - 1e16).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import market
+from market.codes import Employer
+from market.lab_sums import (
+    RawSums,
+    _rule_rows,
+    _split_rows,
+    _staff_of,
+    add_rows,
+    raw_sums,
+)
+from market.people import RESEARCH, People
+from market.phases import vesting
+from market.phases.vesting import lab_vesting_share, merit_raises
+
+# -- numpy reference forms (the code before the kernels) ----------------------------
+
+
+def numpy_raw_sums(people, rows, n_labs, allocation, g):
+    """``lab_sums._sums_of`` before the kernel: one bincount per statistic."""
+    employer, s = people.employer[rows], people.skill[rows]
+    lab = employer.astype(np.intp)
+    spec = people.specialty[rows]
+    key = np.multiply(spec, n_labs, dtype=np.intp)
+    key += lab
+    size = 3 * n_labs
+    headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
+    by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
+    s2 = np.bincount(key, weights=s * s, minlength=size)[RESEARCH * n_labs :][:n_labs]
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    if g > 0 and np.any(allocation > 0):
+        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
+    payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
+    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+
+
+def numpy_add_rows(raw, people, rows, allocation, g):
+    """``lab_sums.add_rows`` before the kernel: ``np.add.at`` per statistic."""
+    if rows.size == 0:
+        return
+    lab = people.employer[rows].astype(np.intp)
+    s = people.skill[rows]
+    spec = people.specialty[rows].astype(np.intp)
+    np.add.at(raw.headcount, (spec, lab), 1.0)
+    np.add.at(raw.by_spec, (spec, lab), s)
+    r = spec == RESEARCH
+    np.add.at(raw.s2, lab[r], s[r] * s[r])
+    if g > 0 and np.any(allocation > 0):
+        r_rule = np.where(r, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                np.add.at(sg, lab[sel], s[sel] ** power)
+    np.add.at(raw.payroll, lab, people.comp_usd[rows])
+    np.add.at(raw.skill_sum, lab, s)
+
+
+def numpy_age_and_vest(state):
+    """``vesting.age_and_vest`` before the kernel (gathers, table lookup, scatters)."""
+    p, labs = state.people, state.labs
+    emp = p.view("employer")
+    rows = np.flatnonzero(emp >= 0)
+    p.tenure_months[: p.n] += emp != Employer.GONE
+    lab = emp[rows]
+    tenure = p.tenure_months[rows]
+    unvested = p.unvested_usd[rows]
+    unvested = unvested - unvested * lab_vesting_share(
+        tenure, lab, labs.vesting_months, labs.vesting_cliff_months
+    )
+    comp = p.comp_usd[rows]
+    due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))
+    if due.size:
+        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
+        comp[due] = raised
+        p.comp_usd[rows[due]] = raised
+        p.touch(rows[due])
+        hire_grant = labs.equity_share[lab[due]] * raised * labs.vesting_months[lab[due]] / 12
+        unvested[due] += labs.refresh_grant_share[lab[due]] * hire_grant
+    p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def random_people(rng, n, n_labs, order_sensitive=False):
+    p = People.empty(max(n, 1))
+    skill = rng.pareto(2.0, n) + 1
+    comp = rng.lognormal(12, 0.5, n)
+    if order_sensitive and n >= 3:  # 1e16 + 1 - 1e16 depends on the order of the adds
+        at = rng.choice(n, 3, replace=False)
+        skill[at] = [1e16, 1.0, -1e16]
+        comp[at] = [1e16, 1.0, -1e16]
+    p.add(
+        skill=skill,
+        specialty=rng.integers(0, 3, n).astype(np.int8),
+        employer=rng.integers(-2, n_labs, n).astype(np.int32),
+        comp_usd=comp,
+    )
+    return p
+
+
+def assert_raw_equal(got, want):
+    for name in RawSums.__dataclass_fields__:
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.shape == b.shape, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        assert np.array_equal(a.view(np.int64), b.view(np.int64)), name  # signed zeros too
+
+
+CASES = [(seed, n, n_labs) for seed in range(6) for n, n_labs in ((500, 7), (1, 3), (0, 2))]
+CASES += [(seed, 3000, 40) for seed in range(3)]  # many labs, some empty
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (-1e16) ** 1.35
+@pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
+    rng = np.random.default_rng(seed)
+    p = random_people(rng, n, n_labs, order_sensitive=True)
+    allocation = rng.integers(0, 3, n_labs)
+    staff = np.flatnonzero(p.view("employer") >= 0)
+    for rows in (staff, staff[: len(staff) // 2], staff[::3].astype(np.int32)):
+        want = numpy_raw_sums(p, rows, n_labs, allocation, g)
+        assert_raw_equal(raw_sums(p, rows, n_labs, allocation, g), want)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_add_rows_kernel_equals_add_at(seed, g):
+    rng = np.random.default_rng(seed)
+    n_labs = 5
+    p = random_people(rng, 800, n_labs, order_sensitive=True)
+    allocation = rng.integers(0, 3, n_labs)
+    staff = np.flatnonzero(p.view("employer") >= 0)
+    head, tail = staff[:400], staff[400:]
+    got = raw_sums(p, head, n_labs, allocation, g)
+    want = numpy_raw_sums(p, head, n_labs, allocation, g)
+    add_rows(got, p, tail, allocation, g)
+    numpy_add_rows(want, p, tail, allocation, g)
+    assert_raw_equal(got, want)
+
+
+def test_sums_in_row_order_where_float_order_matters():
+    p = People.empty(4)
+    p.add(
+        skill=np.array([1e16, 1.0, -1e16, 3.0]),
+        specialty=np.zeros(4, dtype=np.int8),
+        employer=np.array([0, 0, 0, 1], dtype=np.int32),
+        comp_usd=np.array([1e16, 1.0, -1e16, 2.0]),
+    )
+    raw = raw_sums(p, np.arange(4), 3, np.zeros(3, dtype=np.int64), 0.0)
+    assert raw.by_spec[RESEARCH].tolist() == [0.0, 3.0, 0.0]  # the 1 is lost, as in order
+    assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_row_selection_kernels_equal_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n_labs = 6
+    p = random_people(rng, 700 * seed, n_labs)
+    emp, skill = p.view("employer"), p.view("skill")
+    rows, s = _staff_of(emp, skill)
+    np.testing.assert_array_equal(rows, np.flatnonzero(emp >= 0))
+    np.testing.assert_array_equal(s, skill[emp >= 0])
+    resum = rng.random(n_labs) < 0.4
+    repay = (rng.random(n_labs) < 0.5) & ~resum
+    a, b = _split_rows(emp, resum, repay)
+    code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
+    np.testing.assert_array_equal(a, np.flatnonzero(code == 1))
+    np.testing.assert_array_equal(b, np.flatnonzero(code == 2))
+    alloc = rng.integers(0, 3, n_labs).astype(np.int64)
+    for rule in (1, 2):
+        want = rows[(p.specialty[rows] == RESEARCH) & (alloc[p.employer[rows]] == rule)]
+        np.testing.assert_array_equal(_rule_rows(rows, p.employer, p.specialty, alloc, rule), want)
+
+
+# -- vesting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_age_and_vest_kernel_equals_numpy(seed):
+    """A generic market after a few months, tenures spread over anniversaries, the
+    cliff and past the schedule (a few negative): every column bit for bit."""
+    model = market.TalentMarket(n_labs=8, n_engineers=3000, rng=seed)
+    for _ in range(14):
+        model.step()
+    st = model.state
+    rng = np.random.default_rng(seed)
+    p = st.people
+    p.tenure_months[: p.n] = rng.integers(-3, 80, p.n)
+    p.unvested_usd[: p.n] = rng.lognormal(11, 1.0, p.n) * (rng.random(p.n) < 0.9)
+    a, b = copy.deepcopy(st), copy.deepcopy(st)
+    vesting.age_and_vest(a)
+    numpy_age_and_vest(b)
+    for col in ("tenure_months", "unvested_usd", "comp_usd"):
+        x, y = getattr(a.people, col), getattr(b.people, col)
+        assert np.array_equal(x.view(np.uint8), y.view(np.uint8)), col
+    assert a.people.version == b.people.version
+    ta, tb = a.people.touched, b.people.touched
+    assert (ta is None) == (tb is None)
+    if ta is not None:
+        np.testing.assert_array_equal(np.concatenate([[], *ta]), np.concatenate([[], *tb]))
