@@ -484,11 +484,33 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
 
 
 def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
-    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds."""
-    # A stable sort is a unique permutation; on 16-bit keys numpy uses a radix sort.
-    key = lab.astype(np.int16) if n_labs < np.iinfo(np.int16).max else lab
-    order = staff[np.argsort(key, kind="stable")]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds
+    (``staff[np.argsort(lab, kind="stable")]`` and ``[0, *cumsum(bincount(lab))]``),
+    by a compiled counting sort (:func:`_counting_sort`).
+    """
+    return _counting_sort(_rows64(staff), lab, n_labs)
+
+
+@kernel
+def _counting_sort(
+    staff: np.ndarray, lab: np.ndarray, n_labs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``staff`` sorted stably by ``lab`` (labs ``0..n_labs - 1``) and the ``n_labs + 1``
+    bounds of each lab's segment: count per lab, prefix sums, then place each row at
+    its lab's next free slot in input order. A stable sort is a unique permutation, so
+    this equals ``staff[np.argsort(lab, kind="stable")]``.
+    """
+    bounds = np.zeros(n_labs + 1, dtype=np.int64)
+    for i in range(lab.shape[0]):
+        bounds[lab[i] + 1] += 1
+    for j in range(n_labs):
+        bounds[j + 1] += bounds[j]
+    slot = bounds[:-1].copy()
+    order = np.empty(staff.shape[0], dtype=np.int64)
+    for i in range(staff.shape[0]):
+        j = lab[i]
+        order[slot[j]] = staff[i]
+        slot[j] += 1
     return order, bounds
 
 

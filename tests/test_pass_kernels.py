@@ -19,6 +19,7 @@ from market.lab_sums import (
     _staff_of,
     add_rows,
     raw_sums,
+    staff_by_lab,
 )
 from market.people import RESEARCH, People
 from market.phases import vesting
@@ -217,3 +218,63 @@ def test_age_and_vest_kernel_equals_numpy(seed):
     assert (ta is None) == (tb is None)
     if ta is not None:
         np.testing.assert_array_equal(np.concatenate([[], *ta]), np.concatenate([[], *tb]))
+
+
+# -- lab order and pay quantiles -----------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_counting_sort_equals_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    n_labs = int(rng.integers(1, 40))
+    n = int(rng.choice([0, 1, 50, 5000]))
+    staff = np.sort(rng.choice(10 * n + 1, n, replace=False)).astype(np.int64)
+    for lab in (rng.integers(0, n_labs, n).astype(np.int32), rng.integers(0, n_labs, n)):
+        order, bounds = staff_by_lab(staff, lab, n_labs)
+        np.testing.assert_array_equal(order, staff[np.argsort(lab, kind="stable")])
+        want = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+        np.testing.assert_array_equal(bounds, want)
+        assert order.dtype == np.int64 and bounds.dtype == want.dtype
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_group_quantiles_selection_equals_np_quantile(seed):
+    """Groups empty, of one or two people, large; many ties, sorted and reversed
+    inputs (the quickselect's bad cases), pay where the lerp rounds."""
+    from market.phases.record import group_quantiles
+
+    rng = np.random.default_rng(100 + seed)
+    sizes = rng.integers(0, rng.choice([2, 3, 30, 5000]), rng.integers(1, 12))
+    sizes[rng.integers(0, len(sizes))] = 1
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    m = int(bounds[-1])
+    values = [
+        rng.lognormal(12, 1, m),
+        rng.integers(0, 3, m) * 1e5,  # few distinct values
+        np.sort(rng.lognormal(12, 1, m)),
+        -np.sort(-rng.lognormal(12, 1, m)),
+        np.full(m, 2.5e5),
+        1e16 + rng.integers(0, 5, m) * 2.0,
+    ][seed % 6]
+    q = [(0.5, 0.9, 0.99), (0.0, 0.25, 1.0), (0.1,), (0.999, 0.5, 0.01)][seed % 4]
+    got = group_quantiles(values.copy(), bounds, q)
+    for j in range(len(sizes)):
+        seg = values[bounds[j] : bounds[j + 1]]
+        if seg.size:
+            assert np.array_equal(got[j].view(np.int64), np.quantile(seg, q).view(np.int64))
+        else:
+            assert np.isnan(got[j]).all()
+
+
+def test_quickselect_places_order_statistics():
+    from market.phases.record import _select_in_groups
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 17, 200, 3000):
+        a = rng.integers(0, max(n // 5, 1), n).astype(float)
+        kth = np.sort(rng.integers(0, n, (1, 4)), axis=1)
+        b = a.copy()
+        _select_in_groups(b, np.array([0]), np.array([n]), kth)
+        s = np.sort(a)
+        np.testing.assert_array_equal(b[kth[0]], s[kth[0]])
+        np.testing.assert_array_equal(np.sort(b), s)  # a permutation
