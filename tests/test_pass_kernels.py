@@ -278,3 +278,26 @@ def test_quickselect_places_order_statistics():
         s = np.sort(a)
         np.testing.assert_array_equal(b[kth[0]], s[kth[0]])
         np.testing.assert_array_equal(np.sort(b), s)  # a permutation
+
+
+# -- attrition and entry row selections ----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_attrition_and_entry_selections_equal_numpy(seed):
+    from market.phases.attrition import _at_risk
+    from market.phases.entry import _rows_at, _stale
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([0, 1, 300, 4000]))
+    emp = rng.integers(-2, 6, n).astype(np.int32)
+    held = (rng.integers(0, 30, n) * (rng.random(n) < 0.1)).astype(np.int32)
+    tenure = rng.integers(0, 20, n).astype(np.int32)
+    step = int(rng.integers(0, 30))
+    rows = np.flatnonzero(emp >= 0)
+    want = rows[~(held[rows] > step)]
+    np.testing.assert_array_equal(_at_risk(emp, held, step), want)
+    stale = np.flatnonzero((emp == Employer.POOL) & (tenure > 6))
+    np.testing.assert_array_equal(_stale(emp, tenure, 6), stale)
+    for j in range(6):
+        np.testing.assert_array_equal(_rows_at(emp, j), np.flatnonzero(emp == j))
