@@ -266,17 +266,38 @@ def test_group_quantiles_selection_equals_np_quantile(seed):
             assert np.isnan(got[j]).all()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_order_stats_are_the_sorted_values(seed):
+    """Large groups (the sampled brackets), ties, constant groups, sorted input, and
+    a bracket that misses (all values but a few equal, then an extreme rank)."""
+    from market.phases.record import _order_stats
+
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 17, 257, 3000, 40_000):
+        for a in (
+            rng.lognormal(12, 1, n),
+            rng.integers(0, max(n // 50, 1), n).astype(float),
+            np.full(n, 7.0),
+            np.sort(rng.random(n)),
+            np.where(np.arange(n) % 97 == 0, rng.random(n), 0.5),
+        ):
+            kth = rng.integers(0, n, (1, 6))
+            kth[0, :2] = [0, n - 1]
+            got = _order_stats(a, np.array([0]), np.array([n]), kth)
+            np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
+
+
 def test_quickselect_places_order_statistics():
-    from market.phases.record import _select_in_groups
+    from market.phases.record import _quickselect
 
     rng = np.random.default_rng(3)
     for n in (1, 2, 17, 200, 3000):
         a = rng.integers(0, max(n // 5, 1), n).astype(float)
-        kth = np.sort(rng.integers(0, n, (1, 4)), axis=1)
+        k = int(rng.integers(0, n))
         b = a.copy()
-        _select_in_groups(b, np.array([0]), np.array([n]), kth)
+        _quickselect(b, 0, n - 1, k)
         s = np.sort(a)
-        np.testing.assert_array_equal(b[kth[0]], s[kth[0]])
+        assert b[k] == s[k] and (b[:k] <= b[k]).all() and (b[k + 1 :] >= b[k]).all()
         np.testing.assert_array_equal(np.sort(b), s)  # a permutation
 
 
