@@ -109,6 +109,107 @@ def _sums_of(
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
 
 
+def full_sums(
+    people: People, n_labs: int, allocation: np.ndarray, g: float
+) -> tuple[RawSums, np.ndarray, np.ndarray]:
+    """:func:`raw_sums` over everyone at a lab, with those rows (ascending) and their
+    skills, by one compiled pass over all rows (:func:`_sums_and_staff`).
+    """
+    powers = g > 0 and bool(np.any(allocation > 0))
+    out = _sums_and_staff(
+        people.view("employer"),
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        np.asarray(allocation, dtype=np.int64),
+        n_labs,
+        powers,
+    )
+    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    if powers:
+        for sel, power, sg in ((rule1, 1 + g, sg1), (rule2, 1 + 2 * g, sg2)):
+            if sel.size:
+                lab = people.employer[sel].astype(np.intp)
+                sg[:] = np.bincount(lab, weights=people.skill[sel] ** power, minlength=n_labs)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum), staff, skill
+
+
+@kernel
+def _sums_and_staff(
+    employer: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    allocation: np.ndarray,
+    n_labs: int,
+    powers: bool,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """:func:`_staff_of` and :func:`_accumulate` over those rows (from zeroed sums)
+    in one pass over ``employer``, and (if ``powers``) the researchers at labs with
+    allocation rule 1 and rule 2 (:func:`_rule_rows`). Returns staff rows, their
+    skills, the two rule row sets, head count, skill by specialty, squared research
+    skill, payroll and skill sum.
+    """
+    n = employer.shape[0]
+    staff = np.empty(n, dtype=np.int64)
+    s_out = np.empty(n)
+    rule1 = np.empty(n if powers else 0, dtype=np.int64)
+    rule2 = np.empty(n if powers else 0, dtype=np.int64)
+    headcount = np.zeros((3, n_labs))
+    by_spec = np.zeros((3, n_labs))
+    s2 = np.zeros(n_labs)
+    payroll = np.zeros(n_labs)
+    skill_sum = np.zeros(n_labs)
+    m = 0
+    m1 = 0
+    m2 = 0
+    for i in range(n):
+        j = employer[i]
+        if j < 0:
+            continue
+        k = specialty[i]
+        s = skill[i]
+        staff[m] = i
+        s_out[m] = s
+        m += 1
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        if k == RESEARCH_CODE:
+            s2[j] += s * s
+            if powers:
+                rule = allocation[j]
+                if rule == 1:
+                    rule1[m1] = i
+                    m1 += 1
+                elif rule == 2:
+                    rule2[m2] = i
+                    m2 += 1
+        payroll[j] += comp[i]
+        skill_sum[j] += s
+    return (
+        staff[:m],
+        s_out[:m],
+        rule1[:m1],
+        rule2[:m2],
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
+
+
 def _add_powers(
     sg1: np.ndarray,
     sg2: np.ndarray,
@@ -219,7 +320,7 @@ def _staff_of(employer: np.ndarray, skill: np.ndarray) -> tuple[np.ndarray, np.n
             rows[k] = i
             s[k] = skill[i]
             k += 1
-    return rows[:k].copy(), s[:k].copy()
+    return rows[:k], s[:k]
 
 
 @kernel
@@ -243,7 +344,7 @@ def _split_rows(
             elif repay[j]:
                 b[kb] = i
                 kb += 1
-    return a[:ka].copy(), b[:kb].copy()
+    return a[:ka], b[:kb]
 
 
 def add_rows(
@@ -350,16 +451,16 @@ class LabSums:
         ):
             return self.sums
         emp = people.view("employer")
-        staff, skill = _staff_of(emp, people.view("skill"))
         raw = self._update(people, n_labs, allocation, g)
         if raw is None:
-            raw = _sums_of(people, staff, n_labs, allocation, g)
+            raw, staff, skill = full_sums(people, n_labs, allocation, g)
             log = people.touched
             self._remember(people, None if log is None else np.concatenate([[], *log]))
             self.employer = emp.copy()
             self.order = None
             self.passes["full"] += 1
         else:
+            staff, skill = _staff_of(emp, people.view("skill"))
             self.passes["partial"] += 1
         people.touched = []
         self.raw, self.staff = raw, staff

@@ -18,6 +18,7 @@ from market.lab_sums import (
     _split_rows,
     _staff_of,
     add_rows,
+    full_sums,
     raw_sums,
     staff_by_lab,
 )
@@ -139,6 +140,21 @@ def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
     for rows in (staff, staff[: len(staff) // 2], staff[::3].astype(np.int32)):
         want = numpy_raw_sums(p, rows, n_labs, allocation, g)
         assert_raw_equal(raw_sums(p, rows, n_labs, allocation, g), want)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
+    """One pass over all rows: the staff rows, their skills and the sums."""
+    rng = np.random.default_rng(seed)
+    p = random_people(rng, n, n_labs, order_sensitive=True)
+    for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
+        raw, staff, skill = full_sums(p, n_labs, allocation, g)
+        want_staff = np.flatnonzero(p.view("employer") >= 0)
+        np.testing.assert_array_equal(staff, want_staff)
+        np.testing.assert_array_equal(skill, p.skill[want_staff])
+        assert_raw_equal(raw, numpy_raw_sums(p, want_staff, n_labs, allocation, g))
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")

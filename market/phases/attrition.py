@@ -37,4 +37,4 @@ def _at_risk(employer: np.ndarray, held_until: np.ndarray, step: int) -> np.ndar
         if employer[i] >= 0 and held_until[i] <= step:
             rows[k] = i
             k += 1
-    return rows[:k].copy()
+    return rows[:k]

@@ -87,7 +87,7 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
         if employer[i] == POOL_CODE and tenure[i] > pool_months:
             rows[k] = i
             k += 1
-    return rows[:k].copy()
+    return rows[:k]
 
 
 @kernel
@@ -100,7 +100,7 @@ def _rows_at(employer: np.ndarray, j: int) -> np.ndarray:
         if employer[i] == j:
             rows[k] = i
             k += 1
-    return rows[:k].copy()
+    return rows[:k]
 
 
 def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:

@@ -161,7 +161,7 @@ def _age_and_vest_pass(
             k += 1
         else:
             unvested[i] = u + retention[j] * comp[i] / 12
-    return due[:k].copy(), negative[:m].copy()
+    return due[:k], negative[:m]
 
 
 def merit_raises(state: MarketState, lab: np.ndarray, comp: np.ndarray) -> np.ndarray:
