@@ -525,9 +525,7 @@ class LabSums:
                 _add_payroll(paid, people.employer, people.comp_usd, payroll)
                 raw.payroll[repay] = payroll[repay]
         if self.order is not None:
-            self.order = _patched_order(
-                self.order, resum, (rows, emp[rows]), (appended, emp[appended])
-            )
+            self.order = _patched_order(self.order, resum, rows, appended, people.employer)
         add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
@@ -573,7 +571,7 @@ class LabSums:
         then patched by the partial updates.
         """
         if self.order is None or len(self.order[1]) != n_labs + 1:
-            self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
+            self.order = by_employer(self.staff, people.employer, n_labs)
         return self.order
 
 
@@ -589,27 +587,36 @@ def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.nd
     (``staff[np.argsort(lab, kind="stable")]`` and ``[0, *cumsum(bincount(lab))]``),
     by a compiled counting sort (:func:`_counting_sort`).
     """
-    return _counting_sort(_rows64(staff), lab, n_labs)
+    return _counting_sort(_rows64(staff), lab, n_labs, False)
+
+
+def by_employer(
+    staff: np.ndarray, employer: np.ndarray, n_labs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``staff_by_lab(staff, employer[staff], n_labs)`` without gathering the labs."""
+    return _counting_sort(_rows64(staff), employer, n_labs, True)
 
 
 @kernel
 def _counting_sort(
-    staff: np.ndarray, lab: np.ndarray, n_labs: int
+    staff: np.ndarray, lab: np.ndarray, n_labs: int, indirect: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``staff`` sorted stably by ``lab`` (labs ``0..n_labs - 1``) and the ``n_labs + 1``
-    bounds of each lab's segment: count per lab, prefix sums, then place each row at
-    its lab's next free slot in input order. A stable sort is a unique permutation, so
-    this equals ``staff[np.argsort(lab, kind="stable")]``.
+    """``staff`` sorted stably by its labs (``lab[i]``, or ``lab[staff[i]]`` if
+    ``indirect``; labs ``0..n_labs - 1``) and the ``n_labs + 1`` bounds of each lab's
+    segment: count per lab, prefix sums, then place each row at its lab's next free
+    slot in input order. A stable sort is a unique permutation, so this equals
+    ``staff[np.argsort(lab, kind="stable")]``.
     """
     bounds = np.zeros(n_labs + 1, dtype=np.int64)
-    for i in range(lab.shape[0]):
-        bounds[lab[i] + 1] += 1
+    for i in range(staff.shape[0]):
+        j = lab[staff[i]] if indirect else lab[i]
+        bounds[j + 1] += 1
     for j in range(n_labs):
         bounds[j + 1] += bounds[j]
     slot = bounds[:-1].copy()
     order = np.empty(staff.shape[0], dtype=np.int64)
     for i in range(staff.shape[0]):
-        j = lab[i]
+        j = lab[staff[i]] if indirect else lab[i]
         order[slot[j]] = staff[i]
         slot[j] += 1
     return order, bounds
@@ -618,19 +625,20 @@ def _counting_sort(
 def _patched_order(
     order: tuple[np.ndarray, np.ndarray],
     resum: np.ndarray,
-    resum_rows: tuple[np.ndarray, np.ndarray],
-    appended: tuple[np.ndarray, np.ndarray],
+    resum_rows: np.ndarray,
+    appended: np.ndarray,
+    employer: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The lab order after a partial update: the ``resum`` labs' segments replaced by
     their current people, ``appended`` people (each after every member of its lab)
     added at the end of their labs' segments. ``resum_rows`` and ``appended`` are
-    (rows ascending, their labs).
+    rows ascending, at labs ``employer[rows]``.
     """
     n_labs = len(resum)
     rows_by_lab, bounds = order
     bounds = np.concatenate([bounds, np.full(n_labs + 1 - len(bounds), bounds[-1])])
     (r_rows, r_bounds), (a_rows, a_bounds) = (
-        staff_by_lab(*x, n_labs) for x in (resum_rows, appended)
+        by_employer(x, employer, n_labs) for x in (resum_rows, appended)
     )
     parts = []
     for j in range(n_labs):

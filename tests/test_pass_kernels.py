@@ -18,6 +18,7 @@ from market.lab_sums import (
     _split_rows,
     _staff_of,
     add_rows,
+    by_employer,
     full_sums,
     raw_sums,
     staff_by_lab,
@@ -251,6 +252,11 @@ def test_counting_sort_equals_stable_argsort(seed):
         want = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
         np.testing.assert_array_equal(bounds, want)
         assert order.dtype == np.int64 and bounds.dtype == want.dtype
+        employer = np.full(10 * n + 1, -1, dtype=lab.dtype)
+        employer[staff] = lab
+        got = by_employer(staff, employer, n_labs)
+        np.testing.assert_array_equal(got[0], order)
+        np.testing.assert_array_equal(got[1], bounds)
 
 
 @pytest.mark.parametrize("seed", range(30))
