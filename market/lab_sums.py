@@ -126,13 +126,22 @@ def full_sums(
         powers,
     )
     staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
-    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
-    if powers:
-        for sel, power, sg in ((rule1, 1 + g, sg1), (rule2, 1 + 2 * g, sg2)):
-            if sel.size:
-                lab = people.employer[sel].astype(np.intp)
-                sg[:] = np.bincount(lab, weights=people.skill[sel] ** power, minlength=n_labs)
+    sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum), staff, skill
+
+
+def _power_sums(
+    people: People, rule1: np.ndarray, rule2: np.ndarray, n_labs: int, g: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum s^(1+g)`` over the ``rule1`` rows and ``sum s^(1+2g)`` over the ``rule2``
+    rows per lab: numpy's powers, ``np.bincount``'s sums (in row order).
+    """
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    for sel, power, sg in ((rule1, 1 + g, sg1), (rule2, 1 + 2 * g, sg2)):
+        if sel.size:
+            lab = people.employer[sel].astype(np.intp)
+            sg[:] = np.bincount(lab, weights=people.skill[sel] ** power, minlength=n_labs)
+    return sg1, sg2
 
 
 @kernel
@@ -278,18 +287,6 @@ def _accumulate(
 
 
 @kernel
-def _add_payroll(
-    rows: np.ndarray, employer: np.ndarray, comp: np.ndarray, payroll: np.ndarray
-) -> None:
-    """``payroll += np.bincount(employer[rows], weights=comp[rows])`` into zeroed
-    sums, i.e. each lab's pay summed in row order.
-    """
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        payroll[employer[r]] += comp[r]
-
-
-@kernel
 def _rule_rows(
     rows: np.ndarray, employer: np.ndarray, specialty: np.ndarray, allocation: np.ndarray, rule: int
 ) -> np.ndarray:
@@ -307,44 +304,92 @@ def _rule_rows(
 
 
 @kernel
-def _staff_of(employer: np.ndarray, skill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of the people at labs (``np.flatnonzero(employer >= 0)``) and their
-    skills (``skill[rows]``), in one pass.
+def _partial_pass(
+    employer: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    resum: np.ndarray,
+    repay: np.ndarray,
+    allocation: np.ndarray,
+    powers: bool,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """One pass over all rows for a lab-by-lab update: the staff rows
+    (``np.flatnonzero(employer >= 0)``) and their skills; the rows at labs flagged in
+    ``resum``, with all of :func:`_accumulate`'s sums of those labs from zero and (if
+    ``powers``) their researchers at allocation rule 1 and 2 labs; and the payroll of
+    the labs flagged in ``repay`` (``np.bincount`` over their rows). ``resum`` and
+    ``repay`` are disjoint. Returns staff, skills, resum rows, the two rule row sets,
+    head count, skill by specialty, squared research skill, payroll (resum and repay
+    labs) and skill sum.
     """
     n = employer.shape[0]
+    n_labs = resum.shape[0]
+    staff = np.empty(n, dtype=np.int64)
+    s_out = np.empty(n)
     rows = np.empty(n, dtype=np.int64)
-    s = np.empty(n)
-    k = 0
-    for i in range(n):
-        if employer[i] >= 0:
-            rows[k] = i
-            s[k] = skill[i]
-            k += 1
-    return rows[:k], s[:k]
-
-
-@kernel
-def _split_rows(
-    employer: np.ndarray, resum: np.ndarray, repay: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows at labs flagged in ``resum`` and those at labs flagged in ``repay``
-    (``np.flatnonzero(resum[employer])`` etc., employers < 0 in neither), in one pass.
-    """
-    n = employer.shape[0]
-    a = np.empty(n, dtype=np.int64)
-    b = np.empty(n, dtype=np.int64)
-    ka = 0
-    kb = 0
+    rule1 = np.empty(n if powers else 0, dtype=np.int64)
+    rule2 = np.empty(n if powers else 0, dtype=np.int64)
+    headcount = np.zeros((3, n_labs))
+    by_spec = np.zeros((3, n_labs))
+    s2 = np.zeros(n_labs)
+    payroll = np.zeros(n_labs)
+    skill_sum = np.zeros(n_labs)
+    m = 0
+    r = 0
+    m1 = 0
+    m2 = 0
     for i in range(n):
         j = employer[i]
-        if j >= 0:
-            if resum[j]:
-                a[ka] = i
-                ka += 1
-            elif repay[j]:
-                b[kb] = i
-                kb += 1
-    return a[:ka], b[:kb]
+        if j < 0:
+            continue
+        s = skill[i]
+        staff[m] = i
+        s_out[m] = s
+        m += 1
+        if resum[j]:
+            rows[r] = i
+            r += 1
+            k = specialty[i]
+            headcount[k, j] += 1.0
+            by_spec[k, j] += s
+            if k == RESEARCH_CODE:
+                s2[j] += s * s
+                if powers:
+                    rule = allocation[j]
+                    if rule == 1:
+                        rule1[m1] = i
+                        m1 += 1
+                    elif rule == 2:
+                        rule2[m2] = i
+                        m2 += 1
+            payroll[j] += comp[i]
+            skill_sum[j] += s
+        elif repay[j]:
+            payroll[j] += comp[i]
+    return (
+        staff[:m],
+        s_out[:m],
+        rows[:r],
+        rule1[:m1],
+        rule2[:m2],
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
 
 
 def add_rows(
@@ -451,8 +496,8 @@ class LabSums:
         ):
             return self.sums
         emp = people.view("employer")
-        raw = self._update(people, n_labs, allocation, g)
-        if raw is None:
+        update = self._update(people, n_labs, allocation, g)
+        if update is None:
             raw, staff, skill = full_sums(people, n_labs, allocation, g)
             log = people.touched
             self._remember(people, None if log is None else np.concatenate([[], *log]))
@@ -460,7 +505,7 @@ class LabSums:
             self.order = None
             self.passes["full"] += 1
         else:
-            staff, skill = _staff_of(emp, people.view("skill"))
+            raw, staff, skill = update
             self.passes["partial"] += 1
         people.touched = []
         self.raw, self.staff = raw, staff
@@ -470,9 +515,10 @@ class LabSums:
 
     def _update(
         self, people: People, n_labs: int, allocation: np.ndarray, g: float
-    ) -> RawSums | None:
+    ) -> tuple[RawSums, np.ndarray, np.ndarray] | None:
         """The stored sums brought up to date lab by lab, from the rows people touched
-        and the rows added since (None: sum everyone again).
+        and the rows added since, with the staff rows and their skills (None: sum
+        everyone again).
         """
         n_old, k, log = len(self.allocation), len(self.employer), people.touched
         if self.raw is None or self.gamma != g or n_labs < n_old or log is None:
@@ -515,22 +561,31 @@ class LabSums:
             return None  # most people are in labs summed again: one full pass is cheaper
         raw = self.raw.padded(n_labs)
         appended = joined[grows[emp[joined]]]
-        rows = np.zeros(0, dtype=np.int64)
-        if resum.any() or repay.any():
-            rows, paid = _split_rows(emp, resum, repay)
-            if resum.any():
-                raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
-            if repay.any():
-                payroll = np.zeros(n_labs)
-                _add_payroll(paid, people.employer, people.comp_usd, payroll)
-                raw.payroll[repay] = payroll[repay]
+        powers = g > 0 and bool(np.any(allocation > 0))
+        out = _partial_pass(
+            emp,
+            people.skill,
+            people.specialty,
+            people.comp_usd,
+            resum,
+            repay,
+            np.asarray(allocation, dtype=np.int64),
+            powers,
+        )
+        staff, skill, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        if resum.any():
+            sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
+            fresh = RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+            raw.take(fresh, np.flatnonzero(resum))
+        if repay.any():
+            raw.payroll[repay] = payroll[repay]
         if self.order is not None:
             self.order = _patched_order(self.order, resum, rows, appended, people.employer)
         add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
         self._remember(people, idx)
-        return raw
+        return raw, staff, skill
 
     def _remember(self, people: People, rows: np.ndarray | None) -> None:
         """Note the skill and specialty of ``rows`` (None: of everyone) and of the rows

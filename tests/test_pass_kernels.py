@@ -14,9 +14,8 @@ import market
 from market.codes import Employer
 from market.lab_sums import (
     RawSums,
+    _partial_pass,
     _rule_rows,
-    _split_rows,
-    _staff_of,
     add_rows,
     by_employer,
     full_sums,
@@ -188,25 +187,38 @@ def test_sums_in_row_order_where_float_order_matters():
     assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_row_selection_kernels_equal_numpy(seed):
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("seed", range(6))
+def test_partial_pass_equals_numpy(seed):
+    """Staff and skills, the re-summed labs' rows and sums, the re-paid labs' payroll,
+    the researchers by allocation rule: as flatnonzero, bincounts and masks."""
     rng = np.random.default_rng(seed)
     n_labs = 6
-    p = random_people(rng, 700 * seed, n_labs)
+    p = random_people(rng, 700 * seed, n_labs, order_sensitive=True)
     emp, skill = p.view("employer"), p.view("skill")
-    rows, s = _staff_of(emp, skill)
-    np.testing.assert_array_equal(rows, np.flatnonzero(emp >= 0))
-    np.testing.assert_array_equal(s, skill[emp >= 0])
     resum = rng.random(n_labs) < 0.4
     repay = (rng.random(n_labs) < 0.5) & ~resum
-    a, b = _split_rows(emp, resum, repay)
-    code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
-    np.testing.assert_array_equal(a, np.flatnonzero(code == 1))
-    np.testing.assert_array_equal(b, np.flatnonzero(code == 2))
     alloc = rng.integers(0, 3, n_labs).astype(np.int64)
-    for rule in (1, 2):
-        want = rows[(p.specialty[rows] == RESEARCH) & (alloc[p.employer[rows]] == rule)]
-        np.testing.assert_array_equal(_rule_rows(rows, p.employer, p.specialty, alloc, rule), want)
+    for powers in (False, True):
+        out = _partial_pass(emp, p.skill, p.specialty, p.comp_usd, resum, repay, alloc, powers)
+        staff, s, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        np.testing.assert_array_equal(staff, np.flatnonzero(emp >= 0))
+        np.testing.assert_array_equal(s, skill[emp >= 0])
+        code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
+        np.testing.assert_array_equal(rows, np.flatnonzero(code == 1))
+        want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
+        got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
+        paid = np.flatnonzero(code == 2)
+        want_pay = np.bincount(emp[paid], weights=p.comp_usd[paid], minlength=n_labs)
+        np.testing.assert_array_equal(payroll[repay], want_pay[repay])
+        got.payroll = np.where(repay, 0.0, payroll)
+        assert_raw_equal(got, want)
+        for rule, sel in ((1, rule1), (2, rule2)):
+            want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
+            np.testing.assert_array_equal(sel, want_rows if powers else want_rows[:0])
+            np.testing.assert_array_equal(
+                _rule_rows(rows, p.employer, p.specialty, alloc, rule), want_rows
+            )
 
 
 # -- vesting -------------------------------------------------------------------------
