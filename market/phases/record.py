@@ -135,7 +135,7 @@ def _order_stats(
             for i in range(n_k):
                 out[g, i] = ranked[kth[g, i]]
             continue
-        m = min(n, max(SMALL_GROUP, int(1.5 * n ** (2.0 / 3.0))))
+        m = min(n, max(SMALL_GROUP, int(n ** (2.0 / 3.0))))
         sample = np.empty(m)
         for i in range(m):
             sample[i] = seg[(i * n) // m]
