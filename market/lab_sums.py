@@ -181,29 +181,30 @@ def _sums_and_staff(
     payroll = np.zeros(n_labs)
     skill_sum = np.zeros(n_labs)
     m = 0
+    for i in range(n):  # no branch: the gone are scattered among the employed
+        staff[m] = i
+        m += employer[i] >= 0
     m1 = 0
     m2 = 0
-    for i in range(n):
+    for t in range(m):
+        i = staff[t]
         j = employer[i]
-        if j < 0:
-            continue
         k = specialty[i]
         s = skill[i]
-        staff[m] = i
-        s_out[m] = s
-        m += 1
+        s_out[t] = s
         headcount[k, j] += 1.0
         by_spec[k, j] += s
-        if k == RESEARCH_CODE:
-            s2[j] += s * s
-            if powers:
-                rule = allocation[j]
-                if rule == 1:
-                    rule1[m1] = i
-                    m1 += 1
-                elif rule == 2:
-                    rule2[m2] = i
-                    m2 += 1
+        research = k == RESEARCH_CODE
+        # + 0.0 leaves a sum that started at +0.0 unchanged, bit for bit: no branch
+        s2[j] += s * s if research else 0.0
+        if powers and research:
+            rule = allocation[j]
+            if rule == 1:
+                rule1[m1] = i
+                m1 += 1
+            elif rule == 2:
+                rule2[m2] = i
+                m2 += 1
         payroll[j] += comp[i]
         skill_sum[j] += s
     return (
@@ -332,7 +333,7 @@ def _partial_pass(
     the labs flagged in ``repay`` (``np.bincount`` over their rows). ``resum`` and
     ``repay`` are disjoint. Returns staff, skills, resum rows, the two rule row sets,
     head count, skill by specialty, squared research skill, payroll (resum and repay
-    labs) and skill sum.
+    labs) and skill sum; the sums of the other labs are not meaningful.
     """
     n = employer.shape[0]
     n_labs = resum.shape[0]
@@ -347,37 +348,38 @@ def _partial_pass(
     payroll = np.zeros(n_labs)
     skill_sum = np.zeros(n_labs)
     m = 0
+    for i in range(n):  # no branch: the gone are scattered among the employed
+        staff[m] = i
+        m += employer[i] >= 0
     r = 0
     m1 = 0
     m2 = 0
-    for i in range(n):
+    for t in range(m):
+        # No branch on the lab's flags either: a row of an unflagged lab adds to its
+        # lab's sums (never read), and + 0.0 leaves a sum that started at +0.0
+        # unchanged, bit for bit.
+        i = staff[t]
         j = employer[i]
-        if j < 0:
-            continue
+        k = specialty[i]
         s = skill[i]
-        staff[m] = i
-        s_out[m] = s
-        m += 1
-        if resum[j]:
-            rows[r] = i
-            r += 1
-            k = specialty[i]
-            headcount[k, j] += 1.0
-            by_spec[k, j] += s
-            if k == RESEARCH_CODE:
-                s2[j] += s * s
-                if powers:
-                    rule = allocation[j]
-                    if rule == 1:
-                        rule1[m1] = i
-                        m1 += 1
-                    elif rule == 2:
-                        rule2[m2] = i
-                        m2 += 1
-            payroll[j] += comp[i]
-            skill_sum[j] += s
-        elif repay[j]:
-            payroll[j] += comp[i]
+        s_out[t] = s
+        again = resum[j]
+        rows[r] = i
+        r += again
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        research = k == RESEARCH_CODE
+        s2[j] += s * s if research else 0.0
+        if powers and research and again:
+            rule = allocation[j]
+            if rule == 1:
+                rule1[m1] = i
+                m1 += 1
+            elif rule == 2:
+                rule2[m2] = i
+                m2 += 1
+        payroll[j] += comp[i] if again or repay[j] else 0.0
+        skill_sum[j] += s
     return (
         staff[:m],
         s_out[:m],

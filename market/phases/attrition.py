@@ -33,8 +33,7 @@ def _at_risk(employer: np.ndarray, held_until: np.ndarray, step: int) -> np.ndar
     n = employer.shape[0]
     rows = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(n):
-        if employer[i] >= 0 and held_until[i] <= step:
-            rows[k] = i
-            k += 1
+    for i in range(n):  # no branch: the gone are scattered among the employed
+        rows[k] = i
+        k += (employer[i] >= 0) & (held_until[i] <= step)
     return rows[:k]

@@ -83,10 +83,9 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
     n = employer.shape[0]
     rows = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(n):
-        if employer[i] == POOL_CODE and tenure[i] > pool_months:
-            rows[k] = i
-            k += 1
+    for i in range(n):  # no branch (the outcome is unpredictable row to row)
+        rows[k] = i
+        k += (employer[i] == POOL_CODE) & (tenure[i] > pool_months)
     return rows[:k]
 
 
@@ -96,10 +95,9 @@ def _rows_at(employer: np.ndarray, j: int) -> np.ndarray:
     n = employer.shape[0]
     rows = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(n):
-        if employer[i] == j:
-            rows[k] = i
-            k += 1
+    for i in range(n):  # no branch (the outcome is unpredictable row to row)
+        rows[k] = i
+        k += employer[i] == j
     return rows[:k]
 
 
