@@ -132,20 +132,23 @@ def _age_and_vest_pass(
     ``u + retention[lab] * comp / 12`` of the numpy form, operation for operation.
     """
     n = employer.shape[0]
-    due = np.empty(n, dtype=np.int64)
+    staff = np.empty(n, dtype=np.int64)
+    s = 0
+    for i in range(n):  # no branches: the gone are scattered among the employed
+        j = employer[i]
+        tenure[i] += j != GONE_CODE
+        staff[s] = i
+        s += j >= 0
+    due = np.empty(s, dtype=np.int64)
     negative = np.empty(0, dtype=np.int64)
     k = 0
     m = 0
     width = last + 1
-    for i in range(n):
+    for e in range(s):
+        i = staff[e]
         j = employer[i]
-        if j == GONE_CODE:
-            continue
-        tenure[i] += 1
-        if j < 0:
-            continue
         t = tenure[i]
-        if t < 0:
+        if t < 0:  # never in the model: kept aside for the formula
             if m == negative.shape[0]:
                 grown = np.empty(2 * m + 1, dtype=np.int64)
                 grown[:m] = negative[:m]
@@ -155,12 +158,10 @@ def _age_and_vest_pass(
             continue
         u = unvested[i]
         u = u - u * table[j * width + min(t, last)]
-        if t > 0 and t % 12 == 0:
-            unvested[i] = u
-            due[k] = i
-            k += 1
-        else:
-            unvested[i] = u + retention[j] * comp[i] / 12
+        anniversary = (t > 0) & (t % 12 == 0)  # selected, not branched on
+        unvested[i] = u if anniversary else u + retention[j] * comp[i] / 12
+        due[k] = i
+        k += anniversary
     return due[:k], negative[:m]
 
 
