@@ -164,11 +164,11 @@ def _sums_and_staff(
     np.ndarray,
     np.ndarray,
 ]:
-    """:func:`_staff_of` and :func:`_accumulate` over those rows (from zeroed sums)
-    in one pass over ``employer``, and (if ``powers``) the researchers at labs with
-    allocation rule 1 and rule 2 (:func:`_rule_rows`). Returns staff rows, their
-    skills, the two rule row sets, head count, skill by specialty, squared research
-    skill, payroll and skill sum.
+    """The staff rows (``np.flatnonzero(employer >= 0)``, by a branch-free
+    compaction) and their skills, then :func:`_accumulate` over those rows from zeroed
+    sums and (if ``powers``) the researchers at labs with allocation rule 1 and rule 2
+    (:func:`_rule_rows`). Returns staff rows, their skills, the two rule row sets, head
+    count, skill by specialty, squared research skill, payroll and skill sum.
     """
     n = employer.shape[0]
     staff = np.empty(n, dtype=np.int64)
