@@ -190,6 +190,8 @@ def _sums_and_staff(
         i = staff[t]
         j = employer[i]
         k = specialty[i]
+        if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
         s = skill[i]
         s_out[t] = s
         headcount[k, j] += 1.0
@@ -274,10 +276,13 @@ def _accumulate(
     ``np.add.at(sums, key, w)`` (continuing them) for every statistic at once: both
     add each bin's weights sequentially in input order, and so does this loop.
     """
+    n_labs = payroll.shape[0]
     for i in range(rows.shape[0]):
         r = rows[i]
         j = employer[r]
         k = specialty[r]
+        if j < 0 or j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
         s = skill[r]
         headcount[k, j] += 1.0
         by_spec[k, j] += s
@@ -361,6 +366,8 @@ def _partial_pass(
         i = staff[t]
         j = employer[i]
         k = specialty[i]
+        if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
         s = skill[i]
         s_out[t] = s
         again = resum[j]
@@ -667,6 +674,8 @@ def _counting_sort(
     bounds = np.zeros(n_labs + 1, dtype=np.int64)
     for i in range(staff.shape[0]):
         j = lab[staff[i]] if indirect else lab[i]
+        if j < 0 or j >= n_labs:  # numba does not check bounds
+            raise IndexError("lab code out of range")
         bounds[j + 1] += 1
     for j in range(n_labs):
         bounds[j + 1] += bounds[j]

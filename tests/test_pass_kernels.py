@@ -360,3 +360,32 @@ def test_attrition_and_entry_selections_equal_numpy(seed):
     np.testing.assert_array_equal(_stale(emp, tenure, 6), stale)
     for j in range(6):
         np.testing.assert_array_equal(_rows_at(emp, j), np.flatnonzero(emp == j))
+
+
+def test_kernels_refuse_codes_out_of_range():
+    """numba does not check bounds: a lab code beyond the tables raises, not writes."""
+    p = People.empty(3)
+    p.add(
+        skill=np.ones(3),
+        specialty=np.zeros(3, dtype=np.int8),
+        employer=np.array([0, 5, 1], dtype=np.int32),
+        comp_usd=np.ones(3),
+    )
+    alloc = np.zeros(2, dtype=np.int64)
+    with pytest.raises(IndexError):
+        full_sums(p, 2, alloc, 0.0)
+    with pytest.raises(IndexError):
+        raw_sums(p, np.arange(3), 2, alloc, 0.0)
+    with pytest.raises(IndexError):
+        _partial_pass(
+            p.view("employer"),
+            p.skill,
+            p.specialty,
+            p.comp_usd,
+            np.ones(2, dtype=bool),
+            np.zeros(2, dtype=bool),
+            alloc,
+            False,
+        )
+    with pytest.raises(IndexError):
+        by_employer(np.arange(3), p.employer, 2)

@@ -144,9 +144,12 @@ def _age_and_vest_pass(
     k = 0
     m = 0
     width = last + 1
+    n_labs = retention.shape[0]
     for e in range(s):
         i = staff[e]
         j = employer[i]
+        if j >= n_labs:  # numba does not check bounds
+            raise IndexError("employer code out of range")
         t = tenure[i]
         if t < 0:  # never in the model: kept aside for the formula
             if m == negative.shape[0]:
