@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from market.codes import Employer
+from market.jit import kernel
 from market.people import RESEARCH, People
 from market.search import unique_sorted
 
@@ -37,8 +37,8 @@ RESUM_SHARE = 0.5
 """Above this share of the people in labs to sum again, :class:`LabSums` sums everyone."""
 REPAY_COST = 0.25
 """Cost of summing a lab's payroll again relative to all of its sums (per person)."""
-_OFFSET = -min(Employer.POOL, Employer.GONE)
-"""Added to an employer code to index a (non-lab codes, then labs) lookup table."""
+RESEARCH_CODE = int(RESEARCH)
+"""The research specialty code as a plain int (a constant in the kernels)."""
 
 
 @dataclass
@@ -78,44 +78,327 @@ def raw_sums(
     people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> RawSums:
     """Per-lab sums over ``rows`` (people at labs, ascending), from scratch."""
-    return _sums_of(people.employer[rows], people.skill[rows], people, rows, n_labs, allocation, g)
+    return _sums_of(people, rows, n_labs, allocation, g)
 
 
 def _sums_of(
+    people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
+) -> RawSums:
+    """:func:`raw_sums`: one compiled pass over the rows (:func:`_accumulate`), plus
+    the ``s^(1+g)`` sums for researchers at labs whose allocation rule uses them.
+
+    Each statistic is a sequential sum per lab (or per specialty and lab) in row
+    order from 0, as ``np.bincount(key, weights=...)`` computes it.
+    """
+    headcount, by_spec = np.zeros((3, n_labs)), np.zeros((3, n_labs))
+    s2, payroll, skill_sum = np.zeros(n_labs), np.zeros(n_labs), np.zeros(n_labs)
+    _accumulate(
+        _rows64(rows),
+        people.employer,
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    _add_powers(sg1, sg2, people, rows, allocation, g, fresh=True)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+
+
+def full_sums(
+    people: People, n_labs: int, allocation: np.ndarray, g: float
+) -> tuple[RawSums, np.ndarray, np.ndarray]:
+    """:func:`raw_sums` over everyone at a lab, with those rows (ascending) and their
+    skills, by one compiled pass over all rows (:func:`_sums_and_staff`).
+    """
+    powers = g > 0 and bool(np.any(allocation > 0))
+    out = _sums_and_staff(
+        people.view("employer"),
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        np.asarray(allocation, dtype=np.int64),
+        n_labs,
+        powers,
+    )
+    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+    sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum), staff, skill
+
+
+def _power_sums(
+    people: People, rule1: np.ndarray, rule2: np.ndarray, n_labs: int, g: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum s^(1+g)`` over the ``rule1`` rows and ``sum s^(1+2g)`` over the ``rule2``
+    rows per lab: numpy's powers, ``np.bincount``'s sums (in row order).
+    """
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    for sel, power, sg in ((rule1, 1 + g, sg1), (rule2, 1 + 2 * g, sg2)):
+        if sel.size:
+            lab = people.employer[sel].astype(np.intp)
+            sg[:] = np.bincount(lab, weights=people.skill[sel] ** power, minlength=n_labs)
+    return sg1, sg2
+
+
+@kernel
+def _sums_and_staff(
     employer: np.ndarray,
-    s: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    allocation: np.ndarray,
+    n_labs: int,
+    powers: bool,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """The staff rows (``np.flatnonzero(employer >= 0)``, by a branch-free
+    compaction) and their skills, then :func:`_accumulate` over those rows from zeroed
+    sums and (if ``powers``) the researchers at labs with allocation rule 1 and rule 2
+    (:func:`_rule_rows`). Returns staff rows, their skills, the two rule row sets, head
+    count, skill by specialty, squared research skill, payroll and skill sum.
+    """
+    n = employer.shape[0]
+    staff = np.empty(n, dtype=np.int64)
+    s_out = np.empty(n)
+    rule1 = np.empty(n if powers else 0, dtype=np.int64)
+    rule2 = np.empty(n if powers else 0, dtype=np.int64)
+    headcount = np.zeros((3, n_labs))
+    by_spec = np.zeros((3, n_labs))
+    s2 = np.zeros(n_labs)
+    payroll = np.zeros(n_labs)
+    skill_sum = np.zeros(n_labs)
+    m = 0
+    for i in range(n):  # no branch: the gone are scattered among the employed
+        staff[m] = i
+        m += employer[i] >= 0
+    m1 = 0
+    m2 = 0
+    for t in range(m):
+        i = staff[t]
+        j = employer[i]
+        k = specialty[i]
+        if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
+        s = skill[i]
+        s_out[t] = s
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        research = k == RESEARCH_CODE
+        # + 0.0 leaves a sum that started at +0.0 unchanged, bit for bit: no branch
+        s2[j] += s * s if research else 0.0
+        if powers and research:
+            rule = allocation[j]
+            if rule == 1:
+                rule1[m1] = i
+                m1 += 1
+            elif rule == 2:
+                rule2[m2] = i
+                m2 += 1
+        payroll[j] += comp[i]
+        skill_sum[j] += s
+    return (
+        staff[:m],
+        s_out[:m],
+        rule1[:m1],
+        rule2[:m2],
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
+
+
+def _add_powers(
+    sg1: np.ndarray,
+    sg2: np.ndarray,
     people: People,
     rows: np.ndarray,
-    n_labs: int,
     allocation: np.ndarray,
     g: float,
-) -> RawSums:
-    """:func:`raw_sums` given the rows' employers and skills: one bincount per
-    statistic over the key (specialty, lab).
+    fresh: bool,
+) -> None:
+    """Add ``s^(1+g)`` (rule 1) and ``s^(1+2g)`` (rule 2) of the researchers among
+    ``rows`` at labs with that allocation rule to ``sg1``/``sg2``, in row order.
 
-    ``bincount`` adds weights in input order, so each bin sums the same values in the
-    same order as a bincount over that specialty's (or lab's) rows alone.
+    The powers are numpy's (``**``), evaluated only for those researchers; ``fresh``
+    sums are ``np.bincount``'s, the others ``np.add.at``'s (both sequential).
     """
-    lab = employer.astype(np.intp)  # bincount's index type: cast once
-    spec = people.specialty[rows]
-    key = np.multiply(spec, n_labs, dtype=np.intp)
-    key += lab
-    size = 3 * n_labs
-    headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
-    by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
-    s2 = np.bincount(key, weights=s * s, minlength=size)[RESEARCH * n_labs :][:n_labs]
-    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
-    if g > 0 and np.any(allocation > 0):
-        # s^(1+g) is the costly part: evaluate it only for researchers at labs whose
-        # rule uses it.
-        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
-    payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
-    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
-    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+    if not (g > 0 and np.any(allocation > 0)):
+        return
+    alloc = np.asarray(allocation, dtype=np.int64)
+    for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
+        sel = _rule_rows(_rows64(rows), people.employer, people.specialty, alloc, rule)
+        if sel.size:
+            lab = people.employer[sel].astype(np.intp)
+            powered = people.skill[sel] ** power
+            if fresh:
+                sg[:] = np.bincount(lab, weights=powered, minlength=len(sg))
+            else:
+                np.add.at(sg, lab, powered)
+
+
+def _rows64(rows: np.ndarray) -> np.ndarray:
+    """``rows`` as int64 (the kernels' one row type, so they compile once)."""
+    return rows if rows.dtype == np.int64 else rows.astype(np.int64)
+
+
+@kernel
+def _accumulate(
+    rows: np.ndarray,
+    employer: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    headcount: np.ndarray,
+    by_spec: np.ndarray,
+    s2: np.ndarray,
+    payroll: np.ndarray,
+    skill_sum: np.ndarray,
+) -> None:
+    """Add each row's statistics to its lab's sums, in row order: head count and
+    skill by (specialty, lab), squared skill of researchers, pay and skill by lab.
+
+    Reproduces ``np.bincount(key, weights=w)`` (from zeroed sums) or
+    ``np.add.at(sums, key, w)`` (continuing them) for every statistic at once: both
+    add each bin's weights sequentially in input order, and so does this loop.
+    """
+    n_labs = payroll.shape[0]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        j = employer[r]
+        k = specialty[r]
+        if j < 0 or j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
+        s = skill[r]
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        if k == RESEARCH_CODE:
+            s2[j] += s * s
+        payroll[j] += comp[r]
+        skill_sum[j] += s
+
+
+@kernel
+def _rule_rows(
+    rows: np.ndarray, employer: np.ndarray, specialty: np.ndarray, allocation: np.ndarray, rule: int
+) -> np.ndarray:
+    """The researchers among ``rows`` whose lab has allocation ``rule``, in order
+    (``rows[(specialty[rows] == RESEARCH) & (allocation[employer[rows]] == rule)]``).
+    """
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if specialty[r] == RESEARCH_CODE and allocation[employer[r]] == rule:
+            out[k] = r
+            k += 1
+    return out[:k]
+
+
+@kernel
+def _partial_pass(
+    employer: np.ndarray,
+    skill: np.ndarray,
+    specialty: np.ndarray,
+    comp: np.ndarray,
+    resum: np.ndarray,
+    repay: np.ndarray,
+    allocation: np.ndarray,
+    powers: bool,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """One pass over all rows for a lab-by-lab update: the staff rows
+    (``np.flatnonzero(employer >= 0)``) and their skills; the rows at labs flagged in
+    ``resum``, with all of :func:`_accumulate`'s sums of those labs from zero and (if
+    ``powers``) their researchers at allocation rule 1 and 2 labs; and the payroll of
+    the labs flagged in ``repay`` (``np.bincount`` over their rows). ``resum`` and
+    ``repay`` are disjoint. Returns staff, skills, resum rows, the two rule row sets,
+    head count, skill by specialty, squared research skill, payroll (resum and repay
+    labs) and skill sum; the sums of the other labs are not meaningful.
+    """
+    n = employer.shape[0]
+    n_labs = resum.shape[0]
+    staff = np.empty(n, dtype=np.int64)
+    s_out = np.empty(n)
+    rows = np.empty(n, dtype=np.int64)
+    rule1 = np.empty(n if powers else 0, dtype=np.int64)
+    rule2 = np.empty(n if powers else 0, dtype=np.int64)
+    headcount = np.zeros((3, n_labs))
+    by_spec = np.zeros((3, n_labs))
+    s2 = np.zeros(n_labs)
+    payroll = np.zeros(n_labs)
+    skill_sum = np.zeros(n_labs)
+    m = 0
+    for i in range(n):  # no branch: the gone are scattered among the employed
+        staff[m] = i
+        m += employer[i] >= 0
+    r = 0
+    m1 = 0
+    m2 = 0
+    for t in range(m):
+        # No branch on the lab's flags either: a row of an unflagged lab adds to its
+        # lab's sums (never read), and + 0.0 leaves a sum that started at +0.0
+        # unchanged, bit for bit.
+        i = staff[t]
+        j = employer[i]
+        k = specialty[i]
+        if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
+            raise IndexError("employer or specialty code out of range")
+        s = skill[i]
+        s_out[t] = s
+        again = resum[j]
+        rows[r] = i
+        r += again
+        headcount[k, j] += 1.0
+        by_spec[k, j] += s
+        research = k == RESEARCH_CODE
+        s2[j] += s * s if research else 0.0
+        if powers and research and again:
+            rule = allocation[j]
+            if rule == 1:
+                rule1[m1] = i
+                m1 += 1
+            elif rule == 2:
+                rule2[m2] = i
+                m2 += 1
+        payroll[j] += comp[i] if again or repay[j] else 0.0
+        skill_sum[j] += s
+    return (
+        staff[:m],
+        s_out[:m],
+        rows[:r],
+        rule1[:m1],
+        rule2[:m2],
+        headcount,
+        by_spec,
+        s2,
+        payroll,
+        skill_sum,
+    )
 
 
 def add_rows(
@@ -126,21 +409,19 @@ def add_rows(
     """
     if rows.size == 0:
         return
-    lab = people.employer[rows].astype(np.intp)
-    s = people.skill[rows]
-    spec = people.specialty[rows].astype(np.intp)
-    np.add.at(raw.headcount, (spec, lab), 1.0)
-    np.add.at(raw.by_spec, (spec, lab), s)
-    r = spec == RESEARCH
-    np.add.at(raw.s2, lab[r], s[r] * s[r])
-    if g > 0 and np.any(allocation > 0):
-        r_rule = np.where(r, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                np.add.at(sg, lab[sel], s[sel] ** power)
-    np.add.at(raw.payroll, lab, people.comp_usd[rows])
-    np.add.at(raw.skill_sum, lab, s)
+    _accumulate(
+        _rows64(rows),
+        people.employer,
+        people.skill,
+        people.specialty,
+        people.comp_usd,
+        raw.headcount,
+        raw.by_spec,
+        raw.s2,
+        raw.payroll,
+        raw.skill_sum,
+    )
+    _add_powers(raw.sg1, raw.sg2, people, rows, allocation, g, fresh=False)
 
 
 def finish(raw: RawSums, allocation: np.ndarray, g: float, market_mean: float) -> Sums:
@@ -179,9 +460,8 @@ def people_sums(
     people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> Sums:
     """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
-    skill = people.skill[staff]
-    raw = _sums_of(people.employer[staff], skill, people, staff, n_labs, allocation, g)
-    return finish(raw, allocation, g, mean_skill(skill))
+    raw = _sums_of(people, staff, n_labs, allocation, g)
+    return finish(raw, allocation, g, mean_skill(people.skill[staff]))
 
 
 class LabSums:
@@ -225,17 +505,16 @@ class LabSums:
         ):
             return self.sums
         emp = people.view("employer")
-        staff = np.flatnonzero(emp >= 0)
-        skill = people.skill[staff]
-        raw = self._update(people, n_labs, allocation, g)
-        if raw is None:
-            raw = _sums_of(emp[staff], skill, people, staff, n_labs, allocation, g)
+        update = self._update(people, n_labs, allocation, g)
+        if update is None:
+            raw, staff, skill = full_sums(people, n_labs, allocation, g)
             log = people.touched
             self._remember(people, None if log is None else np.concatenate([[], *log]))
             self.employer = emp.copy()
             self.order = None
             self.passes["full"] += 1
         else:
+            raw, staff, skill = update
             self.passes["partial"] += 1
         people.touched = []
         self.raw, self.staff = raw, staff
@@ -245,9 +524,10 @@ class LabSums:
 
     def _update(
         self, people: People, n_labs: int, allocation: np.ndarray, g: float
-    ) -> RawSums | None:
+    ) -> tuple[RawSums, np.ndarray, np.ndarray] | None:
         """The stored sums brought up to date lab by lab, from the rows people touched
-        and the rows added since (None: sum everyone again).
+        and the rows added since, with the staff rows and their skills (None: sum
+        everyone again).
         """
         n_old, k, log = len(self.allocation), len(self.employer), people.touched
         if self.raw is None or self.gamma != g or n_labs < n_old or log is None:
@@ -290,27 +570,31 @@ class LabSums:
             return None  # most people are in labs summed again: one full pass is cheaper
         raw = self.raw.padded(n_labs)
         appended = joined[grows[emp[joined]]]
-        rows = np.zeros(0, dtype=np.int64)
-        if resum.any() or repay.any():
-            lookup = np.concatenate([np.zeros(_OFFSET, dtype=np.int8), resum + 2 * repay])
-            code = lookup[emp + _OFFSET]
-            if resum.any():
-                rows = np.flatnonzero(code == 1)
-                raw.take(raw_sums(people, rows, n_labs, allocation, g), np.flatnonzero(resum))
-            if repay.any():
-                paid = np.flatnonzero(code == 2)
-                lab = emp[paid].astype(np.intp)
-                payroll = np.bincount(lab, weights=people.comp_usd[paid], minlength=n_labs)
-                raw.payroll[repay] = payroll[repay]
+        powers = g > 0 and bool(np.any(allocation > 0))
+        out = _partial_pass(
+            emp,
+            people.skill,
+            people.specialty,
+            people.comp_usd,
+            resum,
+            repay,
+            np.asarray(allocation, dtype=np.int64),
+            powers,
+        )
+        staff, skill, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        if resum.any():
+            sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
+            fresh = RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+            raw.take(fresh, np.flatnonzero(resum))
+        if repay.any():
+            raw.payroll[repay] = payroll[repay]
         if self.order is not None:
-            self.order = _patched_order(
-                self.order, resum, (rows, emp[rows]), (appended, emp[appended])
-            )
+            self.order = _patched_order(self.order, resum, rows, appended, people.employer)
         add_rows(raw, people, appended, allocation, g)
         old_emp[idx] = now
         self.employer = np.concatenate([old_emp, emp[k:]])
         self._remember(people, idx)
-        return raw
+        return raw, staff, skill
 
     def _remember(self, people: People, rows: np.ndarray | None) -> None:
         """Note the skill and specialty of ``rows`` (None: of everyone) and of the rows
@@ -351,7 +635,7 @@ class LabSums:
         then patched by the partial updates.
         """
         if self.order is None or len(self.order[1]) != n_labs + 1:
-            self.order = staff_by_lab(self.staff, people.employer[self.staff], n_labs)
+            self.order = by_employer(self.staff, people.employer, n_labs)
         return self.order
 
 
@@ -363,30 +647,64 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
 
 
 def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
-    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds."""
-    # A stable sort is a unique permutation; on 16-bit keys numpy uses a radix sort.
-    key = lab.astype(np.int16) if n_labs < np.iinfo(np.int16).max else lab
-    order = staff[np.argsort(key, kind="stable")]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+    """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds
+    (``staff[np.argsort(lab, kind="stable")]`` and ``[0, *cumsum(bincount(lab))]``),
+    by a compiled counting sort (:func:`_counting_sort`).
+    """
+    return _counting_sort(_rows64(staff), lab, n_labs, False)
+
+
+def by_employer(
+    staff: np.ndarray, employer: np.ndarray, n_labs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``staff_by_lab(staff, employer[staff], n_labs)`` without gathering the labs."""
+    return _counting_sort(_rows64(staff), employer, n_labs, True)
+
+
+@kernel
+def _counting_sort(
+    staff: np.ndarray, lab: np.ndarray, n_labs: int, indirect: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``staff`` sorted stably by its labs (``lab[i]``, or ``lab[staff[i]]`` if
+    ``indirect``; labs ``0..n_labs - 1``) and the ``n_labs + 1`` bounds of each lab's
+    segment: count per lab, prefix sums, then place each row at its lab's next free
+    slot in input order. A stable sort is a unique permutation, so this equals
+    ``staff[np.argsort(lab, kind="stable")]``.
+    """
+    bounds = np.zeros(n_labs + 1, dtype=np.int64)
+    for i in range(staff.shape[0]):
+        j = lab[staff[i]] if indirect else lab[i]
+        if j < 0 or j >= n_labs:  # numba does not check bounds
+            raise IndexError("lab code out of range")
+        bounds[j + 1] += 1
+    for j in range(n_labs):
+        bounds[j + 1] += bounds[j]
+    slot = bounds[:-1].copy()
+    order = np.empty(staff.shape[0], dtype=np.int64)
+    for i in range(staff.shape[0]):
+        j = lab[staff[i]] if indirect else lab[i]
+        order[slot[j]] = staff[i]
+        slot[j] += 1
     return order, bounds
 
 
 def _patched_order(
     order: tuple[np.ndarray, np.ndarray],
     resum: np.ndarray,
-    resum_rows: tuple[np.ndarray, np.ndarray],
-    appended: tuple[np.ndarray, np.ndarray],
+    resum_rows: np.ndarray,
+    appended: np.ndarray,
+    employer: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The lab order after a partial update: the ``resum`` labs' segments replaced by
     their current people, ``appended`` people (each after every member of its lab)
     added at the end of their labs' segments. ``resum_rows`` and ``appended`` are
-    (rows ascending, their labs).
+    rows ascending, at labs ``employer[rows]``.
     """
     n_labs = len(resum)
     rows_by_lab, bounds = order
     bounds = np.concatenate([bounds, np.full(n_labs + 1 - len(bounds), bounds[-1])])
     (r_rows, r_bounds), (a_rows, a_bounds) = (
-        staff_by_lab(*x, n_labs) for x in (resum_rows, appended)
+        by_employer(x, employer, n_labs) for x in (resum_rows, appended)
     )
     parts = []
     for j in range(n_labs):

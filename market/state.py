@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from market.config import MarketConfig, PopulationConfig
-from market.lab_sums import LabSums, staff_by_lab
+from market.lab_sums import LabSums, by_employer
 from market.labs import LabTable
 from market.ledger import Ledger
 from market.people import People
@@ -97,7 +97,7 @@ class MarketState:
         if self._cache.version == self.people.version and self._cache.sums is not None:
             return self._cache.lab_order(self.people, self.n_labs)
         staff = self.staff()
-        return staff_by_lab(staff, self.people.employer[staff], self.n_labs)
+        return by_employer(staff, self.people.employer, self.n_labs)
 
     def begin_month(self, step: int) -> None:
         """Reset the month's counters."""

@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Employer, Reason, Specialty
+from market.jit import kernel
 from market.moves import leave, move
 from market.population import add_graduates
 from market.state import MarketState
+
+POOL_CODE = int(Employer.POOL)
+"""The pool's employer code as a plain int (a kernel constant)."""
 
 
 def enter(state: MarketState, rng: np.random.Generator) -> None:
@@ -16,9 +20,7 @@ def enter(state: MarketState, rng: np.random.Generator) -> None:
     graduates join the pool.
     """
     p, pop, cfg = state.people, state.pop, state.cfg
-    stale = np.flatnonzero(
-        (p.view("employer") == Employer.POOL) & (p.view("tenure_months") > pop.pool_months)
-    )
+    stale = _stale(p.view("employer"), p.tenure_months, int(pop.pool_months))
     if cfg.outside_absorbs_graduates:
         stale = absorb_into_outside_sector(state, stale)
     leave(state, stale, Employer.GONE, Reason.POOL_EXIT)
@@ -69,8 +71,34 @@ def payroll_now(state: MarketState, j: int) -> float:
     aggregates of the last refresh miss this month's anniversary raises).
     """
     p = state.people
-    rows = np.flatnonzero(p.view("employer") == j)
+    rows = _rows_at(p.view("employer"), j)
     return float(p.comp_usd[rows].sum() * (1 + state.labs.retention_bonus_frac[j]))
+
+
+@kernel
+def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.ndarray:
+    """Pool members past ``pool_months``, ascending, in one pass:
+    ``np.flatnonzero((employer == POOL) & (tenure > pool_months))``.
+    """
+    n = employer.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):  # no branch (the outcome is unpredictable row to row)
+        rows[k] = i
+        k += (employer[i] == POOL_CODE) & (tenure[i] > pool_months)
+    return rows[:k]
+
+
+@kernel
+def _rows_at(employer: np.ndarray, j: int) -> np.ndarray:
+    """``np.flatnonzero(employer == j)`` in one pass."""
+    n = employer.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):  # no branch (the outcome is unpredictable row to row)
+        rows[k] = i
+        k += employer[i] == j
+    return rows[:k]
 
 
 def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:

@@ -19,7 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Employer
+from market.jit import kernel
 from market.state import MarketState
+
+GONE_CODE = int(Employer.GONE)
+"""The employer code of people who left the market, as a plain int (a kernel constant)."""
 
 
 def vesting_share(tenure: np.ndarray, months: np.ndarray, cliff: np.ndarray) -> np.ndarray:
@@ -41,13 +45,22 @@ def lab_vesting_share(
     """
     if tenure.size == 0 or tenure.min() < 0:
         return vesting_share(tenure, months[lab], cliff[lab])
-    last = int(max(months.max(), cliff.max())) + 1
-    grid_tenure = np.tile(np.arange(last + 1, dtype=tenure.dtype), len(months))
-    grid_lab = np.repeat(np.arange(len(months)), last + 1)
-    table = vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab])
+    table, last = vesting_table(months, cliff, tenure.dtype)
     at = np.multiply(lab, last + 1, dtype=np.intp)
     at += np.minimum(tenure, last)
     return table[at]
+
+
+def vesting_table(
+    months: np.ndarray, cliff: np.ndarray, dtype: np.dtype | type = np.int32
+) -> tuple[np.ndarray, int]:
+    """:func:`vesting_share` for every lab and tenure ``0..last`` (row-major, lab by
+    lab, ``last + 1`` a lab) and ``last``, beyond which the share no longer changes.
+    """
+    last = int(max(months.max(), cliff.max())) + 1 if len(months) else 0
+    grid_tenure = np.tile(np.arange(last + 1, dtype=dtype), len(months))
+    grid_lab = np.repeat(np.arange(len(months)), last + 1)
+    return vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab]), last
 
 
 def output_per_head_growth(state: MarketState) -> np.ndarray:
@@ -72,25 +85,87 @@ def age_and_vest(state: MarketState) -> None:
     employed (module docstring).
     """
     p, labs = state.people, state.labs
-    emp = p.view("employer")
-    rows = state.staff()  # the refresh's rows when nobody changed since
-    p.tenure_months[: p.n] += emp != Employer.GONE
-    lab = emp[rows]
-    tenure = p.tenure_months[rows]
-    unvested = p.unvested_usd[rows]
-    unvested = unvested - unvested * lab_vesting_share(
-        tenure, lab, labs.vesting_months, labs.vesting_cliff_months
+    n = p.n
+    table, last = vesting_table(labs.vesting_months, labs.vesting_cliff_months)
+    retention = np.asarray(labs.retention_bonus_frac, dtype=np.float64)
+    due, negative = _age_and_vest_pass(
+        p.employer[:n], p.tenure_months[:n], p.unvested_usd, p.comp_usd, retention, table, last
     )
-    comp = p.comp_usd[rows]
-    due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))  # work anniversaries
-    if due.size:
-        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
-        comp[due] = raised
-        p.comp_usd[rows[due]] = raised
-        p.touch(rows[due])
-        hire_grant = labs.equity_share[lab[due]] * raised * labs.vesting_months[lab[due]] / 12
-        unvested[due] += labs.refresh_grant_share[lab[due]] * hire_grant
-    p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
+    if negative.size:  # tenure below 0 (written by hand): the formula, not the table
+        lab = p.employer[negative]
+        u = p.unvested_usd[negative]
+        share = vesting_share(
+            p.tenure_months[negative], labs.vesting_months[lab], labs.vesting_cliff_months[lab]
+        )
+        p.unvested_usd[negative] = (
+            u - u * share + labs.retention_bonus_frac[lab] * (p.comp_usd[negative]) / 12
+        )
+    if due.size:  # work anniversaries
+        lab = p.employer[due]
+        comp = p.comp_usd[due]
+        raised = comp * (1 + merit_raises(state, lab, comp))
+        p.comp_usd[due] = raised
+        p.touch(due)
+        hire_grant = labs.equity_share[lab] * raised * labs.vesting_months[lab] / 12
+        unvested = p.unvested_usd[due] + labs.refresh_grant_share[lab] * hire_grant
+        p.unvested_usd[due] = unvested + labs.retention_bonus_frac[lab] * raised / 12
+
+
+@kernel
+def _age_and_vest_pass(
+    employer: np.ndarray,
+    tenure: np.ndarray,
+    unvested: np.ndarray,
+    comp: np.ndarray,
+    retention: np.ndarray,
+    table: np.ndarray,
+    last: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over the rows: tenure +1 unless gone; for the employed, the balance
+    less this month's vesting, ``u - u * share`` with the share from
+    :func:`vesting_table`, then plus the retention grant ``retention[lab] * comp / 12``,
+    except at a work anniversary (tenure a positive multiple of 12), where the grant
+    waits for the raise. Returns the anniversary rows and the employed rows with
+    negative tenure (left as they were after the tenure update), ascending.
+
+    Reproduces ``tenure += employer != GONE``, ``u - u * lab_vesting_share(...)`` and
+    ``u + retention[lab] * comp / 12`` of the numpy form, operation for operation.
+    """
+    n = employer.shape[0]
+    staff = np.empty(n, dtype=np.int64)
+    s = 0
+    for i in range(n):  # no branches: the gone are scattered among the employed
+        j = employer[i]
+        tenure[i] += j != GONE_CODE
+        staff[s] = i
+        s += j >= 0
+    due = np.empty(s, dtype=np.int64)
+    negative = np.empty(0, dtype=np.int64)
+    k = 0
+    m = 0
+    width = last + 1
+    n_labs = retention.shape[0]
+    for e in range(s):
+        i = staff[e]
+        j = employer[i]
+        if j >= n_labs:  # numba does not check bounds
+            raise IndexError("employer code out of range")
+        t = tenure[i]
+        if t < 0:  # never in the model: kept aside for the formula
+            if m == negative.shape[0]:
+                grown = np.empty(2 * m + 1, dtype=np.int64)
+                grown[:m] = negative[:m]
+                negative = grown
+            negative[m] = i
+            m += 1
+            continue
+        u = unvested[i]
+        u = u - u * table[j * width + min(t, last)]
+        anniversary = (t > 0) & (t % 12 == 0)  # selected, not branched on
+        unvested[i] = u if anniversary else u + retention[j] * comp[i] / 12
+        due[k] = i
+        k += anniversary
+    return due[:k], negative[:m]
 
 
 def merit_raises(state: MarketState, lab: np.ndarray, comp: np.ndarray) -> np.ndarray:

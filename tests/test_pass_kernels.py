@@ -1,0 +1,391 @@
+"""The compiled per-person passes (:mod:`market.jit` kernels) against the numpy forms
+they replaced, bit for bit, on random inputs: several seeds, empty labs, a single
+person, and values where the order of float additions matters (1e16 + 1 - 1e16).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import market
+from market.codes import Employer
+from market.lab_sums import (
+    RawSums,
+    _partial_pass,
+    _rule_rows,
+    add_rows,
+    by_employer,
+    full_sums,
+    raw_sums,
+    staff_by_lab,
+)
+from market.people import RESEARCH, People
+from market.phases import vesting
+from market.phases.vesting import lab_vesting_share, merit_raises
+
+# -- numpy reference forms (the code before the kernels) ----------------------------
+
+
+def numpy_raw_sums(people, rows, n_labs, allocation, g):
+    """``lab_sums._sums_of`` before the kernel: one bincount per statistic."""
+    employer, s = people.employer[rows], people.skill[rows]
+    lab = employer.astype(np.intp)
+    spec = people.specialty[rows]
+    key = np.multiply(spec, n_labs, dtype=np.intp)
+    key += lab
+    size = 3 * n_labs
+    headcount = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
+    by_spec = np.bincount(key, weights=s, minlength=size).reshape(3, n_labs)
+    s2 = np.bincount(key, weights=s * s, minlength=size)[RESEARCH * n_labs :][:n_labs]
+    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
+    if g > 0 and np.any(allocation > 0):
+        r_rule = np.where(spec == RESEARCH, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                sg[:] = np.bincount(lab[sel], weights=s[sel] ** power, minlength=n_labs)
+    payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
+    skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
+    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+
+
+def numpy_add_rows(raw, people, rows, allocation, g):
+    """``lab_sums.add_rows`` before the kernel: ``np.add.at`` per statistic."""
+    if rows.size == 0:
+        return
+    lab = people.employer[rows].astype(np.intp)
+    s = people.skill[rows]
+    spec = people.specialty[rows].astype(np.intp)
+    np.add.at(raw.headcount, (spec, lab), 1.0)
+    np.add.at(raw.by_spec, (spec, lab), s)
+    r = spec == RESEARCH
+    np.add.at(raw.s2, lab[r], s[r] * s[r])
+    if g > 0 and np.any(allocation > 0):
+        r_rule = np.where(r, allocation[lab], 0)
+        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
+            sel = r_rule == rule
+            if sel.any():
+                np.add.at(sg, lab[sel], s[sel] ** power)
+    np.add.at(raw.payroll, lab, people.comp_usd[rows])
+    np.add.at(raw.skill_sum, lab, s)
+
+
+def numpy_age_and_vest(state):
+    """``vesting.age_and_vest`` before the kernel (gathers, table lookup, scatters)."""
+    p, labs = state.people, state.labs
+    emp = p.view("employer")
+    rows = np.flatnonzero(emp >= 0)
+    p.tenure_months[: p.n] += emp != Employer.GONE
+    lab = emp[rows]
+    tenure = p.tenure_months[rows]
+    unvested = p.unvested_usd[rows]
+    unvested = unvested - unvested * lab_vesting_share(
+        tenure, lab, labs.vesting_months, labs.vesting_cliff_months
+    )
+    comp = p.comp_usd[rows]
+    due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))
+    if due.size:
+        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
+        comp[due] = raised
+        p.comp_usd[rows[due]] = raised
+        p.touch(rows[due])
+        hire_grant = labs.equity_share[lab[due]] * raised * labs.vesting_months[lab[due]] / 12
+        unvested[due] += labs.refresh_grant_share[lab[due]] * hire_grant
+    p.unvested_usd[rows] = unvested + labs.retention_bonus_frac[lab] * comp / 12
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def random_people(rng, n, n_labs, order_sensitive=False):
+    p = People.empty(max(n, 1))
+    skill = rng.pareto(2.0, n) + 1
+    comp = rng.lognormal(12, 0.5, n)
+    if order_sensitive and n >= 3:  # 1e16 + 1 - 1e16 depends on the order of the adds
+        at = rng.choice(n, 3, replace=False)
+        skill[at] = [1e16, 1.0, -1e16]
+        comp[at] = [1e16, 1.0, -1e16]
+    p.add(
+        skill=skill,
+        specialty=rng.integers(0, 3, n).astype(np.int8),
+        employer=rng.integers(-2, n_labs, n).astype(np.int32),
+        comp_usd=comp,
+    )
+    return p
+
+
+def assert_raw_equal(got, want):
+    for name in RawSums.__dataclass_fields__:
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.shape == b.shape, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        assert np.array_equal(a.view(np.int64), b.view(np.int64)), name  # signed zeros too
+
+
+CASES = [(seed, n, n_labs) for seed in range(6) for n, n_labs in ((500, 7), (1, 3), (0, 2))]
+CASES += [(seed, 3000, 40) for seed in range(3)]  # many labs, some empty
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (-1e16) ** 1.35
+@pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
+    rng = np.random.default_rng(seed)
+    p = random_people(rng, n, n_labs, order_sensitive=True)
+    allocation = rng.integers(0, 3, n_labs)
+    staff = np.flatnonzero(p.view("employer") >= 0)
+    for rows in (staff, staff[: len(staff) // 2], staff[::3].astype(np.int32)):
+        want = numpy_raw_sums(p, rows, n_labs, allocation, g)
+        assert_raw_equal(raw_sums(p, rows, n_labs, allocation, g), want)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
+    """One pass over all rows: the staff rows, their skills and the sums."""
+    rng = np.random.default_rng(seed)
+    p = random_people(rng, n, n_labs, order_sensitive=True)
+    for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
+        raw, staff, skill = full_sums(p, n_labs, allocation, g)
+        want_staff = np.flatnonzero(p.view("employer") >= 0)
+        np.testing.assert_array_equal(staff, want_staff)
+        np.testing.assert_array_equal(skill, p.skill[want_staff])
+        assert_raw_equal(raw, numpy_raw_sums(p, want_staff, n_labs, allocation, g))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("g", [0.0, 0.35])
+def test_add_rows_kernel_equals_add_at(seed, g):
+    rng = np.random.default_rng(seed)
+    n_labs = 5
+    p = random_people(rng, 800, n_labs, order_sensitive=True)
+    allocation = rng.integers(0, 3, n_labs)
+    staff = np.flatnonzero(p.view("employer") >= 0)
+    head, tail = staff[:400], staff[400:]
+    got = raw_sums(p, head, n_labs, allocation, g)
+    want = numpy_raw_sums(p, head, n_labs, allocation, g)
+    add_rows(got, p, tail, allocation, g)
+    numpy_add_rows(want, p, tail, allocation, g)
+    assert_raw_equal(got, want)
+
+
+def test_sums_in_row_order_where_float_order_matters():
+    p = People.empty(4)
+    p.add(
+        skill=np.array([1e16, 1.0, -1e16, 3.0]),
+        specialty=np.zeros(4, dtype=np.int8),
+        employer=np.array([0, 0, 0, 1], dtype=np.int32),
+        comp_usd=np.array([1e16, 1.0, -1e16, 2.0]),
+    )
+    raw = raw_sums(p, np.arange(4), 3, np.zeros(3, dtype=np.int64), 0.0)
+    assert raw.by_spec[RESEARCH].tolist() == [0.0, 3.0, 0.0]  # the 1 is lost, as in order
+    assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("seed", range(6))
+def test_partial_pass_equals_numpy(seed):
+    """Staff and skills, the re-summed labs' rows and sums, the re-paid labs' payroll,
+    the researchers by allocation rule: as flatnonzero, bincounts and masks (bit for
+    bit, signed zeros included)."""
+    rng = np.random.default_rng(seed)
+    n_labs = 6
+    p = random_people(rng, 700 * seed, n_labs, order_sensitive=True)
+    emp, skill = p.view("employer"), p.view("skill")
+    resum = rng.random(n_labs) < 0.4
+    repay = (rng.random(n_labs) < 0.5) & ~resum
+    alloc = rng.integers(0, 3, n_labs).astype(np.int64)
+    for powers in (False, True):
+        out = _partial_pass(emp, p.skill, p.specialty, p.comp_usd, resum, repay, alloc, powers)
+        staff, s, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        np.testing.assert_array_equal(staff, np.flatnonzero(emp >= 0))
+        np.testing.assert_array_equal(s, skill[emp >= 0])
+        code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
+        np.testing.assert_array_equal(rows, np.flatnonzero(code == 1))
+        want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
+        got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
+        paid = np.flatnonzero(code == 2)
+        want_pay = np.bincount(emp[paid], weights=p.comp_usd[paid], minlength=n_labs)
+        np.testing.assert_array_equal(payroll[repay], want_pay[repay])
+        # only the flagged labs' sums are defined (LabSums takes just those)
+        labs = np.flatnonzero(resum)
+        for name in RawSums.__dataclass_fields__:
+            a, b = getattr(got, name)[..., labs], getattr(want, name)[..., labs]
+            assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+        for rule, sel in ((1, rule1), (2, rule2)):
+            want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
+            np.testing.assert_array_equal(sel, want_rows if powers else want_rows[:0])
+            np.testing.assert_array_equal(
+                _rule_rows(rows, p.employer, p.specialty, alloc, rule), want_rows
+            )
+
+
+# -- vesting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_age_and_vest_kernel_equals_numpy(seed):
+    """A generic market after a few months, tenures spread over anniversaries, the
+    cliff and past the schedule (a few negative): every column bit for bit."""
+    model = market.TalentMarket(n_labs=8, n_engineers=3000, rng=seed)
+    for _ in range(14):
+        model.step()
+    st = model.state
+    rng = np.random.default_rng(seed)
+    p = st.people
+    p.tenure_months[: p.n] = rng.integers(-3, 80, p.n)
+    p.unvested_usd[: p.n] = rng.lognormal(11, 1.0, p.n) * (rng.random(p.n) < 0.9)
+    a, b = copy.deepcopy(st), copy.deepcopy(st)
+    vesting.age_and_vest(a)
+    numpy_age_and_vest(b)
+    for col in ("tenure_months", "unvested_usd", "comp_usd"):
+        x, y = getattr(a.people, col), getattr(b.people, col)
+        assert np.array_equal(x.view(np.uint8), y.view(np.uint8)), col
+    assert a.people.version == b.people.version
+    ta, tb = a.people.touched, b.people.touched
+    assert (ta is None) == (tb is None)
+    if ta is not None:
+        np.testing.assert_array_equal(np.concatenate([[], *ta]), np.concatenate([[], *tb]))
+
+
+# -- lab order and pay quantiles -----------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_counting_sort_equals_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    n_labs = int(rng.integers(1, 40))
+    n = int(rng.choice([0, 1, 50, 5000]))
+    staff = np.sort(rng.choice(10 * n + 1, n, replace=False)).astype(np.int64)
+    for lab in (rng.integers(0, n_labs, n).astype(np.int32), rng.integers(0, n_labs, n)):
+        order, bounds = staff_by_lab(staff, lab, n_labs)
+        np.testing.assert_array_equal(order, staff[np.argsort(lab, kind="stable")])
+        want = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+        np.testing.assert_array_equal(bounds, want)
+        assert order.dtype == np.int64 and bounds.dtype == want.dtype
+        employer = np.full(10 * n + 1, -1, dtype=lab.dtype)
+        employer[staff] = lab
+        got = by_employer(staff, employer, n_labs)
+        np.testing.assert_array_equal(got[0], order)
+        np.testing.assert_array_equal(got[1], bounds)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_group_quantiles_selection_equals_np_quantile(seed):
+    """Groups empty, of one or two people, large; many ties, sorted and reversed
+    inputs (the quickselect's bad cases), pay where the lerp rounds."""
+    from market.phases.record import group_quantiles
+
+    rng = np.random.default_rng(100 + seed)
+    sizes = rng.integers(0, rng.choice([2, 3, 30, 5000]), rng.integers(1, 12))
+    sizes[rng.integers(0, len(sizes))] = 1
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    m = int(bounds[-1])
+    values = [
+        rng.lognormal(12, 1, m),
+        rng.integers(0, 3, m) * 1e5,  # few distinct values
+        np.sort(rng.lognormal(12, 1, m)),
+        -np.sort(-rng.lognormal(12, 1, m)),
+        np.full(m, 2.5e5),
+        1e16 + rng.integers(0, 5, m) * 2.0,
+    ][seed % 6]
+    q = [(0.5, 0.9, 0.99), (0.0, 0.25, 1.0), (0.1,), (0.999, 0.5, 0.01)][seed % 4]
+    got = group_quantiles(values.copy(), bounds, q)
+    for j in range(len(sizes)):
+        seg = values[bounds[j] : bounds[j + 1]]
+        if seg.size:
+            assert np.array_equal(got[j].view(np.int64), np.quantile(seg, q).view(np.int64))
+        else:
+            assert np.isnan(got[j]).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_order_stats_are_the_sorted_values(seed):
+    """Large groups (the sampled brackets), ties, constant groups, sorted input, and
+    a bracket that misses (all values but a few equal, then an extreme rank)."""
+    from market.phases.record import _order_stats
+
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 17, 257, 3000, 40_000):
+        for a in (
+            rng.lognormal(12, 1, n),
+            rng.integers(0, max(n // 50, 1), n).astype(float),
+            np.full(n, 7.0),
+            np.sort(rng.random(n)),
+            np.where(np.arange(n) % 97 == 0, rng.random(n), 0.5),
+        ):
+            kth = rng.integers(0, n, (1, 6))
+            kth[0, :2] = [0, n - 1]
+            got = _order_stats(a, np.array([0]), np.array([n]), kth)
+            np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
+
+
+def test_quickselect_places_order_statistics():
+    from market.phases.record import _quickselect
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 17, 200, 3000):
+        a = rng.integers(0, max(n // 5, 1), n).astype(float)
+        k = int(rng.integers(0, n))
+        b = a.copy()
+        _quickselect(b, 0, n - 1, k)
+        s = np.sort(a)
+        assert b[k] == s[k] and (b[:k] <= b[k]).all() and (b[k + 1 :] >= b[k]).all()
+        np.testing.assert_array_equal(np.sort(b), s)  # a permutation
+
+
+# -- attrition and entry row selections ----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_attrition_and_entry_selections_equal_numpy(seed):
+    from market.phases.attrition import _at_risk
+    from market.phases.entry import _rows_at, _stale
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([0, 1, 300, 4000]))
+    emp = rng.integers(-2, 6, n).astype(np.int32)
+    held = (rng.integers(0, 30, n) * (rng.random(n) < 0.1)).astype(np.int32)
+    tenure = rng.integers(0, 20, n).astype(np.int32)
+    step = int(rng.integers(0, 30))
+    rows = np.flatnonzero(emp >= 0)
+    want = rows[~(held[rows] > step)]
+    np.testing.assert_array_equal(_at_risk(emp, held, step), want)
+    stale = np.flatnonzero((emp == Employer.POOL) & (tenure > 6))
+    np.testing.assert_array_equal(_stale(emp, tenure, 6), stale)
+    for j in range(6):
+        np.testing.assert_array_equal(_rows_at(emp, j), np.flatnonzero(emp == j))
+
+
+def test_kernels_refuse_codes_out_of_range():
+    """numba does not check bounds: a lab code beyond the tables raises, not writes."""
+    p = People.empty(3)
+    p.add(
+        skill=np.ones(3),
+        specialty=np.zeros(3, dtype=np.int8),
+        employer=np.array([0, 5, 1], dtype=np.int32),
+        comp_usd=np.ones(3),
+    )
+    alloc = np.zeros(2, dtype=np.int64)
+    with pytest.raises(IndexError):
+        full_sums(p, 2, alloc, 0.0)
+    with pytest.raises(IndexError):
+        raw_sums(p, np.arange(3), 2, alloc, 0.0)
+    with pytest.raises(IndexError):
+        _partial_pass(
+            p.view("employer"),
+            p.skill,
+            p.specialty,
+            p.comp_usd,
+            np.ones(2, dtype=bool),
+            np.zeros(2, dtype=bool),
+            alloc,
+            False,
+        )
+    with pytest.raises(IndexError):
+        by_employer(np.arange(3), p.employer, 2)
