@@ -326,14 +326,14 @@ def test_order_stats_are_the_sorted_values(seed):
 
 
 def test_quickselect_places_order_statistics():
-    from market.phases.record import _quickselect
+    from market.selection import quickselect
 
     rng = np.random.default_rng(3)
     for n in (1, 2, 17, 200, 3000):
         a = rng.integers(0, max(n // 5, 1), n).astype(float)
         k = int(rng.integers(0, n))
         b = a.copy()
-        _quickselect(b, 0, n - 1, k)
+        quickselect(b, 0, n - 1, k)
         s = np.sort(a)
         assert b[k] == s[k] and (b[:k] <= b[k]).all() and (b[k + 1 :] >= b[k]).all()
         np.testing.assert_array_equal(np.sort(b), s)  # a permutation

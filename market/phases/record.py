@@ -6,6 +6,7 @@ import numpy as np
 
 from market.codes import Specialty
 from market.jit import kernel
+from market.selection import quickselect
 from market.state import MarketState
 
 COMP_QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
@@ -183,7 +184,7 @@ def _order_stats(
                     _least_to_front(band[c], r, count[c] - 1)
                     done[c] = r
                 elif r != done[c]:
-                    _quickselect(band[c], done[c] + 1, count[c] - 1, r)
+                    quickselect(band[c], done[c] + 1, count[c] - 1, r)
                     done[c] = r
                 out[g, w] = band[c, r]
             else:  # the sample missed: select in one copy of the whole group
@@ -192,7 +193,7 @@ def _order_stats(
                     whole_done = -1
                 k = kth[g, w]
                 if k != whole_done:
-                    _quickselect(whole, whole_done + 1, n - 1, k)
+                    quickselect(whole, whole_done + 1, n - 1, k)
                     whole_done = k
                 out[g, w] = whole[k]
     return out
@@ -206,46 +207,3 @@ def _least_to_front(a: np.ndarray, left: int, right: int) -> None:
         if a[i] < a[best]:
             best = i
     a[left], a[best] = a[best], a[left]
-
-
-@kernel
-def _quickselect(a: np.ndarray, left: int, right: int, k: int) -> None:
-    """Move the ``k``-th smallest of ``a[left : right + 1]`` to position ``k``, smaller
-    or equal values before it and larger or equal after (Hoare partition around a
-    median of three; past ``2 log2(n) + 8`` rounds the rest is sorted, so the worst
-    case stays O(n log n)).
-    """
-    rounds = 8
-    n = right - left + 1
-    while n > 1:
-        rounds += 2
-        n >>= 1
-    while right > left:
-        if right - left < 16 or rounds == 0:
-            a[left : right + 1].sort()
-            return
-        rounds -= 1
-        mid = (left + right) >> 1
-        if a[mid] < a[left]:
-            a[mid], a[left] = a[left], a[mid]
-        if a[right] < a[left]:
-            a[right], a[left] = a[left], a[right]
-        if a[right] < a[mid]:
-            a[right], a[mid] = a[mid], a[right]
-        pivot = a[mid]
-        i, j = left, right
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            right = j
-        elif k >= i:
-            left = i
-        else:
-            return

@@ -17,9 +17,11 @@ import numpy as np
 
 from market.codes import Employer, Specialty
 from market.config import MarketConfig
+from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
 from market.production import monetisation
+from market.selection import quickselect
 from market.state import MarketState
 from market.valuation import (
     LabState,
@@ -94,14 +96,55 @@ def going_rates(
     comp: np.ndarray, skill: np.ndarray, spec: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median pay and median skill per specialty of the people given (NaN if none)."""
-    wage = np.full(N_SPECIALTIES, np.nan)
-    median_skill = np.full(N_SPECIALTIES, np.nan)
-    for s in range(N_SPECIALTIES):
-        sel = spec == s
-        if sel.any():  # the masked copies are partitioned in place
-            wage[s] = _median_in_place(comp[sel])
-            median_skill[s] = _median_in_place(skill[sel])
-    return wage, median_skill
+    group = spec.astype(np.int64)
+    return (
+        _medians_by_group(np.asarray(comp, dtype=float), group, N_SPECIALTIES),
+        _medians_by_group(np.asarray(skill, dtype=float), group, N_SPECIALTIES),
+    )
+
+
+@kernel
+def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """``np.median(values[group == g])`` for every ``g`` (NaN for an empty group or one
+    holding a NaN), bit for bit: the values are bucketed by group (one counting pass), the
+    upper middle value of each bucket selected in place and, for an even count, averaged
+    with the largest value before it as ``(a + b) / 2``, which is what np.median's mean of
+    the two middle values computes.
+    """
+    n = len(values)
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(n):
+        g = group[i]
+        if g < 0 or g >= n_groups:
+            raise IndexError("group code out of range")
+        start[g + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    at = start[:-1].copy()
+    buf = np.empty(n)
+    has_nan = np.zeros(n_groups, dtype=np.bool_)
+    for i in range(n):
+        g = group[i]
+        v = values[i]
+        if v != v:
+            has_nan[g] = True
+        buf[at[g]] = v
+        at[g] += 1
+    out = np.full(n_groups, np.nan)
+    for g in range(n_groups):
+        lo, m = start[g], start[g + 1] - start[g]
+        if m == 0 or has_nan[g]:
+            continue
+        h = lo + m // 2
+        quickselect(buf, lo, lo + m - 1, h)
+        if m % 2:
+            out[g] = buf[h]
+        else:
+            below = buf[lo]
+            for i in range(lo + 1, h):
+                below = max(below, buf[i])
+            out[g] = (below + buf[h]) / 2.0
+    return out
 
 
 def _median_in_place(x: np.ndarray) -> float:
