@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from market.jit import kernel
 from market.people import GONE, POOL, People
 
 
@@ -212,3 +213,388 @@ def specialty_split(
         (sorted_rows[spec == s], np.concatenate([[0], np.cumsum(counts[s])]))
         for s in range(n_specialties)
     ]
+
+
+# --- Compiled kernels: the draws of a month in two calls -------------------------------
+
+
+def draw_month(
+    rng: np.random.Generator,
+    people: People,
+    sorted_rows: np.ndarray,
+    bounds: np.ndarray,
+    part_spec: list[int],
+    part_ties: list[np.ndarray],
+    means: list[np.ndarray],
+    star_targeting: float,
+    first: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """All candidate draws of a month, part by part, without the pairs of ``first``:
+    the same random numbers and pairs as, for each part ``i``, ``draw_candidates(rng,
+    people, rows_i, bounds_i, part_ties[i], rng.poisson(means[i]), star_targeting)``
+    (``rows_i, bounds_i`` the rows of specialty ``part_spec[i]`` by
+    :func:`specialty_groups`, or all rows for ``-1``), then
+    :func:`market.phases.search.first_pairs` with ``first`` (distinct pairs) and every
+    part but the last ones of a specialty (which may repeat earlier pairs), minus
+    ``first``. None, before any random number, if a weight is negative or not finite
+    (then the numpy form must be used).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if not part_spec or sorted_rows.size == 0:
+        for lam in means:  # nothing to draw from: only the Poisson draws are made
+            rng.poisson(lam)
+        return empty, empty
+    sorted_rows = np.asarray(sorted_rows, dtype=np.int64)
+    weight = np.asarray(people.skill[sorted_rows] ** star_targeting, dtype=np.float64)
+    setup = month_setup(
+        weight,
+        people.specialty[sorted_rows],
+        np.asarray(bounds, dtype=np.int64),
+        np.array(part_spec, dtype=np.int64),
+        np.stack(part_ties).astype(np.float64, copy=False),
+    )
+    pos, cum, part_at, part_bounds, group_weight, total, cdf, ok = setup
+    if not ok:
+        return None
+    k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
+    uniforms = []
+    for i, lam in enumerate(means):
+        k[i] = np.where(total[i] > 0, rng.poisson(lam), 0)
+        n_draws = int(k[i].sum())
+        if n_draws:
+            uniforms.append(rng.random(2 * n_draws))
+    u = np.concatenate(uniforms) if uniforms else np.empty(0)
+    u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
+    out_labs, out_rows, ok = month_draws(
+        sorted_rows,
+        pos,
+        cum,
+        part_at,
+        part_bounds,
+        group_weight,
+        cdf,
+        k,
+        u,
+        u_at,
+        np.asarray(first[0], dtype=np.int64),
+        np.asarray(first[1], dtype=np.int64),
+        people.n,
+    )
+    if not ok:
+        raise IndexError("a source draw fell outside the groups (cdf not normalised)")
+    return out_labs, out_rows
+
+
+#
+# ``month_setup`` computes, for every part of a month's search (a specialty's draws, the
+# campus draws, or the undirected draws), what :func:`draw_candidates` computes before it
+# draws random numbers: the cumulative weights within the part, the group weights, each
+# lab's source total and source cdf. The caller then makes the same ``rng`` calls as
+# before (a Poisson, then ``2 x k`` uniforms per part) and ``month_draws`` turns the
+# uniforms into the distinct new pairs of every part, as ``draw_candidates`` then
+# :func:`market.phases.search.first_pairs` would.
+
+
+@kernel
+def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """``np.add.reduce(a[lo : lo + n])`` for float64 ``a``, bit for bit: numpy's
+    pairwise summation (a sequential sum below 8 elements, 8 interleaved partial sums
+    up to 128, halves above), added to the reduction's identity ``0.0``.
+    """
+    return 0.0 + _pairwise(a, lo, n)
+
+
+@kernel
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """Numpy's ``pairwise_sum`` (``loops_utils.h``) of ``a[lo : lo + n]``: blocks of at
+    most 128 by :func:`_pairwise_block`, larger runs split in two halves (the first a
+    multiple of 8 long) and summed left + right; the recursion is unrolled into a stack
+    (numba's on-disk cache cannot hold recursive kernels).
+    """
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    run_lo = np.empty(256, dtype=np.int64)
+    run_n = np.empty(256, dtype=np.int64)
+    split = np.zeros(256, dtype=np.bool_)
+    sums = np.empty(256, dtype=np.float64)
+    top, n_sums = 0, 0
+    run_lo[0], run_n[0] = lo, n
+    while top >= 0:
+        at, m = run_lo[top], run_n[top]
+        if m <= 128:
+            sums[n_sums] = _pairwise_block(a, at, m)
+            n_sums += 1
+            top -= 1
+        elif split[top]:  # both halves summed: left, then right on the stack
+            sums[n_sums - 2] = sums[n_sums - 2] + sums[n_sums - 1]
+            n_sums -= 1
+            split[top] = False
+            top -= 1
+        else:
+            split[top] = True
+            m2 = m // 2
+            m2 -= m2 % 8
+            run_lo[top + 1], run_n[top + 1] = at + m2, m - m2  # right, summed second
+            run_lo[top + 2], run_n[top + 2] = at, m2  # left, summed first
+            split[top + 1] = False
+            split[top + 2] = False
+            top += 2
+    return sums[0]
+
+
+@kernel
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """Numpy's ``pairwise_sum`` of at most 128 elements ``a[lo : lo + n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@kernel
+def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
+    """Buckets for :func:`search_right`'s search within :func:`month_draws`: with
+    enough targets (at least 256 and a quarter of the elements) and a finite positive
+    last element, ``(n_buckets, scale, start)``: bucket ``b = min(int(x * scale),
+    n_buckets - 1)`` (non-decreasing in ``x``) holds the elements ``start[b] :
+    start[b + 1]`` of the non-decreasing ``cum``; else ``(0, 0.0, empty)``.
+    """
+    n = cum.shape[0]
+    if n == 0 or n_targets < 256 or 4 * n_targets < n or not (0.0 < cum[n - 1] < np.inf):
+        return 0, 0.0, np.zeros(1, dtype=np.int64)
+    n_buckets = SEARCH_BUCKETS_PER_ROW * n
+    scale = n_buckets / cum[n - 1]
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    for i in range(n):
+        start[min(int(cum[i] * scale), n_buckets - 1) + 1] += 1
+    for b in range(n_buckets):
+        start[b + 1] += start[b]
+    return n_buckets, scale, start
+
+
+@kernel
+def _count_not_above(cum: np.ndarray, lo: int, n: int, target: float) -> int:
+    """``lo + np.searchsorted(cum[lo : lo + n], target, side="right")`` for a sorted
+    run without NaN (a NaN target counts as above everything, as in numpy), by a
+    branch-free binary search: the elements before ``base`` are ``<= target``, those
+    from ``base + n`` on above it.
+    """
+    base = lo
+    if n == 0:
+        return base
+    while n > 1:
+        half = n >> 1
+        if not (target < cum[base + half]):
+            base += half
+        n -= half
+    if not (target < cum[base]):
+        base += 1
+    return base
+
+
+@kernel
+def month_setup(
+    weight: np.ndarray,
+    spec: np.ndarray,
+    bounds: np.ndarray,
+    part_spec: np.ndarray,
+    part_ties: np.ndarray,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
+]:
+    """What :func:`draw_candidates` computes before its random numbers, for every part.
+
+    Args:
+        weight: ``skill ** star_targeting`` of the rows of :func:`group_order` (float64).
+        spec: their specialties.
+        bounds: the ``G + 1`` group bounds of those rows (``G = L + 1``, pool last).
+        part_spec: per part, the specialty its rows have, or ``-1`` for all rows
+            (:func:`specialty_split` / the rows as given).
+        part_ties: (P, L, G) tie strengths of each part.
+
+    Returns ``(pos, cum, part_at, part_bounds, group_weight, total, cdf, ok)``: the
+    positions (into the rows) of each part's rows, concatenated (part ``p`` at
+    ``part_at[p] : part_at[p + 1]``); ``np.cumsum`` of their weights; the part's
+    ``G + 1`` group bounds (within the part); the group weights (``cum0[b[1:]] -
+    cum0[b[:-1]]``); each lab's source total (``w.sum(axis=1)``, pairwise) and source
+    cdf (``(w / total).cumsum()`` over the last entry, where ``total > 0``). ``ok`` is
+    False if a weight is negative, infinite or NaN: then ``np.searchsorted`` on the
+    cumulative weights is not a plain ordered search and the caller must use
+    :func:`draw_candidates`.
+    """
+    n = weight.shape[0]
+    n_parts, n_labs, n_groups = part_ties.shape
+    ok = True
+    for i in range(n):
+        if not (0.0 <= weight[i] < np.inf):
+            ok = False
+    part_at = np.zeros(n_parts + 1, dtype=np.int64)
+    for p in range(n_parts):
+        s = part_spec[p]
+        m = n
+        if s >= 0:
+            m = 0
+            for i in range(n):
+                if spec[i] == s:
+                    m += 1
+        part_at[p + 1] = part_at[p] + m
+    pos = np.empty(part_at[n_parts], dtype=np.int64)
+    cum = np.empty(part_at[n_parts], dtype=np.float64)
+    part_bounds = np.zeros((n_parts, n_groups + 1), dtype=np.int64)
+    group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
+    total = np.zeros((n_parts, n_labs), dtype=np.float64)
+    cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)
+    w = np.empty(n_groups, dtype=np.float64)
+    for p in range(n_parts):
+        s = part_spec[p]
+        at = part_at[p]
+        o = 0
+        acc = 0.0
+        for g in range(n_groups):
+            for i in range(bounds[g], bounds[g + 1]):
+                if s < 0 or spec[i] == s:
+                    pos[at + o] = i
+                    acc = weight[i] if o == 0 else acc + weight[i]
+                    cum[at + o] = acc
+                    o += 1
+            part_bounds[p, g + 1] = o
+        for g in range(n_groups):
+            lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
+            start = 0.0 if lo == 0 else cum[at + lo - 1]
+            end = 0.0 if hi == 0 else cum[at + hi - 1]
+            group_weight[p, g] = end - start
+        for lab in range(n_labs):
+            for g in range(n_groups):
+                w[g] = part_ties[p, lab, g] * group_weight[p, g]
+            w[lab] = 0.0
+            t = pairwise_sum(w, 0, n_groups)
+            total[p, lab] = t
+            if t > 0:
+                c = 0.0
+                for g in range(n_groups):
+                    c = w[g] / t if g == 0 else c + w[g] / t
+                    cdf[p, lab, g] = c
+                last = cdf[p, lab, n_groups - 1]
+                for g in range(n_groups):
+                    cdf[p, lab, g] /= last
+    return pos, cum, part_at, part_bounds, group_weight, total, cdf, ok
+
+
+@kernel
+def month_draws(
+    sorted_rows: np.ndarray,
+    pos: np.ndarray,
+    cum: np.ndarray,
+    part_at: np.ndarray,
+    part_bounds: np.ndarray,
+    group_weight: np.ndarray,
+    cdf: np.ndarray,
+    k: np.ndarray,
+    u: np.ndarray,
+    u_at: np.ndarray,
+    first_labs: np.ndarray,
+    first_rows: np.ndarray,
+    n_rows: int,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The distinct new pairs ``(lab, row)`` of every part of a month, part by part,
+    each sorted by lab then row: what :func:`draw_candidates` draws from the uniforms
+    ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab), then
+    :func:`market.phases.search.first_pairs` keeps, given the ``first`` pairs (spin-out
+    pulls) and parts whose rows are disjoint except the last ones, which may repeat any
+    earlier pair (campus draws).
+
+    A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
+    ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
+    cumulative weight above ``cum_start + u * group_weight`` within the group
+    (``searchsorted`` ``side="right"`` then ``clip`` to the group). ``ok`` is False if a
+    source index fell outside the groups (the numpy form would raise).
+    """
+    n_parts, n_labs, n_groups = cdf.shape
+    seen = np.full(n_rows, -1, dtype=np.int64)
+    n_draws = 0
+    for p in range(n_parts):
+        for lab in range(n_labs):
+            n_draws += k[p, lab]
+    buf = np.empty(n_draws, dtype=np.int64)
+    count = np.zeros((n_labs, n_parts), dtype=np.int64)
+    draw_at = np.zeros((n_parts, n_labs), dtype=np.int64)
+    for p in range(n_parts):
+        for lab in range(1, n_labs):
+            draw_at[p, lab] = draw_at[p, lab - 1] + k[p, lab - 1]
+    buckets = [search_buckets(cum[part_at[p] : part_at[p + 1]], k[p].sum()) for p in range(n_parts)]
+    ok = True
+    o = 0
+    for lab in range(n_labs):
+        for j in range(first_labs.shape[0]):
+            if first_labs[j] == lab:
+                seen[first_rows[j]] = lab
+        for p in range(n_parts):
+            m = k[p, lab]
+            start = o
+            at = part_at[p]
+            n_buckets, scale, bucket_start = buckets[p]
+            base = u_at[p] + 2 * draw_at[p, lab]
+            for d in range(m):
+                u_group, u_person = u[base + d], u[base + m + d]
+                g = 0
+                for c in range(n_groups):
+                    if cdf[p, lab, c] <= u_group:
+                        g += 1
+                if g >= n_groups:
+                    ok = False
+                    g = n_groups - 1
+                lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
+                cum_start = 0.0 if lo == 0 else cum[at + lo - 1]
+                target = cum_start + u_person * group_weight[p, g]
+                if n_buckets and 0.0 <= target < np.inf:
+                    b = int(target * scale)
+                    if b > n_buckets - 1:
+                        b = n_buckets - 1
+                    idx, end = bucket_start[b], bucket_start[b + 1]
+                    while idx < end and not (target < cum[at + idx]):
+                        idx += 1
+                else:
+                    idx = _count_not_above(cum, at, part_at[p + 1] - at, target) - at
+                idx = min(max(idx, lo), hi - 1)
+                if idx < 0:
+                    idx += part_at[p + 1] - at
+                row = sorted_rows[pos[at + idx]]
+                if seen[row] != lab:
+                    seen[row] = lab
+                    buf[o] = row
+                    o += 1
+            buf[start:o] = np.sort(buf[start:o])
+            count[lab, p] = o - start
+    out_labs = np.empty(o, dtype=np.int64)
+    out_rows = np.empty(o, dtype=np.int64)
+    lab_at = np.zeros(n_labs + 1, dtype=np.int64)
+    for lab in range(n_labs):
+        lab_at[lab + 1] = lab_at[lab] + count[lab].sum()
+    w = 0
+    for p in range(n_parts):
+        for lab in range(n_labs):
+            src = lab_at[lab] + count[lab, :p].sum()
+            for j in range(count[lab, p]):
+                out_labs[w] = lab
+                out_rows[w] = buf[src + j]
+                w += 1
+    return out_labs, out_rows, ok
