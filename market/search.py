@@ -371,6 +371,48 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @kernel
+def _bit_length(n: int) -> int:
+    """Bits needed to write ``0 .. n`` (``int.bit_length``)."""
+    bits = 0
+    while (n >> bits) > 0:
+        bits += 1
+    return bits
+
+
+RADIX_BITS = 11
+"""Bits per pass of :func:`radix_sort` (2,048 counters: they stay in the L1 cache)."""
+
+
+@kernel
+def radix_sort(keys: np.ndarray) -> np.ndarray:
+    """``np.sort(keys)`` for non-negative int64 keys: a least-significant-digit radix
+    sort, ``RADIX_BITS`` a pass, as many passes as the largest key needs.
+    """
+    n = keys.shape[0]
+    top = 0
+    for i in range(n):
+        top = max(top, keys[i])
+    src, dst = keys.copy(), np.empty(n, dtype=np.int64)
+    n_bins = 1 << RADIX_BITS
+    mask = n_bins - 1
+    start = np.empty(n_bins + 1, dtype=np.int64)
+    shift = 0
+    while (top >> shift) > 0:
+        start[:] = 0
+        for i in range(n):
+            start[((src[i] >> shift) & mask) + 1] += 1
+        for b in range(n_bins):
+            start[b + 1] += start[b]
+        for i in range(n):
+            d = (src[i] >> shift) & mask
+            dst[start[d]] = src[i]
+            start[d] += 1
+        src, dst = dst, src
+        shift += RADIX_BITS
+    return src
+
+
+@kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
     """Buckets for :func:`search_right`'s search within :func:`month_draws`: with
     enough targets (at least 256 and a quarter of the elements) and a finite positive
@@ -517,44 +559,40 @@ def month_draws(
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """The distinct new pairs ``(lab, row)`` of every part of a month, part by part,
     each sorted by lab then row: what :func:`draw_candidates` draws from the uniforms
-    ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab), then
-    :func:`market.phases.search.first_pairs` keeps, given the ``first`` pairs (spin-out
-    pulls) and parts whose rows are disjoint except the last ones, which may repeat any
-    earlier pair (campus draws).
+    ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab, ``u``
+    laid out lab by lab as there), then :func:`market.phases.search.first_pairs` keeps,
+    given the ``first`` pairs (spin-out pulls) and parts whose rows are disjoint
+    except the last ones, which may repeat any earlier pair (campus draws).
 
     A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
     ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
     cumulative weight above ``cum_start + u * group_weight`` within the group
-    (``searchsorted`` ``side="right"`` then ``clip`` to the group). ``ok`` is False if a
-    source index fell outside the groups (the numpy form would raise).
+    (``searchsorted`` ``side="right"`` then ``clip`` to the group). The draws are
+    searched group by group (the group's weights stay in cache), then every pair,
+    keyed ``(lab, row, part)`` (bit fields) with the ``first`` pairs as part ``-1``, is
+    radix-sorted: a pair is new where it differs from the one before. ``ok`` is False if a source
+    index fell outside the groups (the numpy form would raise).
     """
     n_parts, n_labs, n_groups = cdf.shape
-    seen = np.full(n_rows, -1, dtype=np.int64)
+    part_bits, row_bits = _bit_length(n_parts), _bit_length(n_rows)
     n_draws = 0
     for p in range(n_parts):
         for lab in range(n_labs):
             n_draws += k[p, lab]
-    buf = np.empty(n_draws, dtype=np.int64)
-    count = np.zeros((n_labs, n_parts), dtype=np.int64)
-    draw_at = np.zeros((n_parts, n_labs), dtype=np.int64)
-    for p in range(n_parts):
-        for lab in range(1, n_labs):
-            draw_at[p, lab] = draw_at[p, lab - 1] + k[p, lab - 1]
-    buckets = [search_buckets(cum[part_at[p] : part_at[p + 1]], k[p].sum()) for p in range(n_parts)]
+    # 1. source group and target of every draw, and their order by (part, group)
+    slot = np.empty(n_draws, dtype=np.int64)
+    target = np.empty(n_draws, dtype=np.float64)
+    owner = np.empty(n_draws, dtype=np.int64)
+    start = np.zeros(n_parts * n_groups + 1, dtype=np.int64)
     ok = True
-    o = 0
-    for lab in range(n_labs):
-        for j in range(first_labs.shape[0]):
-            if first_labs[j] == lab:
-                seen[first_rows[j]] = lab
-        for p in range(n_parts):
+    d = 0
+    for p in range(n_parts):
+        at = part_at[p]
+        base = u_at[p]
+        for lab in range(n_labs):
             m = k[p, lab]
-            start = o
-            at = part_at[p]
-            n_buckets, scale, bucket_start = buckets[p]
-            base = u_at[p] + 2 * draw_at[p, lab]
-            for d in range(m):
-                u_group, u_person = u[base + d], u[base + m + d]
+            for j in range(m):
+                u_group, u_person = u[base + j], u[base + m + j]
                 g = 0
                 for c in range(n_groups):
                     if cdf[p, lab, c] <= u_group:
@@ -562,39 +600,73 @@ def month_draws(
                 if g >= n_groups:
                     ok = False
                     g = n_groups - 1
-                lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
+                lo = part_bounds[p, g]
                 cum_start = 0.0 if lo == 0 else cum[at + lo - 1]
-                target = cum_start + u_person * group_weight[p, g]
-                if n_buckets and 0.0 <= target < np.inf:
-                    b = int(target * scale)
-                    if b > n_buckets - 1:
-                        b = n_buckets - 1
-                    idx, end = bucket_start[b], bucket_start[b + 1]
-                    while idx < end and not (target < cum[at + idx]):
-                        idx += 1
-                else:
-                    idx = _count_not_above(cum, at, part_at[p + 1] - at, target) - at
-                idx = min(max(idx, lo), hi - 1)
-                if idx < 0:
-                    idx += part_at[p + 1] - at
-                row = sorted_rows[pos[at + idx]]
-                if seen[row] != lab:
-                    seen[row] = lab
-                    buf[o] = row
-                    o += 1
-            buf[start:o] = np.sort(buf[start:o])
-            count[lab, p] = o - start
-    out_labs = np.empty(o, dtype=np.int64)
-    out_rows = np.empty(o, dtype=np.int64)
-    lab_at = np.zeros(n_labs + 1, dtype=np.int64)
-    for lab in range(n_labs):
-        lab_at[lab + 1] = lab_at[lab] + count[lab].sum()
-    w = 0
+                target[d] = cum_start + u_person * group_weight[p, g]
+                slot[d] = p * n_groups + g
+                owner[d] = lab
+                start[slot[d] + 1] += 1
+                d += 1
+            base += 2 * m
+    for s in range(n_parts * n_groups):
+        start[s + 1] += start[s]
+    order = np.empty(n_draws, dtype=np.int64)
+    for d in range(n_draws):
+        order[start[slot[d]]] = d
+        start[slot[d]] += 1
+    # 2. each draw's row, group by group; keys (lab, row, part + 1), the first pairs 0
+    n_first = first_labs.shape[0]
+    keys = np.empty(n_draws + n_first, dtype=np.int64)
+    for j in range(n_first):
+        keys[j] = ((first_labs[j] << row_bits) | first_rows[j]) << part_bits
+    i = 0
     for p in range(n_parts):
-        for lab in range(n_labs):
-            src = lab_at[lab] + count[lab, :p].sum()
-            for j in range(count[lab, p]):
-                out_labs[w] = lab
-                out_rows[w] = buf[src + j]
-                w += 1
+        at, size = part_at[p], part_at[p + 1] - part_at[p]
+        n_buckets, scale, bucket_start = search_buckets(cum[at : at + size], k[p].sum())
+        while i < n_draws and slot[order[i]] < (p + 1) * n_groups:
+            d = order[i]
+            g = slot[d] - p * n_groups
+            lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
+            t = target[d]
+            if n_buckets and 0.0 <= t < np.inf:
+                b = int(t * scale)
+                if b > n_buckets - 1:
+                    b = n_buckets - 1
+                idx, end = bucket_start[b], bucket_start[b + 1]
+                while idx < end and not (t < cum[at + idx]):
+                    idx += 1
+            else:
+                idx = _count_not_above(cum, at, size, t) - at
+            idx = min(max(idx, lo), hi - 1)
+            if idx < 0:
+                idx += size
+            row = sorted_rows[pos[at + idx]]
+            keys[n_first + i] = (((owner[d] << row_bits) | row) << part_bits) | (p + 1)
+            i += 1
+    # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new
+    keys = radix_sort(keys)
+    count = np.zeros(n_parts + 1, dtype=np.int64)
+    part_mask, row_mask = (1 << part_bits) - 1, (1 << row_bits) - 1
+    last = -1
+    for j in range(keys.shape[0]):
+        pair = keys[j] >> part_bits
+        if pair != last:
+            last = pair
+            count[keys[j] & part_mask] += 1
+    fill = np.zeros(n_parts + 1, dtype=np.int64)
+    for p in range(1, n_parts):
+        fill[p + 1] = fill[p] + count[p]
+    n_new = fill[n_parts] + count[n_parts]
+    out_labs = np.empty(n_new, dtype=np.int64)
+    out_rows = np.empty(n_new, dtype=np.int64)
+    last = -1
+    for j in range(keys.shape[0]):
+        pair = keys[j] >> part_bits
+        part = keys[j] & part_mask
+        if pair != last:
+            last = pair
+            if part:
+                out_labs[fill[part]] = pair >> row_bits
+                out_rows[fill[part]] = pair & row_mask
+                fill[part] += 1
     return out_labs, out_rows, ok

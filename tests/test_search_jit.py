@@ -18,6 +18,7 @@ from market.search import (
     month_draws,
     month_setup,
     pairwise_sum,
+    radix_sort,
     specialty_groups,
 )
 
@@ -193,3 +194,14 @@ def test_top_per_group_edge_cases(seed):
     k = rng.integers(0, 8, n_groups)
     k[0] = 10_000
     np.testing.assert_array_equal(top_per_group(group, score, k, 10), _lexsort_top(group, score, k))
+
+
+@pytest.mark.parametrize("top", [0, 1, 2047, 2048, 10**6, 2**40])
+def test_radix_sort_is_np_sort(top):
+    rng = np.random.default_rng(top % 97)
+    for n in (0, 1, 5, 3000):
+        keys = rng.integers(0, top + 1, n)
+        got = radix_sort(keys)
+        np.testing.assert_array_equal(got, np.sort(keys))
+        assert got.dtype == np.int64
+        assert got is not keys
