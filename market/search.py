@@ -12,6 +12,8 @@ within the source with probability proportional to ``skill^kappa``. Ties start a
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from market.jit import kernel
@@ -217,6 +219,26 @@ def specialty_split(
 
 # --- Compiled kernels: the draws of a month in two calls -------------------------------
 
+_SCRATCH = threading.local()
+
+
+def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays for :func:`month_setup`, kept between months (per thread): on this
+    kind of VM the first touch of freshly allocated pages costs ~1.4 us a page, more
+    than the kernel's own work on a market of 100k people.
+    """
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf[0].shape[0] < n_spaces or buf[0].shape[1] < n:
+        rows, cap = max(n_spaces, 4), n + n // 4 + 1024
+        buf = (
+            np.empty((rows, cap), dtype=np.int64),
+            np.empty((rows, cap), dtype=np.float64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+        )
+        _SCRATCH.buf = buf
+    return buf
+
 
 def draw_month(
     rng: np.random.Generator,
@@ -245,15 +267,22 @@ def draw_month(
             rng.poisson(lam)
         return empty, empty
     sorted_rows = np.asarray(sorted_rows, dtype=np.int64)
-    weight = np.asarray(people.skill[sorted_rows] ** star_targeting, dtype=np.float64)
+    if star_targeting == 1.0:  # numpy's x ** 1.0 is +x: the skills themselves
+        values, index = people.skill, sorted_rows
+    else:
+        values = np.asarray(people.skill[sorted_rows] ** star_targeting, dtype=np.float64)
+        index = np.arange(len(sorted_rows))
     setup = month_setup(
-        weight,
-        people.specialty[sorted_rows],
+        values,
+        index,
+        sorted_rows,
+        people.specialty,
         np.asarray(bounds, dtype=np.int64),
         np.array(part_spec, dtype=np.int64),
         np.stack(part_ties).astype(np.float64, copy=False),
+        *_scratch(max(part_spec) + 2, len(sorted_rows)),
     )
-    pos, cum, part_at, part_bounds, group_weight, total, cdf, ok = setup
+    space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok = setup
     if not ok:
         return None
     k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
@@ -266,11 +295,10 @@ def draw_month(
     u = np.concatenate(uniforms) if uniforms else np.empty(0)
     u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
     out_labs, out_rows, ok = month_draws(
-        sorted_rows,
-        pos,
-        cum,
-        part_at,
-        part_bounds,
+        space_rows,
+        space_cum,
+        part_space,
+        space_bounds,
         group_weight,
         cdf,
         k,
@@ -455,99 +483,132 @@ def _count_not_above(cum: np.ndarray, lo: int, n: int, target: float) -> int:
 
 @kernel
 def month_setup(
-    weight: np.ndarray,
-    spec: np.ndarray,
+    values: np.ndarray,
+    index: np.ndarray,
+    sorted_rows: np.ndarray,
+    specialty: np.ndarray,
     bounds: np.ndarray,
     part_spec: np.ndarray,
     part_ties: np.ndarray,
+    space_rows: np.ndarray,
+    space_cum: np.ndarray,
+    key: np.ndarray,
+    at: np.ndarray,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
 ]:
-    """What :func:`draw_candidates` computes before its random numbers, for every part.
+    """What :func:`draw_candidates` computes before its random numbers, for every part,
+    in one pass over the rows.
 
     Args:
-        weight: ``skill ** star_targeting`` of the rows of :func:`group_order` (float64).
-        spec: their specialties.
-        bounds: the ``G + 1`` group bounds of those rows (``G = L + 1``, pool last).
-        part_spec: per part, the specialty its rows have, or ``-1`` for all rows
-            (:func:`specialty_split` / the rows as given).
+        values, index: the weight of ``sorted_rows[i]`` is ``values[index[i]]`` (its
+            ``skill ** star_targeting``).
+        sorted_rows: the rows of :func:`group_order`, with ``bounds`` their ``G + 1``
+            group bounds (``G = L + 1``, pool last).
+        specialty: every row's specialty.
+        part_spec: per part, the specialty its rows have (:func:`specialty_groups`), or
+            ``-1`` for all rows.
         part_ties: (P, L, G) tie strengths of each part.
+        space_rows, space_cum, key, at: scratch space (:func:`_scratch`), at least
+            ``max(part_spec) + 2`` rows of ``len(sorted_rows)``; overwritten.
 
-    Returns ``(pos, cum, part_at, part_bounds, group_weight, total, cdf, ok)``: the
-    positions (into the rows) of each part's rows, concatenated (part ``p`` at
-    ``part_at[p] : part_at[p + 1]``); ``np.cumsum`` of their weights; the part's
-    ``G + 1`` group bounds (within the part); the group weights (``cum0[b[1:]] -
-    cum0[b[:-1]]``); each lab's source total (``w.sum(axis=1)``, pairwise) and source
-    cdf (``(w / total).cumsum()`` over the last entry, where ``total > 0``). ``ok`` is
-    False if a weight is negative, infinite or NaN: then ``np.searchsorted`` on the
-    cumulative weights is not a plain ordered search and the caller must use
-    :func:`draw_candidates`.
+    Returns ``(space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf,
+    ok)``. A space is a set of rows, in group order: space 0 all rows, space ``1 + s``
+    specialty ``s``; ``space_rows[j, :n_j]`` are its rows, ``space_cum[j, :n_j]``
+    ``np.cumsum`` of their weights, ``space_bounds[j]`` its ``G + 1`` group bounds;
+    part ``p`` draws from space ``part_space[p]``. Per part, the group weights
+    (``cum0[b[1:]] - cum0[b[:-1]]``), each lab's source total (``w.sum(axis=1)``,
+    pairwise) and source cdf (``(w / total).cumsum()`` over its last entry, where
+    ``total > 0``). ``ok`` is False if a weight is negative, infinite or NaN: then
+    ``np.searchsorted`` on the cumulative weights is not a plain ordered search and
+    the caller must use :func:`draw_candidates`.
     """
-    n = weight.shape[0]
+    n = sorted_rows.shape[0]
     n_parts, n_labs, n_groups = part_ties.shape
+    n_spaces = 1
+    for p in range(n_parts):
+        n_spaces = max(n_spaces, part_spec[p] + 2)
+    part_space = np.empty(n_parts, dtype=np.int64)
+    needed = np.zeros(n_spaces, dtype=np.bool_)
+    for p in range(n_parts):
+        part_space[p] = part_spec[p] + 1
+        needed[part_space[p]] = True
+    space_bounds = np.zeros((n_spaces, n_groups + 1), dtype=np.int64)
     ok = True
     for i in range(n):
-        if not (0.0 <= weight[i] < np.inf):
+        w = values[index[i]]
+        if not (0.0 <= w < np.inf):
             ok = False
-    part_at = np.zeros(n_parts + 1, dtype=np.int64)
-    for p in range(n_parts):
-        s = part_spec[p]
-        m = n
-        if s >= 0:
-            m = 0
-            for i in range(n):
-                if spec[i] == s:
-                    m += 1
-        part_at[p + 1] = part_at[p] + m
-    pos = np.empty(part_at[n_parts], dtype=np.int64)
-    cum = np.empty(part_at[n_parts], dtype=np.float64)
-    part_bounds = np.zeros((n_parts, n_groups + 1), dtype=np.int64)
+    # space 0: every row, in order
+    if needed[0]:
+        acc = 0.0
+        for i in range(n):
+            acc = values[index[i]] if i == 0 else acc + values[index[i]]  # np.cumsum
+            space_cum[0, i] = acc
+            space_rows[0, i] = sorted_rows[i]
+        space_bounds[0, :] = bounds
+    # specialty spaces: positions counting-sorted by (specialty, group), then summed
+    n_spec = n_spaces - 1
+    if n_spec > 0:
+        start = np.zeros(n_spec * n_groups + 1, dtype=np.int64)
+        for g in range(n_groups):
+            for i in range(bounds[g], bounds[g + 1]):
+                s = specialty[sorted_rows[i]]
+                key[i] = s * n_groups + g if 0 <= s < n_spec else -1
+                start[key[i] + 1] += 1
+        for q in range(n_spec * n_groups):
+            start[q + 1] += start[q]
+        fill = start[:-1].copy()
+        for i in range(n):
+            if key[i] >= 0:
+                at[fill[key[i]]] = i
+                fill[key[i]] += 1
+        for s in range(n_spec):
+            j = s + 1
+            base = start[s * n_groups]
+            space_bounds[j, :] = start[s * n_groups : (s + 1) * n_groups + 1] - base
+            if not needed[j]:
+                continue
+            acc = 0.0
+            for q in range(space_bounds[j, n_groups]):
+                i = at[base + q]
+                acc = values[index[i]] if q == 0 else acc + values[index[i]]  # np.cumsum
+                space_cum[j, q] = acc
+                space_rows[j, q] = sorted_rows[i]
     group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
     total = np.zeros((n_parts, n_labs), dtype=np.float64)
     cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)
-    w = np.empty(n_groups, dtype=np.float64)
+    w_lab = np.empty(n_groups, dtype=np.float64)
     for p in range(n_parts):
-        s = part_spec[p]
-        at = part_at[p]
-        o = 0
-        acc = 0.0
+        j = part_space[p]
         for g in range(n_groups):
-            for i in range(bounds[g], bounds[g + 1]):
-                if s < 0 or spec[i] == s:
-                    pos[at + o] = i
-                    acc = weight[i] if o == 0 else acc + weight[i]
-                    cum[at + o] = acc
-                    o += 1
-            part_bounds[p, g + 1] = o
-        for g in range(n_groups):
-            lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
-            start = 0.0 if lo == 0 else cum[at + lo - 1]
-            end = 0.0 if hi == 0 else cum[at + hi - 1]
-            group_weight[p, g] = end - start
+            lo, hi = space_bounds[j, g], space_bounds[j, g + 1]
+            cum_lo = 0.0 if lo == 0 else space_cum[j, lo - 1]
+            cum_hi = 0.0 if hi == 0 else space_cum[j, hi - 1]
+            group_weight[p, g] = cum_hi - cum_lo
         for lab in range(n_labs):
             for g in range(n_groups):
-                w[g] = part_ties[p, lab, g] * group_weight[p, g]
-            w[lab] = 0.0
-            t = pairwise_sum(w, 0, n_groups)
+                w_lab[g] = part_ties[p, lab, g] * group_weight[p, g]
+            w_lab[lab] = 0.0
+            t = pairwise_sum(w_lab, 0, n_groups)
             total[p, lab] = t
             if t > 0:
                 c = 0.0
                 for g in range(n_groups):
-                    c = w[g] / t if g == 0 else c + w[g] / t
+                    c = w_lab[g] / t if g == 0 else c + w_lab[g] / t
                     cdf[p, lab, g] = c
                 last = cdf[p, lab, n_groups - 1]
                 for g in range(n_groups):
                     cdf[p, lab, g] /= last
-    return pos, cum, part_at, part_bounds, group_weight, total, cdf, ok
+    return space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok
 
 
 @kernel
 def month_draws(
-    sorted_rows: np.ndarray,
-    pos: np.ndarray,
-    cum: np.ndarray,
-    part_at: np.ndarray,
-    part_bounds: np.ndarray,
+    space_rows: np.ndarray,
+    space_cum: np.ndarray,
+    part_space: np.ndarray,
+    space_bounds: np.ndarray,
     group_weight: np.ndarray,
     cdf: np.ndarray,
     k: np.ndarray,
@@ -558,7 +619,8 @@ def month_draws(
     n_rows: int,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """The distinct new pairs ``(lab, row)`` of every part of a month, part by part,
-    each sorted by lab then row: what :func:`draw_candidates` draws from the uniforms
+    each sorted by lab then row (the spaces of :func:`month_setup`): what
+    :func:`draw_candidates` draws from the uniforms
     ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab, ``u``
     laid out lab by lab as there), then :func:`market.phases.search.first_pairs` keeps,
     given the ``first`` pairs (spin-out pulls) and parts whose rows are disjoint
@@ -587,7 +649,7 @@ def month_draws(
     ok = True
     d = 0
     for p in range(n_parts):
-        at = part_at[p]
+        cum, bounds = space_cum[part_space[p]], space_bounds[part_space[p]]
         base = u_at[p]
         for lab in range(n_labs):
             m = k[p, lab]
@@ -600,8 +662,8 @@ def month_draws(
                 if g >= n_groups:
                     ok = False
                     g = n_groups - 1
-                lo = part_bounds[p, g]
-                cum_start = 0.0 if lo == 0 else cum[at + lo - 1]
+                lo = bounds[g]
+                cum_start = 0.0 if lo == 0 else cum[lo - 1]
                 target[d] = cum_start + u_person * group_weight[p, g]
                 slot[d] = p * n_groups + g
                 owner[d] = lab
@@ -621,26 +683,27 @@ def month_draws(
         keys[j] = ((first_labs[j] << row_bits) | first_rows[j]) << part_bits
     i = 0
     for p in range(n_parts):
-        at, size = part_at[p], part_at[p + 1] - part_at[p]
-        n_buckets, scale, bucket_start = search_buckets(cum[at : at + size], k[p].sum())
+        j = part_space[p]
+        cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
+        n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
         while i < n_draws and slot[order[i]] < (p + 1) * n_groups:
             d = order[i]
             g = slot[d] - p * n_groups
-            lo, hi = part_bounds[p, g], part_bounds[p, g + 1]
+            lo, hi = bounds[g], bounds[g + 1]
             t = target[d]
             if n_buckets and 0.0 <= t < np.inf:
                 b = int(t * scale)
                 if b > n_buckets - 1:
                     b = n_buckets - 1
                 idx, end = bucket_start[b], bucket_start[b + 1]
-                while idx < end and not (t < cum[at + idx]):
+                while idx < end and not (t < cum[idx]):
                     idx += 1
-            else:
-                idx = _count_not_above(cum, at, size, t) - at
+            else:  # within the group: the same after the clip (cum is sorted)
+                idx = _count_not_above(cum, lo, hi - lo, t)
             idx = min(max(idx, lo), hi - 1)
             if idx < 0:
                 idx += size
-            row = sorted_rows[pos[at + idx]]
+            row = rows[idx]
             keys[n_first + i] = (((owner[d] << row_bits) | row) << part_bits) | (p + 1)
             i += 1
     # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new

@@ -142,20 +142,34 @@ def test_kernels_run_as_python():
     """``NUMBA_DISABLE_JIT=1`` runs the kernels' Python: same results as compiled."""
     rng = np.random.default_rng(5)
     p, sorted_rows, bounds = _market(rng, 400, 6)
-    weight = p.skill[sorted_rows] ** 1.0
+    sorted_rows = sorted_rows.astype(np.int64)
     ties = np.stack([rng.random((6, 7)), np.eye(6, 7, 6)])
     spec = np.array([1, -1])
-    args = (weight, p.specialty[sorted_rows], bounds.astype(np.int64), spec, ties)
-    setup = month_setup(*args)
-    py_setup = _python(month_setup)(*args)
-    for a, b in zip(setup, py_setup, strict=True):
+    args = (p.skill, sorted_rows, sorted_rows, p.specialty, bounds.astype(np.int64), spec, ties)
+    n = len(sorted_rows)
+
+    def scratch():
+        return (
+            np.empty((3, n), np.int64),
+            np.empty((3, n)),
+            np.empty(n, np.int64),
+            np.empty(n, np.int64),
+        )
+
+    setup = month_setup(*args, *scratch())
+    py_setup = _python(month_setup)(*args, *scratch())
+    for a, b in zip(setup[2:], py_setup[2:], strict=True):
         np.testing.assert_array_equal(a, b)
-    pos, cum, part_at, part_bounds, group_weight, total, cdf, _ = setup
+    space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, _ = setup
+    for j in part_space:  # the used part of each space drawn from
+        n_j = space_bounds[j, -1]
+        np.testing.assert_array_equal(space_rows[j, :n_j], py_setup[0][j, :n_j])
+        np.testing.assert_array_equal(space_cum[j, :n_j], py_setup[1][j, :n_j])
     k = np.where(total > 0, rng.integers(0, 300, total.shape), 0).astype(np.int64)
     u = rng.random(2 * int(k.sum()))
     u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
     first = (np.array([2, 3], dtype=np.int64), sorted_rows[:2].astype(np.int64))
-    d_args = (sorted_rows, pos, cum, part_at, part_bounds, group_weight, cdf, k, u, u_at)
+    d_args = (space_rows, space_cum, part_space, space_bounds, group_weight, cdf, k, u, u_at)
     got = month_draws(*d_args, *first, p.n)
     py_got = _python(month_draws)(*d_args, *first, p.n)
     for a, b in zip(got, py_got, strict=True):
@@ -166,6 +180,13 @@ def test_kernels_run_as_python():
     np.testing.assert_array_equal(
         _top_per_group(group, score, kk), _python(_top_per_group)(group, score, kk)
     )
+
+
+def test_power_one_is_the_skill_itself():
+    """``draw_month`` reads the skills directly when ``star_targeting == 1``."""
+    rng = np.random.default_rng(6)
+    skill = np.concatenate([rng.pareto(2.0, 1000) + 1, [0.0, -0.0, 1e-310, 1e300]])
+    np.testing.assert_array_equal((skill**1.0).view(np.int64), skill.view(np.int64))
 
 
 def _lexsort_top(group, score, k):
