@@ -226,3 +226,14 @@ def test_radix_sort_is_np_sort(top):
         np.testing.assert_array_equal(got, np.sort(keys))
         assert got.dtype == np.int64
         assert got is not keys
+
+
+@pytest.mark.parametrize("k_big", [63, 64, 65, 100, 499, 500])
+def test_top_per_group_both_paths(k_big):
+    """Few kept (sorted buffer) and many kept (merge sort), ties and NaN."""
+    rng = np.random.default_rng(k_big)
+    group = rng.integers(0, 3, 1500)
+    score = np.round(rng.normal(size=1500), 1)
+    score[rng.random(1500) < 0.1] = np.nan
+    k = np.array([k_big, 3, 0.5])  # a fractional count keeps the ranks below it
+    np.testing.assert_array_equal(top_per_group(group, score, k, 1), _lexsort_top(group, score, k))

@@ -140,9 +140,9 @@ def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: i
 
 @kernel
 def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """:func:`top_per_group`: the elements counting-sorted by group (stably), every
-    group with more elements than it keeps merge-sorted (stably) by score, descending
-    with NaN last, and its first ``k[g]`` marked.
+    """:func:`top_per_group`: the elements counting-sorted by group (stably); of every
+    group with more elements than it keeps, the first ``k[g]`` by score (descending,
+    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by a merge sort.
     """
     n, n_groups = group.shape[0], k.shape[0]
     start = np.zeros(n_groups + 1, dtype=np.int64)
@@ -161,12 +161,44 @@ def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.nd
         lo, hi = start[g], start[g + 1]
         if k[g] <= 0 or hi == lo:
             continue
-        if hi - lo > k[g]:
+        if hi - lo <= k[g]:
+            best[order[lo:hi]] = True
+        elif k[g] <= TOP_K_INSERTION:
+            n_best = _top_k(order[lo:hi], tmp, score, int(np.ceil(k[g])))
+            best[tmp[:n_best]] = True
+        else:
             _sort_by_score(order[lo:hi], tmp[lo:hi], score)
-        for r in range(hi - lo):
-            if r < k[g]:
-                best[order[lo + r]] = True
+            for r in range(hi - lo):
+                if r < k[g]:
+                    best[order[lo + r]] = True
     return best
+
+
+TOP_K_INSERTION = 64
+"""Up to this many kept per group, :func:`_top_k` keeps them in a sorted buffer;
+above, the group is merge-sorted."""
+
+
+@kernel
+def _top_k(idx: np.ndarray, buf: np.ndarray, score: np.ndarray, k: int) -> int:
+    """The first ``k`` of ``idx`` (positions, ascending) by ``score`` descending, NaN
+    last, earlier first among equals, into ``buf[:k]`` in that order; returns how many.
+    An element enters the sorted buffer only ahead of its last when it is full.
+    """
+    n_best = 0
+    for i in idx:
+        x = score[i]
+        if n_best == k:
+            if not _ahead(x, score[buf[k - 1]]):
+                continue
+            n_best -= 1
+        at = n_best
+        while at > 0 and _ahead(x, score[buf[at - 1]]):
+            buf[at] = buf[at - 1]
+            at -= 1
+        buf[at] = i
+        n_best += 1
+    return n_best
 
 
 @kernel
