@@ -222,7 +222,7 @@ def specialty_split(
 _SCRATCH = threading.local()
 
 
-def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Scratch arrays for :func:`month_setup`, kept between months (per thread): on this
     kind of VM the first touch of freshly allocated pages costs ~1.4 us a page, more
     than the kernel's own work on a market of 100k people.
@@ -230,12 +230,7 @@ def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     buf = getattr(_SCRATCH, "buf", None)
     if buf is None or buf[0].shape[0] < n_spaces or buf[0].shape[1] < n:
         rows, cap = max(n_spaces, 4), n + n // 4 + 1024
-        buf = (
-            np.empty((rows, cap), dtype=np.int64),
-            np.empty((rows, cap), dtype=np.float64),
-            np.empty(cap, dtype=np.int64),
-            np.empty(cap, dtype=np.int64),
-        )
+        buf = (np.empty((rows, cap), dtype=np.int64), np.empty((rows, cap), dtype=np.float64))
         _SCRATCH.buf = buf
     return buf
 
@@ -492,8 +487,6 @@ def month_setup(
     part_ties: np.ndarray,
     space_rows: np.ndarray,
     space_cum: np.ndarray,
-    key: np.ndarray,
-    at: np.ndarray,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
 ]:
@@ -509,7 +502,7 @@ def month_setup(
         part_spec: per part, the specialty its rows have (:func:`specialty_groups`), or
             ``-1`` for all rows.
         part_ties: (P, L, G) tie strengths of each part.
-        space_rows, space_cum, key, at: scratch space (:func:`_scratch`), at least
+        space_rows, space_cum: scratch space (:func:`_scratch`), at least
             ``max(part_spec) + 2`` rows of ``len(sorted_rows)``; overwritten.
 
     Returns ``(space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf,
@@ -519,11 +512,10 @@ def month_setup(
     part ``p`` draws from space ``part_space[p]``. Per part, the group weights
     (``cum0[b[1:]] - cum0[b[:-1]]``), each lab's source total (``w.sum(axis=1)``,
     pairwise) and source cdf (``(w / total).cumsum()`` over its last entry, where
-    ``total > 0``). ``ok`` is False if a weight is negative, infinite or NaN: then
-    ``np.searchsorted`` on the cumulative weights is not a plain ordered search and
-    the caller must use :func:`draw_candidates`.
+    ``total > 0``). ``ok`` is False if a weight of a space drawn from is negative,
+    infinite or NaN: then ``np.searchsorted`` on the cumulative weights is not a plain
+    ordered search and the caller must use :func:`draw_candidates`.
     """
-    n = sorted_rows.shape[0]
     n_parts, n_labs, n_groups = part_ties.shape
     n_spaces = 1
     for p in range(n_parts):
@@ -534,47 +526,34 @@ def month_setup(
         part_space[p] = part_spec[p] + 1
         needed[part_space[p]] = True
     space_bounds = np.zeros((n_spaces, n_groups + 1), dtype=np.int64)
-    ok = True
-    for i in range(n):
-        w = values[index[i]]
-        if not (0.0 <= w < np.inf):
-            ok = False
-    # space 0: every row, in order
-    if needed[0]:
-        acc = 0.0
-        for i in range(n):
-            acc = values[index[i]] if i == 0 else acc + values[index[i]]  # np.cumsum
-            space_cum[0, i] = acc
-            space_rows[0, i] = sorted_rows[i]
-        space_bounds[0, :] = bounds
-    # specialty spaces: positions counting-sorted by (specialty, group), then summed
+    # one pass over the rows in group order; each space's rows come in its order, so
+    # its cumulative sum is sequential, as np.cumsum's
     n_spec = n_spaces - 1
-    if n_spec > 0:
-        start = np.zeros(n_spec * n_groups + 1, dtype=np.int64)
-        for g in range(n_groups):
-            for i in range(bounds[g], bounds[g + 1]):
-                s = specialty[sorted_rows[i]]
-                key[i] = s * n_groups + g if 0 <= s < n_spec else -1
-                start[key[i] + 1] += 1
-        for q in range(n_spec * n_groups):
-            start[q + 1] += start[q]
-        fill = start[:-1].copy()
-        for i in range(n):
-            if key[i] >= 0:
-                at[fill[key[i]]] = i
-                fill[key[i]] += 1
-        for s in range(n_spec):
-            j = s + 1
-            base = start[s * n_groups]
-            space_bounds[j, :] = start[s * n_groups : (s + 1) * n_groups + 1] - base
-            if not needed[j]:
-                continue
-            acc = 0.0
-            for q in range(space_bounds[j, n_groups]):
-                i = at[base + q]
-                acc = values[index[i]] if q == 0 else acc + values[index[i]]  # np.cumsum
-                space_cum[j, q] = acc
-                space_rows[j, q] = sorted_rows[i]
+    fill = np.zeros(n_spaces, dtype=np.int64)
+    acc = np.zeros(n_spaces, dtype=np.float64)
+    ok = True
+    for g in range(n_groups):
+        for i in range(bounds[g], bounds[g + 1]):
+            row, w = sorted_rows[i], values[index[i]]
+            if needed[0]:
+                if not (0.0 <= w < np.inf):
+                    ok = False
+                o = fill[0]
+                acc[0] = w if o == 0 else acc[0] + w
+                space_cum[0, o] = acc[0]
+                space_rows[0, o] = row
+                fill[0] = o + 1
+            j = specialty[row] + 1
+            if 1 <= j <= n_spec and needed[j]:
+                if not (0.0 <= w < np.inf):
+                    ok = False
+                o = fill[j]
+                acc[j] = w if o == 0 else acc[j] + w
+                space_cum[j, o] = acc[j]
+                space_rows[j, o] = row
+                fill[j] = o + 1
+        for j in range(n_spaces):
+            space_bounds[j, g + 1] = fill[j]
     group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
     total = np.zeros((n_parts, n_labs), dtype=np.float64)
     cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)

@@ -152,8 +152,6 @@ def test_kernels_run_as_python():
         return (
             np.empty((3, n), np.int64),
             np.empty((3, n)),
-            np.empty(n, np.int64),
-            np.empty(n, np.int64),
         )
 
     setup = month_setup(*args, *scratch())
