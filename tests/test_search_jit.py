@@ -235,3 +235,25 @@ def test_top_per_group_both_paths(k_big):
     score[rng.random(1500) < 0.1] = np.nan
     k = np.array([k_big, 3, 0.5])  # a fractional count keeps the ranks below it
     np.testing.assert_array_equal(top_per_group(group, score, k, 1), _lexsort_top(group, score, k))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_eligible_is_the_numpy_mask(seed):
+    from market.phases.search import _eligible
+
+    rng = np.random.default_rng(seed)
+    n_rows, n_labs, n = 500, 7, 3000
+    employer = rng.integers(-2, n_labs, n_rows).astype(np.int32)
+    skill = rng.pareto(2.0, n_rows)
+    skill[:5] = np.nan
+    held_until = rng.integers(0, 30, n_rows).astype(np.int32)
+    bar = rng.random(n_labs) * 2
+    bar[0] = np.nan
+    labs, rows = rng.integers(0, n_labs, n), rng.integers(0, n_rows, n)
+    emp = employer[rows]
+    want = (emp != labs) & (emp != -2) & (skill[rows] >= bar[labs]) & (held_until[rows] <= 15)
+    got = _eligible(labs, rows, employer, skill, held_until, bar, 15, -2)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        _python(_eligible)(labs, rows, employer, skill, held_until, bar, 15, -2), want
+    )

@@ -67,10 +67,17 @@ def search(
         pair_labs, pair_rows = spin_labs, spin_rows
     spin = np.zeros(len(pair_labs), dtype=bool)
     spin[:n_spin] = True
-    emp = p.employer[pair_rows]
-    bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile])
-    keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
-    keep &= p.held_until[pair_rows] <= state.step  # named people before their move
+    bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile], dtype=float)
+    keep = _eligible(
+        np.asarray(pair_labs, dtype=np.int64),
+        np.asarray(pair_rows, dtype=np.int64),
+        p.employer,
+        p.skill,
+        p.held_until,
+        bar,
+        int(state.step),
+        int(Employer.GONE),
+    )
     pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
     values = None
     if vacancies is not None and cfg.one_offer_per_vacancy and len(pair_rows):
@@ -80,6 +87,30 @@ def search(
         pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
         values = values.take(keep)
     return Candidates(pair_labs, pair_rows, spin, values)
+
+
+@kernel
+def _eligible(
+    labs: np.ndarray,
+    rows: np.ndarray,
+    employer: np.ndarray,
+    skill: np.ndarray,
+    held_until: np.ndarray,
+    bar: np.ndarray,
+    step: int,
+    gone: int,
+) -> np.ndarray:
+    """Which pairs may be bid for: ``(employer[rows] != labs) & (employer[rows] !=
+    gone) & (skill[rows] >= bar[labs]) & (held_until[rows] <= step)`` (not the
+    person's own lab, still in the market, above the lab's hiring bar, and no named
+    person before their move), in one pass.
+    """
+    keep = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r, lab = rows[i], labs[i]
+        e = employer[r]
+        keep[i] = e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step
+    return keep
 
 
 def screen(
