@@ -437,16 +437,19 @@ def radix_sort(keys: np.ndarray) -> np.ndarray:
 
 @kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
-    """Buckets for :func:`search_right`'s search within :func:`month_draws`: with
-    enough targets (at least 256 and a quarter of the elements) and a finite positive
-    last element, ``(n_buckets, scale, start)``: bucket ``b = min(int(x * scale),
-    n_buckets - 1)`` (non-decreasing in ``x``) holds the elements ``start[b] :
-    start[b + 1]`` of the non-decreasing ``cum``; else ``(0, 0.0, empty)``.
+    """Buckets for the search within :func:`month_draws`: with at least 256 targets
+    and a finite positive last element, ``(n_buckets, scale, start)``: bucket ``b =
+    min(int(x * scale), n_buckets - 1)`` (non-decreasing in ``x``) holds the elements
+    ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every element before
+    a target's bucket is ``<=`` it and every one after it above it; else ``(0, 0.0,
+    empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4 a target (on a
+    large market with few draws a bucket holds several elements, searched by
+    bisection, instead of a bisection over a whole group in memory).
     """
     n = cum.shape[0]
-    if n == 0 or n_targets < 256 or 4 * n_targets < n or not (0.0 < cum[n - 1] < np.inf):
+    if n == 0 or n_targets < 256 or not (0.0 < cum[n - 1] < np.inf):
         return 0, 0.0, np.zeros(1, dtype=np.int64)
-    n_buckets = SEARCH_BUCKETS_PER_ROW * n
+    n_buckets = min(SEARCH_BUCKETS_PER_ROW * n, 4 * n_targets)
     scale = n_buckets / cum[n - 1]
     start = np.zeros(n_buckets + 1, dtype=np.int64)
     for i in range(n):
@@ -674,9 +677,9 @@ def month_draws(
                 b = int(t * scale)
                 if b > n_buckets - 1:
                     b = n_buckets - 1
-                idx, end = bucket_start[b], bucket_start[b + 1]
-                while idx < end and not (t < cum[idx]):
-                    idx += 1
+                idx = _count_not_above(
+                    cum, bucket_start[b], bucket_start[b + 1] - bucket_start[b], t
+                )
             else:  # within the group: the same after the clip (cum is sorted)
                 idx = _count_not_above(cum, lo, hi - lo, t)
             idx = min(max(idx, lo), hi - 1)

@@ -71,9 +71,19 @@ def _reference(rng, p, sorted_rows, bounds, part_spec, part_ties, means, st, fir
 
 @pytest.mark.parametrize("seed", range(12))
 def test_draw_month_is_draw_candidates_then_first_pairs(seed):
+    _check_draw_month(seed, int(np.random.default_rng(seed).integers(200, 3000)), 1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_draw_month_on_a_large_market_with_few_draws(seed):
+    """Several rows a search bucket (at most 4 buckets a target), searched by bisection."""
+    _check_draw_month(seed, 40_000, 0.15)
+
+
+def _check_draw_month(seed, n_people, lam_scale):
     rng = np.random.default_rng(seed)
     n_labs = int(rng.integers(2, 25))  # widths below and above numpy's 8-way unroll
-    p, sorted_rows, bounds = _market(rng, int(rng.integers(200, 3000)), n_labs)
+    p, sorted_rows, bounds = _market(rng, n_people, n_labs)
     ties = rng.random((n_labs, n_labs + 1)) * (rng.random((n_labs, n_labs + 1)) < 0.6)
     ties[:, n_labs] += 0.1
     ties[0] = 0.0  # a lab that sees nobody
@@ -90,6 +100,7 @@ def test_draw_month_is_draw_candidates_then_first_pairs(seed):
             part_spec.append(s)
             part_ties.append(ties)
             lam = rng.random(n_labs) * [5, 400][seed % 2] * (rng.random(n_labs) < 0.7)
+            lam *= lam_scale
             means.append(lam)
     pool_only = np.zeros((n_labs, n_labs + 1))
     pool_only[:, n_labs] = 1.0
