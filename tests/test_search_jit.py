@@ -268,3 +268,31 @@ def test_eligible_is_the_numpy_mask(seed):
     np.testing.assert_array_equal(
         _python(_eligible)(labs, rows, employer, skill, held_until, bar, 15, -2), want
     )
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"vacancies_enabled": False}])
+@pytest.mark.parametrize("nan_skill", [False, True])
+def test_lab_draws_of_a_model_match_the_numpy_form(kwargs, nan_skill):
+    """In a model's state: the kernel path (or, with a NaN skill, its numpy fallback)
+    gives the pairs and random stream of ``first_pairs`` over ``_lab_draws_numpy``."""
+    from market import TalentMarket
+    from market.phases.search import _lab_draws, _lab_draws_numpy
+    from market.phases.vacancies import post_vacancies
+
+    model = TalentMarket(n_labs=6, n_engineers=1500, rng=3, **kwargs)
+    for _ in range(3):
+        model.step()
+    st = model.state
+    st.refresh()
+    vac = post_vacancies(st)
+    staff = np.flatnonzero(st.people.view("employer") >= 0)
+    if nan_skill:
+        st.people.skill[staff[5]] = np.nan
+    first = (np.array([1, 2], dtype=np.int64), staff[:2].astype(np.int64))
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    got = _lab_draws(st, a, vac, first)
+    labs, rows, n_first = first_pairs(first, _lab_draws_numpy(st, b, vac), st.people.n)
+    np.testing.assert_array_equal(got[0], labs[n_first:])
+    np.testing.assert_array_equal(got[1], rows[n_first:])
+    assert nan_skill or len(got[0]) > 10
+    assert a.random() == b.random()
