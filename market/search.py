@@ -12,8 +12,11 @@ within the source with probability proportional to ``skill^kappa``. Ties start a
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
+from market.jit import kernel
 from market.people import GONE, POOL, People
 
 
@@ -212,3 +215,503 @@ def specialty_split(
         (sorted_rows[spec == s], np.concatenate([[0], np.cumsum(counts[s])]))
         for s in range(n_specialties)
     ]
+
+
+# --- Compiled kernels: the draws of a month in two calls -------------------------------
+
+_SCRATCH = threading.local()
+
+
+def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scratch arrays for :func:`month_setup`, kept between months (per thread): on this
+    kind of VM the first touch of freshly allocated pages costs ~1.4 us a page, more
+    than the kernel's own work on a market of 100k people.
+    """
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf[0].shape[0] < n_spaces or buf[0].shape[1] < n:
+        rows, cap = max(n_spaces, 4), n + n // 4 + 1024
+        buf = (np.empty((rows, cap), dtype=np.int64), np.empty((rows, cap), dtype=np.float64))
+        _SCRATCH.buf = buf
+    return buf
+
+
+def draw_month(
+    rng: np.random.Generator,
+    people: People,
+    sorted_rows: np.ndarray,
+    bounds: np.ndarray,
+    part_spec: list[int],
+    part_ties: list[np.ndarray],
+    means: list[np.ndarray],
+    star_targeting: float,
+    first: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """All candidate draws of a month, part by part, without the pairs of ``first``:
+    the same random numbers and pairs as, for each part ``i``, ``draw_candidates(rng,
+    people, rows_i, bounds_i, part_ties[i], rng.poisson(means[i]), star_targeting)``
+    (``rows_i, bounds_i`` the rows of specialty ``part_spec[i]`` by
+    :func:`specialty_groups`, or all rows for ``-1``), then
+    :func:`market.phases.search.first_pairs` with ``first`` (distinct pairs) and every
+    part but the last ones of a specialty (which may repeat earlier pairs), minus
+    ``first``. None, before any random number, if a weight is negative or not finite
+    (then the numpy form must be used).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if not part_spec or sorted_rows.size == 0:
+        for lam in means:  # nothing to draw from: only the Poisson draws are made
+            rng.poisson(lam)
+        return empty, empty
+    sorted_rows = np.asarray(sorted_rows, dtype=np.int64)
+    if star_targeting == 1.0:  # numpy's x ** 1.0 is +x: the skills themselves
+        values, index = people.skill, sorted_rows
+    else:
+        values = np.asarray(people.skill[sorted_rows] ** star_targeting, dtype=np.float64)
+        index = np.arange(len(sorted_rows))
+    setup = month_setup(
+        values,
+        index,
+        sorted_rows,
+        people.specialty,
+        np.asarray(bounds, dtype=np.int64),
+        np.array(part_spec, dtype=np.int64),
+        np.stack(part_ties).astype(np.float64, copy=False),
+        *_scratch(max(part_spec) + 2, len(sorted_rows)),
+    )
+    space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok = setup
+    if not ok:
+        return None
+    k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
+    uniforms = []
+    for i, lam in enumerate(means):
+        k[i] = np.where(total[i] > 0, rng.poisson(lam), 0)
+        n_draws = int(k[i].sum())
+        if n_draws:
+            uniforms.append(rng.random(2 * n_draws))
+    u = np.concatenate(uniforms) if uniforms else np.empty(0)
+    u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
+    out_labs, out_rows, ok = month_draws(
+        space_rows,
+        space_cum,
+        part_space,
+        space_bounds,
+        group_weight,
+        cdf,
+        k,
+        u,
+        u_at,
+        np.asarray(first[0], dtype=np.int64),
+        np.asarray(first[1], dtype=np.int64),
+        people.n,
+    )
+    if not ok:
+        raise IndexError("a source draw fell outside the groups (cdf not normalised)")
+    return out_labs, out_rows
+
+
+#
+# ``month_setup`` computes, for every part of a month's search (a specialty's draws, the
+# campus draws, or the undirected draws), what :func:`draw_candidates` computes before it
+# draws random numbers: the cumulative weights within the part, the group weights, each
+# lab's source total and source cdf. The caller then makes the same ``rng`` calls as
+# before (a Poisson, then ``2 x k`` uniforms per part) and ``month_draws`` turns the
+# uniforms into the distinct new pairs of every part, as ``draw_candidates`` then
+# :func:`market.phases.search.first_pairs` would.
+
+
+@kernel
+def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """``np.add.reduce(a[lo : lo + n])`` for float64 ``a``, bit for bit: numpy's
+    pairwise summation (a sequential sum below 8 elements, 8 interleaved partial sums
+    up to 128, halves above), added to the reduction's identity ``0.0``.
+    """
+    return 0.0 + _pairwise(a, lo, n)
+
+
+@kernel
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """Numpy's ``pairwise_sum`` (``loops_utils.h``) of ``a[lo : lo + n]``: blocks of at
+    most 128 by :func:`_pairwise_block`, larger runs split in two halves (the first a
+    multiple of 8 long) and summed left + right; the recursion is unrolled into a stack
+    (numba's on-disk cache cannot hold recursive kernels).
+    """
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    run_lo = np.empty(256, dtype=np.int64)
+    run_n = np.empty(256, dtype=np.int64)
+    split = np.zeros(256, dtype=np.bool_)
+    sums = np.empty(256, dtype=np.float64)
+    top, n_sums = 0, 0
+    run_lo[0], run_n[0] = lo, n
+    while top >= 0:
+        at, m = run_lo[top], run_n[top]
+        if m <= 128:
+            sums[n_sums] = _pairwise_block(a, at, m)
+            n_sums += 1
+            top -= 1
+        elif split[top]:  # both halves summed: left, then right on the stack
+            sums[n_sums - 2] = sums[n_sums - 2] + sums[n_sums - 1]
+            n_sums -= 1
+            split[top] = False
+            top -= 1
+        else:
+            split[top] = True
+            m2 = m // 2
+            m2 -= m2 % 8
+            run_lo[top + 1], run_n[top + 1] = at + m2, m - m2  # right, summed second
+            run_lo[top + 2], run_n[top + 2] = at, m2  # left, summed first
+            split[top + 1] = False
+            split[top + 2] = False
+            top += 2
+    return sums[0]
+
+
+@kernel
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """Numpy's ``pairwise_sum`` of at most 128 elements ``a[lo : lo + n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@kernel
+def _bit_length(n: int) -> int:
+    """Bits needed to write ``0 .. n`` (``int.bit_length``)."""
+    bits = 0
+    while (n >> bits) > 0:
+        bits += 1
+    return bits
+
+
+RADIX_BITS = 11
+"""Bits per pass of :func:`radix_sort` (2,048 counters: they stay in the L1 cache)."""
+
+
+@kernel
+def radix_sort(keys: np.ndarray) -> np.ndarray:
+    """``np.sort(keys)`` for non-negative int64 keys: a least-significant-digit radix
+    sort, ``RADIX_BITS`` a pass, as many passes as the largest key needs.
+    """
+    n = keys.shape[0]
+    top = 0
+    for i in range(n):
+        top = max(top, keys[i])
+    src, dst = keys.copy(), np.empty(n, dtype=np.int64)
+    n_bins = 1 << RADIX_BITS
+    mask = n_bins - 1
+    start = np.empty(n_bins + 1, dtype=np.int64)
+    shift = 0
+    while (top >> shift) > 0:
+        start[:] = 0
+        for i in range(n):
+            start[((src[i] >> shift) & mask) + 1] += 1
+        for b in range(n_bins):
+            start[b + 1] += start[b]
+        for i in range(n):
+            d = (src[i] >> shift) & mask
+            dst[start[d]] = src[i]
+            start[d] += 1
+        src, dst = dst, src
+        shift += RADIX_BITS
+    return src
+
+
+@kernel
+def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
+    """Buckets for the search within :func:`month_draws`: with at least 256 targets
+    and a finite positive last element, ``(n_buckets, scale, start)``: bucket ``b =
+    min(int(x * scale), n_buckets - 1)`` (non-decreasing in ``x``) holds the elements
+    ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every element before
+    a target's bucket is ``<=`` it and every one after it above it; else ``(0, 0.0,
+    empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4 a target (on a
+    large market with few draws a bucket holds several elements, searched by
+    bisection, instead of a bisection over a whole group in memory).
+    """
+    n = cum.shape[0]
+    if n == 0 or n_targets < 256 or not (0.0 < cum[n - 1] < np.inf):
+        return 0, 0.0, np.zeros(1, dtype=np.int64)
+    n_buckets = min(SEARCH_BUCKETS_PER_ROW * n, 4 * n_targets)
+    scale = n_buckets / cum[n - 1]
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    for i in range(n):
+        start[min(int(cum[i] * scale), n_buckets - 1) + 1] += 1
+    for b in range(n_buckets):
+        start[b + 1] += start[b]
+    return n_buckets, scale, start
+
+
+@kernel
+def _count_not_above(cum: np.ndarray, lo: int, n: int, target: float) -> int:
+    """``lo + np.searchsorted(cum[lo : lo + n], target, side="right")`` for a sorted
+    run without NaN (a NaN target counts as above everything, as in numpy), by a
+    branch-free binary search: the elements before ``base`` are ``<= target``, those
+    from ``base + n`` on above it.
+    """
+    base = lo
+    if n == 0:
+        return base
+    while n > 1:
+        half = n >> 1
+        if not (target < cum[base + half]):
+            base += half
+        n -= half
+    if not (target < cum[base]):
+        base += 1
+    return base
+
+
+@kernel
+def month_setup(
+    values: np.ndarray,
+    index: np.ndarray,
+    sorted_rows: np.ndarray,
+    specialty: np.ndarray,
+    bounds: np.ndarray,
+    part_spec: np.ndarray,
+    part_ties: np.ndarray,
+    space_rows: np.ndarray,
+    space_cum: np.ndarray,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
+]:
+    """What :func:`draw_candidates` computes before its random numbers, for every part,
+    in one pass over the rows.
+
+    Args:
+        values, index: the weight of ``sorted_rows[i]`` is ``values[index[i]]`` (its
+            ``skill ** star_targeting``).
+        sorted_rows: the rows of :func:`group_order`, with ``bounds`` their ``G + 1``
+            group bounds (``G = L + 1``, pool last).
+        specialty: every row's specialty.
+        part_spec: per part, the specialty its rows have (:func:`specialty_groups`), or
+            ``-1`` for all rows.
+        part_ties: (P, L, G) tie strengths of each part.
+        space_rows, space_cum: scratch space (:func:`_scratch`), at least
+            ``max(part_spec) + 2`` rows of ``len(sorted_rows)``; overwritten.
+
+    Returns ``(space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf,
+    ok)``. A space is a set of rows, in group order: space 0 all rows, space ``1 + s``
+    specialty ``s``; ``space_rows[j, :n_j]`` are its rows, ``space_cum[j, :n_j]``
+    ``np.cumsum`` of their weights, ``space_bounds[j]`` its ``G + 1`` group bounds;
+    part ``p`` draws from space ``part_space[p]``. Per part, the group weights
+    (``cum0[b[1:]] - cum0[b[:-1]]``), each lab's source total (``w.sum(axis=1)``,
+    pairwise) and source cdf (``(w / total).cumsum()`` over its last entry, where
+    ``total > 0``). ``ok`` is False if a weight of a space drawn from is negative,
+    infinite or NaN: then ``np.searchsorted`` on the cumulative weights is not a plain
+    ordered search and the caller must use :func:`draw_candidates`.
+    """
+    n_parts, n_labs, n_groups = part_ties.shape
+    n_spaces = 1
+    for p in range(n_parts):
+        n_spaces = max(n_spaces, part_spec[p] + 2)
+    part_space = np.empty(n_parts, dtype=np.int64)
+    needed = np.zeros(n_spaces, dtype=np.bool_)
+    for p in range(n_parts):
+        part_space[p] = part_spec[p] + 1
+        needed[part_space[p]] = True
+    space_bounds = np.zeros((n_spaces, n_groups + 1), dtype=np.int64)
+    # one pass over the rows in group order; each space's rows come in its order, so
+    # its cumulative sum is sequential, as np.cumsum's
+    n_spec = n_spaces - 1
+    fill = np.zeros(n_spaces, dtype=np.int64)
+    acc = np.zeros(n_spaces, dtype=np.float64)
+    ok = True
+    for g in range(n_groups):
+        for i in range(bounds[g], bounds[g + 1]):
+            row, w = sorted_rows[i], values[index[i]]
+            if needed[0]:
+                if not (0.0 <= w < np.inf):
+                    ok = False
+                o = fill[0]
+                acc[0] = w if o == 0 else acc[0] + w
+                space_cum[0, o] = acc[0]
+                space_rows[0, o] = row
+                fill[0] = o + 1
+            j = specialty[row] + 1
+            if 1 <= j <= n_spec and needed[j]:
+                if not (0.0 <= w < np.inf):
+                    ok = False
+                o = fill[j]
+                acc[j] = w if o == 0 else acc[j] + w
+                space_cum[j, o] = acc[j]
+                space_rows[j, o] = row
+                fill[j] = o + 1
+        for j in range(n_spaces):
+            space_bounds[j, g + 1] = fill[j]
+    group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
+    total = np.zeros((n_parts, n_labs), dtype=np.float64)
+    cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)
+    w_lab = np.empty(n_groups, dtype=np.float64)
+    for p in range(n_parts):
+        j = part_space[p]
+        for g in range(n_groups):
+            lo, hi = space_bounds[j, g], space_bounds[j, g + 1]
+            cum_lo = 0.0 if lo == 0 else space_cum[j, lo - 1]
+            cum_hi = 0.0 if hi == 0 else space_cum[j, hi - 1]
+            group_weight[p, g] = cum_hi - cum_lo
+        for lab in range(n_labs):
+            for g in range(n_groups):
+                w_lab[g] = part_ties[p, lab, g] * group_weight[p, g]
+            w_lab[lab] = 0.0
+            t = pairwise_sum(w_lab, 0, n_groups)
+            total[p, lab] = t
+            if t > 0:
+                c = 0.0
+                for g in range(n_groups):
+                    c = w_lab[g] / t if g == 0 else c + w_lab[g] / t
+                    cdf[p, lab, g] = c
+                last = cdf[p, lab, n_groups - 1]
+                for g in range(n_groups):
+                    cdf[p, lab, g] /= last
+    return space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok
+
+
+@kernel
+def month_draws(
+    space_rows: np.ndarray,
+    space_cum: np.ndarray,
+    part_space: np.ndarray,
+    space_bounds: np.ndarray,
+    group_weight: np.ndarray,
+    cdf: np.ndarray,
+    k: np.ndarray,
+    u: np.ndarray,
+    u_at: np.ndarray,
+    first_labs: np.ndarray,
+    first_rows: np.ndarray,
+    n_rows: int,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The distinct new pairs ``(lab, row)`` of every part of a month, part by part,
+    each sorted by lab then row (the spaces of :func:`month_setup`): what
+    :func:`draw_candidates` draws from the uniforms
+    ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab, ``u``
+    laid out lab by lab as there), then :func:`market.phases.search.first_pairs` keeps,
+    given the ``first`` pairs (spin-out pulls) and parts whose rows are disjoint
+    except the last ones, which may repeat any earlier pair (campus draws).
+
+    A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
+    ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
+    cumulative weight above ``cum_start + u * group_weight`` within the group
+    (``searchsorted`` ``side="right"`` then ``clip`` to the group). The draws are
+    searched group by group (the group's weights stay in cache), then every pair,
+    keyed ``(lab, row, part)`` (bit fields) with the ``first`` pairs as part ``-1``, is
+    radix-sorted: a pair is new where it differs from the one before. ``ok`` is False if a source
+    index fell outside the groups (the numpy form would raise).
+    """
+    n_parts, n_labs, n_groups = cdf.shape
+    part_bits, row_bits = _bit_length(n_parts), _bit_length(n_rows)
+    n_draws = 0
+    for p in range(n_parts):
+        for lab in range(n_labs):
+            n_draws += k[p, lab]
+    # 1. source group and target of every draw, and their order by (part, group)
+    slot = np.empty(n_draws, dtype=np.int64)
+    target = np.empty(n_draws, dtype=np.float64)
+    owner = np.empty(n_draws, dtype=np.int64)
+    start = np.zeros(n_parts * n_groups + 1, dtype=np.int64)
+    ok = True
+    d = 0
+    for p in range(n_parts):
+        cum, bounds = space_cum[part_space[p]], space_bounds[part_space[p]]
+        base = u_at[p]
+        for lab in range(n_labs):
+            m = k[p, lab]
+            for j in range(m):
+                u_group, u_person = u[base + j], u[base + m + j]
+                g = 0
+                for c in range(n_groups):
+                    if cdf[p, lab, c] <= u_group:
+                        g += 1
+                if g >= n_groups:
+                    ok = False
+                    g = n_groups - 1
+                lo = bounds[g]
+                cum_start = 0.0 if lo == 0 else cum[lo - 1]
+                target[d] = cum_start + u_person * group_weight[p, g]
+                slot[d] = p * n_groups + g
+                owner[d] = lab
+                start[slot[d] + 1] += 1
+                d += 1
+            base += 2 * m
+    for s in range(n_parts * n_groups):
+        start[s + 1] += start[s]
+    order = np.empty(n_draws, dtype=np.int64)
+    for d in range(n_draws):
+        order[start[slot[d]]] = d
+        start[slot[d]] += 1
+    # 2. each draw's row, group by group; keys (lab, row, part + 1), the first pairs 0
+    n_first = first_labs.shape[0]
+    keys = np.empty(n_draws + n_first, dtype=np.int64)
+    for j in range(n_first):
+        keys[j] = ((first_labs[j] << row_bits) | first_rows[j]) << part_bits
+    i = 0
+    for p in range(n_parts):
+        j = part_space[p]
+        cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
+        n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
+        while i < n_draws and slot[order[i]] < (p + 1) * n_groups:
+            d = order[i]
+            g = slot[d] - p * n_groups
+            lo, hi = bounds[g], bounds[g + 1]
+            t = target[d]
+            if n_buckets and 0.0 <= t < np.inf:
+                b = int(t * scale)
+                if b > n_buckets - 1:
+                    b = n_buckets - 1
+                idx = _count_not_above(
+                    cum, bucket_start[b], bucket_start[b + 1] - bucket_start[b], t
+                )
+            else:  # within the group: the same after the clip (cum is sorted)
+                idx = _count_not_above(cum, lo, hi - lo, t)
+            idx = min(max(idx, lo), hi - 1)
+            if idx < 0:
+                idx += size
+            row = rows[idx]
+            keys[n_first + i] = (((owner[d] << row_bits) | row) << part_bits) | (p + 1)
+            i += 1
+    # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new
+    keys = radix_sort(keys)
+    count = np.zeros(n_parts + 1, dtype=np.int64)
+    part_mask, row_mask = (1 << part_bits) - 1, (1 << row_bits) - 1
+    last = -1
+    for j in range(keys.shape[0]):
+        pair = keys[j] >> part_bits
+        if pair != last:
+            last = pair
+            count[keys[j] & part_mask] += 1
+    fill = np.zeros(n_parts + 1, dtype=np.int64)
+    for p in range(1, n_parts):
+        fill[p + 1] = fill[p] + count[p]
+    n_new = fill[n_parts] + count[n_parts]
+    out_labs = np.empty(n_new, dtype=np.int64)
+    out_rows = np.empty(n_new, dtype=np.int64)
+    last = -1
+    for j in range(keys.shape[0]):
+        pair = keys[j] >> part_bits
+        part = keys[j] & part_mask
+        if pair != last:
+            last = pair
+            if part:
+                out_labs[fill[part]] = pair >> row_bits
+                out_rows[fill[part]] = pair & row_mask
+                fill[part] += 1
+    return out_labs, out_rows, ok

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from market.people import People
-from market.phases.search import first_pairs, group_then_score_order
+from market.phases.search import _sort_by_score, first_pairs
 from market.phases.vacancies import _median_in_place, going_rates
 from market.search import (
     _draw_sources,
@@ -88,17 +88,17 @@ def test_specialty_split_is_one_specialty_at_a_time():
 
 
 @pytest.mark.parametrize("ties", [False, True])
-def test_screening_order_is_lexsort(ties):
+def test_score_sort_is_stable_argsort(ties):
     rng = np.random.default_rng(5)
     n = 3000
     score = rng.normal(size=n)
     if ties:
-        score = np.round(score, 1)  # many equal scores in a group
+        score = np.round(score, 1)  # many equal scores
         score[:3] = [0.0, -0.0, np.nan]
-    group = rng.integers(0, 30, n)
-    np.testing.assert_array_equal(
-        group_then_score_order(group, score, 10), np.lexsort((-score, group))
-    )
+        score[rng.integers(0, n, 40)] = np.nan
+    idx = np.arange(n)
+    _sort_by_score(idx, np.empty(n, dtype=np.int64), score)
+    np.testing.assert_array_equal(idx, np.argsort(-score, kind="stable"))
 
 
 def test_first_pairs_is_unique_with_first_index():

@@ -8,9 +8,15 @@ import numpy as np
 
 from market.bidding import PairValues, PolicyArrays, acceptance_pay, bid_ceiling
 from market.codes import Employer
+from market.jit import kernel
 from market.phases.spinouts import Pulls
 from market.phases.vacancies import N_SPECIALTIES, Vacancies
-from market.search import draw_candidates, group_order, specialty_split
+from market.search import (
+    draw_candidates,
+    draw_month,
+    group_order,
+    specialty_split,
+)
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -50,16 +56,28 @@ def search(
     this month and people below the lab's hiring bar dropped.
     """
     labs, cfg, p = state.labs, state.cfg, state.people
-    spin_labs, spin_rows = pulls
-    parts = [] if not cfg.offers_enabled else _lab_draws(state, rng, vacancies)
     # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
-    pair_labs, pair_rows, n_spin = first_pairs((spin_labs, spin_rows), parts, p.n)
+    spin_labs, spin_rows = first_pairs(pulls, [], p.n)[:2]
+    n_spin = len(spin_labs)
+    if cfg.offers_enabled:
+        pair_labs, pair_rows = _lab_draws(state, rng, vacancies, (spin_labs, spin_rows))
+        pair_labs = np.concatenate([spin_labs, pair_labs])
+        pair_rows = np.concatenate([spin_rows, pair_rows])
+    else:
+        pair_labs, pair_rows = spin_labs, spin_rows
     spin = np.zeros(len(pair_labs), dtype=bool)
     spin[:n_spin] = True
-    emp = p.employer[pair_rows]
-    bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile])
-    keep = (emp != pair_labs) & (emp != Employer.GONE) & (p.skill[pair_rows] >= bar[pair_labs])
-    keep &= p.held_until[pair_rows] <= state.step  # named people before their move
+    bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile], dtype=float)
+    keep = _eligible(
+        np.asarray(pair_labs, dtype=np.int64),
+        np.asarray(pair_rows, dtype=np.int64),
+        p.employer,
+        p.skill,
+        p.held_until,
+        bar,
+        int(state.step),
+        int(Employer.GONE),
+    )
     pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
     values = None
     if vacancies is not None and cfg.one_offer_per_vacancy and len(pair_rows):
@@ -69,6 +87,30 @@ def search(
         pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
         values = values.take(keep)
     return Candidates(pair_labs, pair_rows, spin, values)
+
+
+@kernel
+def _eligible(
+    labs: np.ndarray,
+    rows: np.ndarray,
+    employer: np.ndarray,
+    skill: np.ndarray,
+    held_until: np.ndarray,
+    bar: np.ndarray,
+    step: int,
+    gone: int,
+) -> np.ndarray:
+    """Which pairs may be bid for: ``(employer[rows] != labs) & (employer[rows] !=
+    gone) & (skill[rows] >= bar[labs]) & (held_until[rows] <= step)`` (not the
+    person's own lab, still in the market, above the lab's hiring bar, and no named
+    person before their move), in one pass.
+    """
+    keep = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r, lab = rows[i], labs[i]
+        e = employer[r]
+        keep[i] = e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step
+    return keep
 
 
 def screen(
@@ -116,70 +158,111 @@ def screen(
 
 def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:
     """Whether each element is among the ``k[g]`` first of its group ``g`` by score
-    (descending), earlier elements first among equal scores.
-
-    Only the elements that can be among them (:func:`_contenders`) are sorted.
+    (descending), earlier elements first among equal scores, NaN last: the rank within
+    the group in ``np.lexsort((-score, group))`` order below ``k[g]``
+    (:func:`_top_per_group`). ``n_labs`` is unused (kept for the callers).
     """
-    idx = _contenders(group, score, k)
-    grp = group[idx]
-    order = group_then_score_order(grp, score[idx], n_labs)
-    g = grp[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    best = np.zeros(len(score), dtype=bool)
-    best[idx[order]] = rank < k[g]
+    return _top_per_group(
+        np.asarray(group, dtype=np.int64),
+        np.asarray(score, dtype=np.float64),
+        np.asarray(k, dtype=np.float64),
+    )
+
+
+@kernel
+def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """:func:`top_per_group`: the elements counting-sorted by group (stably); of every
+    group with more elements than it keeps, the first ``k[g]`` by score (descending,
+    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by a merge sort.
+    """
+    n, n_groups = group.shape[0], k.shape[0]
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(n):
+        start[group[i] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    order = np.empty(n, dtype=np.int64)
+    fill = start[:-1].copy()
+    for i in range(n):
+        order[fill[group[i]]] = i
+        fill[group[i]] += 1
+    best = np.zeros(n, dtype=np.bool_)
+    tmp = np.empty(n, dtype=np.int64)
+    for g in range(n_groups):
+        lo, hi = start[g], start[g + 1]
+        if k[g] <= 0 or hi == lo:
+            continue
+        if hi - lo <= k[g]:
+            best[order[lo:hi]] = True
+        elif k[g] <= TOP_K_INSERTION:
+            n_best = _top_k(order[lo:hi], tmp, score, int(np.ceil(k[g])))
+            best[tmp[:n_best]] = True
+        else:
+            _sort_by_score(order[lo:hi], tmp[lo:hi], score)
+            for r in range(hi - lo):
+                if r < k[g]:
+                    best[order[lo + r]] = True
     return best
 
 
-def _contenders(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Positions (ascending) of a superset of each group's ``k[g]`` best elements.
+TOP_K_INSERTION = 64
+"""Up to this many kept per group, :func:`_top_k` keeps them in a sorted buffer;
+above, the group is merge-sorted."""
 
-    A group of ``n > k`` elements is cut, in position order, into ``k`` runs; each run
-    holds an element at least as good as its maximum, so the group's ``k``-th best
-    score is at least the least of the ``k`` run maxima, and elements below that
-    cannot be among the best. Everything is kept if a score is NaN.
+
+@kernel
+def _top_k(idx: np.ndarray, buf: np.ndarray, score: np.ndarray, k: int) -> int:
+    """The first ``k`` of ``idx`` (positions, ascending) by ``score`` descending, NaN
+    last, earlier first among equals, into ``buf[:k]`` in that order; returns how many.
+    An element enters the sorted buffer only ahead of its last when it is full.
     """
-    n = len(score)
-    if n == 0 or np.isnan(score).any():
-        return np.arange(n)
-    key = group.astype(np.int16) if len(k) < np.iinfo(np.int16).max else group
-    by_group = np.argsort(key, kind="stable")
-    g = group[by_group]
-    counts = np.bincount(group, minlength=len(k))
-    pos = np.arange(n) - (np.cumsum(counts) - counts)[g]
-    kg, ng = k[g], counts[g]
-    cut = ng > kg
-    if not cut.any():
-        return np.flatnonzero(k[group] > 0)
-    # runs of the cut groups, in position order: run ids increase along by_group
-    on = by_group[cut]
-    run = np.flatnonzero(cut)
-    run_id = g[cut] * (n + 1) + pos[cut] * kg[cut] // ng[cut]
-    run_start = np.flatnonzero(np.r_[True, run_id[1:] != run_id[:-1]])
-    run_max = np.maximum.reduceat(score[on], run_start)
-    run_group = g[run[run_start]]
-    group_start = np.flatnonzero(np.r_[True, run_group[1:] != run_group[:-1]])
-    floor = np.full(len(k), -np.inf)
-    floor[run_group[group_start]] = np.minimum.reduceat(run_max, group_start)
-    return np.flatnonzero((k[group] > 0) & (score >= floor[group]))
+    n_best = 0
+    for i in idx:
+        x = score[i]
+        if n_best == k:
+            if not _ahead(x, score[buf[k - 1]]):
+                continue
+            n_best -= 1
+        at = n_best
+        while at > 0 and _ahead(x, score[buf[at - 1]]):
+            buf[at] = buf[at - 1]
+            at -= 1
+        buf[at] = i
+        n_best += 1
+    return n_best
 
 
-def group_then_score_order(group: np.ndarray, score: np.ndarray, n_labs: int) -> np.ndarray:
-    """``np.lexsort((-score, group))``: by group, then score descending, then position.
+@kernel
+def _ahead(a: float, b: float) -> bool:
+    """Score ``a`` ranks strictly before ``b``: higher, NaN after every number."""
+    return not np.isnan(a) and (np.isnan(b) or a > b)
 
-    A stable sort by group (a radix sort on 16-bit keys) after numpy's fast unstable
-    sort by score; that order is the stable one unless two equal scores share a group
-    (or a score is NaN), and then the sort by score is redone stably.
+
+@kernel
+def _sort_by_score(idx: np.ndarray, tmp: np.ndarray, score: np.ndarray) -> None:
+    """Sort ``idx`` in place, stably, by ``score[idx]`` descending, NaN last (as
+    ``np.argsort(-score, kind="stable")`` orders them): a bottom-up merge sort.
     """
-    neg = -score
-    g16 = group.astype(np.int16) if N_SPECIALTIES * n_labs < np.iinfo(np.int16).max else group
-    by_score = np.argsort(neg)
-    order = by_score[np.argsort(g16[by_score], kind="stable")]
-    ranked, g = neg[order], group[order]
-    if np.isnan(ranked).any() or np.any((ranked[1:] == ranked[:-1]) & (g[1:] == g[:-1])):
-        by_score = np.argsort(neg, kind="stable")
-        order = by_score[np.argsort(g16[by_score], kind="stable")]
-    return order
+    n = idx.shape[0]
+    src, dst = idx, tmp
+    width = 1
+    swapped = False
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for o in range(lo, hi):
+                if j < hi and (i >= mid or _ahead(score[src[j]], score[src[i]])):
+                    dst[o] = src[j]
+                    j += 1
+                else:
+                    dst[o] = src[i]
+                    i += 1
+        src, dst = dst, src
+        swapped = not swapped
+        width *= 2
+    if swapped:
+        idx[:] = tmp
 
 
 def first_pairs(
@@ -224,11 +307,13 @@ def _is_in_sorted(key: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return sorted_keys[at] == key
 
 
-def _lab_draws(
+def _lab_draws_numpy(
     state: MarketState, rng: np.random.Generator, vacancies: Vacancies | None
 ) -> list[tuple[np.ndarray, np.ndarray, bool]]:
     """The labs' own candidate pairs (directed by vacancies, or per lab) and campus
-    hiring from the pool: one part per draw, as :func:`first_pairs` reads them.
+    hiring from the pool: one part per draw, as :func:`first_pairs` reads them. The
+    numpy form of :func:`_lab_draws` (its reference, and its fallback for weights that
+    are not finite and non-negative).
     """
     agg, labs, cfg, p = state.lab_state, state.labs, state.cfg, state.people
     n_labs = state.n_labs
@@ -269,3 +354,54 @@ def _lab_draws(
         )
         parts.append((*got, True))  # pool people the labs' own draws may have met
     return parts
+
+
+def _lab_draws(
+    state: MarketState,
+    rng: np.random.Generator,
+    vacancies: Vacancies | None,
+    first: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labs' own candidate pairs (directed by vacancies, or per lab) and campus
+    hiring from the pool, without the pairs of ``first`` (distinct spin-out pulls):
+    ``first_pairs(first, _lab_draws_numpy(...))`` after ``first``, with the same random
+    numbers (:func:`market.search.draw_month`).
+    """
+    agg, labs, cfg, p = state.lab_state, state.labs, state.cfg, state.people
+    n_labs = state.n_labs
+    sorted_rows, bounds = group_order(p, n_labs, state.lab_order())
+    staff_100 = agg.headcount.sum(axis=0) / 100
+    ties = np.ascontiguousarray(state.ties[:n_labs, : n_labs + 1], dtype=np.float64)
+    # Each part: its specialty (-1: all rows), its ties and the mean of its Poisson.
+    part_spec: list[int] = []
+    part_ties: list[np.ndarray] = []
+    means: list[np.ndarray] = []
+    if vacancies is None:
+        hiring = (labs.budget_usd - agg.payroll) > 0
+        per_month = cfg.candidates_per_lab + cfg.candidates_per_100_staff * staff_100
+        part_spec.append(-1)
+        part_ties.append(ties)
+        means.append(per_month * labs.poaching_intensity * hiring)
+    else:
+        hiring = vacancies.per_lab > 0
+        mean = vacancies.contacts_per_vacancy * vacancies.counts * labs.poaching_intensity
+        for s, lam in enumerate(mean):
+            if lam.any():
+                part_spec.append(s)
+                part_ties.append(ties)
+                means.append(lam)
+    intake = labs.graduate_intake_per_100_staff
+    if intake.any():  # campus hiring: extra draws from the job pool only
+        pool_only = np.zeros((n_labs, n_labs + 1))
+        pool_only[:, n_labs] = 1.0
+        part_spec.append(-1)
+        part_ties.append(pool_only)
+        means.append(intake * staff_100 * hiring)
+    got = draw_month(
+        rng, p, sorted_rows, bounds, part_spec, part_ties, means, cfg.star_targeting, first
+    )
+    if got is None:  # weights not finite and non-negative: the numpy form
+        parts = _lab_draws_numpy(state, rng, vacancies)
+        got_labs, got_rows, n_first = first_pairs(first, parts, p.n)
+        return got_labs[n_first:], got_rows[n_first:]
+    return got
