@@ -113,19 +113,21 @@ def full_sums(
     people: People, n_labs: int, allocation: np.ndarray, g: float
 ) -> tuple[RawSums, np.ndarray, np.ndarray]:
     """:func:`raw_sums` over everyone at a lab, with those rows (ascending) and their
-    skills, by one compiled pass over all rows (:func:`_sums_and_staff`).
+    skills, by one compiled pass over all rows (:func:`_partial_pass` re-summing every
+    lab).
     """
     powers = g > 0 and bool(np.any(allocation > 0))
-    out = _sums_and_staff(
+    out = _partial_pass(
         people.view("employer"),
         people.skill,
         people.specialty,
         people.comp_usd,
+        np.ones(n_labs, dtype=bool),
+        np.zeros(n_labs, dtype=bool),
         np.asarray(allocation, dtype=np.int64),
-        n_labs,
         powers,
     )
-    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+    staff, skill, _, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
     sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum), staff, skill
 
@@ -142,84 +144,6 @@ def _power_sums(
             lab = people.employer[sel].astype(np.intp)
             sg[:] = np.bincount(lab, weights=people.skill[sel] ** power, minlength=n_labs)
     return sg1, sg2
-
-
-@kernel
-def _sums_and_staff(
-    employer: np.ndarray,
-    skill: np.ndarray,
-    specialty: np.ndarray,
-    comp: np.ndarray,
-    allocation: np.ndarray,
-    n_labs: int,
-    powers: bool,
-) -> tuple[
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-]:
-    """The staff rows (``np.flatnonzero(employer >= 0)``, by a branch-free
-    compaction) and their skills, then :func:`_accumulate` over those rows from zeroed
-    sums and (if ``powers``) the researchers at labs with allocation rule 1 and rule 2
-    (:func:`_rule_rows`). Returns staff rows, their skills, the two rule row sets, head
-    count, skill by specialty, squared research skill, payroll and skill sum.
-    """
-    n = employer.shape[0]
-    staff = np.empty(n, dtype=np.int64)
-    s_out = np.empty(n)
-    rule1 = np.empty(n if powers else 0, dtype=np.int64)
-    rule2 = np.empty(n if powers else 0, dtype=np.int64)
-    headcount = np.zeros((3, n_labs))
-    by_spec = np.zeros((3, n_labs))
-    s2 = np.zeros(n_labs)
-    payroll = np.zeros(n_labs)
-    skill_sum = np.zeros(n_labs)
-    m = 0
-    for i in range(n):  # no branch: the gone are scattered among the employed
-        staff[m] = i
-        m += employer[i] >= 0
-    m1 = 0
-    m2 = 0
-    for t in range(m):
-        i = staff[t]
-        j = employer[i]
-        k = specialty[i]
-        if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
-            raise IndexError("employer or specialty code out of range")
-        s = skill[i]
-        s_out[t] = s
-        headcount[k, j] += 1.0
-        by_spec[k, j] += s
-        research = k == RESEARCH_CODE
-        # + 0.0 leaves a sum that started at +0.0 unchanged, bit for bit: no branch
-        s2[j] += s * s if research else 0.0
-        if powers and research:
-            rule = allocation[j]
-            if rule == 1:
-                rule1[m1] = i
-                m1 += 1
-            elif rule == 2:
-                rule2[m2] = i
-                m2 += 1
-        payroll[j] += comp[i]
-        skill_sum[j] += s
-    return (
-        staff[:m],
-        s_out[:m],
-        rule1[:m1],
-        rule2[:m2],
-        headcount,
-        by_spec,
-        s2,
-        payroll,
-        skill_sum,
-    )
 
 
 def _add_powers(
