@@ -308,7 +308,7 @@ def test_group_quantiles_selection_equals_np_quantile(seed):
 def test_order_stats_are_the_sorted_values(seed):
     """Large groups (the sampled brackets), ties, constant groups, sorted input, and
     a bracket that misses (all values but a few equal, then an extreme rank)."""
-    from market.phases.record import _order_stats
+    from market.selection import order_stats
 
     rng = np.random.default_rng(seed)
     for n in (1, 2, 17, 257, 3000, 40_000):
@@ -321,7 +321,7 @@ def test_order_stats_are_the_sorted_values(seed):
         ):
             kth = rng.integers(0, n, (1, 6))
             kth[0, :2] = [0, n - 1]
-            got = _order_stats(a, np.array([0]), np.array([n]), kth)
+            got = order_stats(a, np.array([0]), np.array([n]), kth)
             np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
 
 

@@ -21,7 +21,7 @@ from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
 from market.production import monetisation
-from market.selection import quickselect
+from market.selection import order_stats
 from market.state import MarketState
 from market.valuation import (
     LabState,
@@ -103,13 +103,33 @@ def going_rates(
     )
 
 
-@kernel
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """``np.median(values[group == g])`` for every ``g`` (NaN for an empty group or one
-    holding a NaN), bit for bit: the values are bucketed by group (one counting pass), the
-    upper middle value of each bucket selected in place and, for an even count, averaged
-    with the largest value before it as ``(a + b) / 2``, which is what np.median's mean of
-    the two middle values computes.
+    holding a NaN), bit for bit: the values bucketed by group (:func:`_bucket`), the
+    middle order statistics of each bucket selected exactly
+    (:func:`market.selection.order_stats`), and for an even count their mean as
+    ``(a + b) / 2``, which is what np.median's mean of the two middle values computes.
+    """
+    buf, start, has_nan = _bucket(values, group, n_groups)
+    size = np.diff(start)
+    out = np.full(n_groups, np.nan)
+    ok = np.flatnonzero((size > 0) & ~has_nan)
+    if ok.size:
+        n = size[ok]
+        half = n // 2
+        odd = n % 2 == 1
+        kth = np.stack([np.where(odd, half, half - 1), half], axis=1).astype(np.int64)
+        middle = order_stats(buf, start[ok], n, kth)
+        out[ok] = np.where(odd, middle[:, 1], (middle[:, 0] + middle[:, 1]) / 2.0)
+    return out
+
+
+@kernel
+def _bucket(
+    values: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` sorted stably by ``group`` (a counting sort), the ``n_groups + 1``
+    bucket bounds, and whether each bucket holds a NaN.
     """
     n = len(values)
     start = np.zeros(n_groups + 1, dtype=np.int64)
@@ -126,25 +146,10 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
     for i in range(n):
         g = group[i]
         v = values[i]
-        if v != v:
-            has_nan[g] = True
+        has_nan[g] |= v != v
         buf[at[g]] = v
         at[g] += 1
-    out = np.full(n_groups, np.nan)
-    for g in range(n_groups):
-        lo, m = start[g], start[g + 1] - start[g]
-        if m == 0 or has_nan[g]:
-            continue
-        h = lo + m // 2
-        quickselect(buf, lo, lo + m - 1, h)
-        if m % 2:
-            out[g] = buf[h]
-        else:
-            below = buf[lo]
-            for i in range(lo + 1, h):
-                below = max(below, buf[i])
-            out[g] = (below + buf[h]) / 2.0
-    return out
+    return buf, start, has_nan
 
 
 def _median_in_place(x: np.ndarray) -> float:

@@ -36,3 +36,17 @@ def test_medians_of_even_and_odd_counts_and_nan():
 def test_group_codes_out_of_range_are_refused():
     with pytest.raises(IndexError):
         _medians_by_group(np.ones(3), np.array([0, 1, 5]), 3)
+
+
+@pytest.mark.parametrize("tied", [0.0, 0.6, 1.0])
+def test_medians_of_large_groups_with_many_ties(tied):
+    """Large groups go through the sampled brackets of ``order_stats``; a median inside a
+    run of equal pay (a pay scale) overfills the bracket and takes the fallback."""
+    rng = np.random.default_rng(11)
+    n = 20_001
+    values = rng.lognormal(12, 1, n)
+    values[rng.random(n) < tied] = 150_000.0
+    group = rng.integers(0, 3, n)
+    got = _medians_by_group(values, group, 3)
+    for g in range(3):
+        assert got[g] == np.median(values[group == g])
