@@ -370,9 +370,11 @@ class MarketConfig(_Strict):
     demand for AI output, :mod:`market.pricing`); off: the start's price holds."""
     # Search and bidding
     offers_enabled: bool = True
-    """Switch: labs search and bid at all. Off, no lab hires anyone: no poaching, no
-    campus hiring of graduates, no rehiring from the job pool (graduates still enter the
-    pool, and the outside sector still absorbs them with ``outside_absorbs_graduates``)."""
+    """Switch: labs search and bid at all. Off, no lab hires through the market: no
+    poaching, no campus hiring of graduates, no rehiring from the job pool (graduates
+    still enter the pool, and the outside sector still absorbs them with
+    ``outside_absorbs_graduates``). Spin-outs still pull their founding teams, and
+    scheduled moves (``[[events]]`` move, team_move, acquihire) still happen."""
     candidates_per_lab: int = Field(8, ge=0, le=10_000)
     """Outside candidates a lab evaluates per month, before its poaching intensity
     (used only with ``vacancies_enabled`` off)."""
