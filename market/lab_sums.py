@@ -27,6 +27,7 @@ import numpy as np
 from market.jit import kernel
 from market.people import RESEARCH, People
 from market.search import unique_sorted
+from market.selection import counting_sort
 
 Sums = tuple
 """(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
@@ -58,6 +59,12 @@ class RawSums:
     payroll: np.ndarray
     skill_sum: np.ndarray
 
+    @classmethod
+    def zeros(cls, n_labs: int) -> RawSums:
+        """Sums over nobody."""
+        by_lab = (np.zeros(n_labs) for _ in range(5))
+        return cls(np.zeros((3, n_labs)), np.zeros((3, n_labs)), *by_lab)
+
     def padded(self, n_labs: int) -> RawSums:
         """A copy with zero columns for labs added since."""
         out = []
@@ -77,36 +84,14 @@ class RawSums:
 def raw_sums(
     people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> RawSums:
-    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch."""
-    return _sums_of(people, rows, n_labs, allocation, g)
-
-
-def _sums_of(
-    people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
-) -> RawSums:
-    """:func:`raw_sums`: one compiled pass over the rows (:func:`_accumulate`), plus
-    the ``s^(1+g)`` sums for researchers at labs whose allocation rule uses them.
-
-    Each statistic is a sequential sum per lab (or per specialty and lab) in row
-    order from 0, as ``np.bincount(key, weights=...)`` computes it.
+    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch:
+    :func:`add_rows` from zeroed sums, so each statistic is a sequential sum per lab (or
+    per specialty and lab) in row order from 0, as ``np.bincount(key, weights=...)``
+    computes it.
     """
-    headcount, by_spec = np.zeros((3, n_labs)), np.zeros((3, n_labs))
-    s2, payroll, skill_sum = np.zeros(n_labs), np.zeros(n_labs), np.zeros(n_labs)
-    _accumulate(
-        _rows64(rows),
-        people.employer,
-        people.skill,
-        people.specialty,
-        people.comp_usd,
-        headcount,
-        by_spec,
-        s2,
-        payroll,
-        skill_sum,
-    )
-    sg1, sg2 = np.zeros(n_labs), np.zeros(n_labs)
-    _add_powers(sg1, sg2, people, rows, allocation, g, fresh=True)
-    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+    raw = RawSums.zeros(n_labs)
+    add_rows(raw, people, rows, allocation, g)
+    return raw
 
 
 def full_sums(
@@ -153,13 +138,12 @@ def _add_powers(
     rows: np.ndarray,
     allocation: np.ndarray,
     g: float,
-    fresh: bool,
 ) -> None:
     """Add ``s^(1+g)`` (rule 1) and ``s^(1+2g)`` (rule 2) of the researchers among
     ``rows`` at labs with that allocation rule to ``sg1``/``sg2``, in row order.
 
-    The powers are numpy's (``**``), evaluated only for those researchers; ``fresh``
-    sums are ``np.bincount``'s, the others ``np.add.at``'s (both sequential).
+    The powers are numpy's (``**``), evaluated only for those researchers; the sums
+    ``np.add.at``'s (sequential, as ``np.bincount``'s from zero).
     """
     if not (g > 0 and np.any(allocation > 0)):
         return
@@ -168,11 +152,7 @@ def _add_powers(
         sel = _rule_rows(_rows64(rows), people.employer, people.specialty, alloc, rule)
         if sel.size:
             lab = people.employer[sel].astype(np.intp)
-            powered = people.skill[sel] ** power
-            if fresh:
-                sg[:] = np.bincount(lab, weights=powered, minlength=len(sg))
-            else:
-                np.add.at(sg, lab, powered)
+            np.add.at(sg, lab, people.skill[sel] ** power)
 
 
 def _rows64(rows: np.ndarray) -> np.ndarray:
@@ -345,7 +325,7 @@ def add_rows(
         raw.payroll,
         raw.skill_sum,
     )
-    _add_powers(raw.sg1, raw.sg2, people, rows, allocation, g, fresh=False)
+    _add_powers(raw.sg1, raw.sg2, people, rows, allocation, g)
 
 
 def finish(raw: RawSums, allocation: np.ndarray, g: float, market_mean: float) -> Sums:
@@ -384,7 +364,7 @@ def people_sums(
     people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
 ) -> Sums:
     """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
-    raw = _sums_of(people, staff, n_labs, allocation, g)
+    raw = raw_sums(people, staff, n_labs, allocation, g)
     return finish(raw, allocation, g, mean_skill(people.skill[staff]))
 
 
@@ -573,43 +553,16 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
 def staff_by_lab(staff: np.ndarray, lab: np.ndarray, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
     """``staff`` (ascending) sorted by ``lab`` with a stable sort, and the lab bounds
     (``staff[np.argsort(lab, kind="stable")]`` and ``[0, *cumsum(bincount(lab))]``),
-    by a compiled counting sort (:func:`_counting_sort`).
+    by a compiled counting sort (:func:`market.selection.counting_sort`).
     """
-    return _counting_sort(_rows64(staff), lab, n_labs, False)
+    return counting_sort(_rows64(staff), lab, n_labs, False)
 
 
 def by_employer(
     staff: np.ndarray, employer: np.ndarray, n_labs: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``staff_by_lab(staff, employer[staff], n_labs)`` without gathering the labs."""
-    return _counting_sort(_rows64(staff), employer, n_labs, True)
-
-
-@kernel
-def _counting_sort(
-    staff: np.ndarray, lab: np.ndarray, n_labs: int, indirect: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """``staff`` sorted stably by its labs (``lab[i]``, or ``lab[staff[i]]`` if
-    ``indirect``; labs ``0..n_labs - 1``) and the ``n_labs + 1`` bounds of each lab's
-    segment: count per lab, prefix sums, then place each row at its lab's next free
-    slot in input order. A stable sort is a unique permutation, so this equals
-    ``staff[np.argsort(lab, kind="stable")]``.
-    """
-    bounds = np.zeros(n_labs + 1, dtype=np.int64)
-    for i in range(staff.shape[0]):
-        j = lab[staff[i]] if indirect else lab[i]
-        if j < 0 or j >= n_labs:  # numba does not check bounds
-            raise IndexError("lab code out of range")
-        bounds[j + 1] += 1
-    for j in range(n_labs):
-        bounds[j + 1] += bounds[j]
-    slot = bounds[:-1].copy()
-    order = np.empty(staff.shape[0], dtype=np.int64)
-    for i in range(staff.shape[0]):
-        j = lab[staff[i]] if indirect else lab[i]
-        order[slot[j]] = staff[i]
-        slot[j] += 1
-    return order, bounds
+    return counting_sort(_rows64(staff), employer, n_labs, True)
 
 
 def _patched_order(

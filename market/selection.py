@@ -1,7 +1,8 @@
-"""Order statistics in compiled code, shared by the per-lab pay quantiles
-(``phases/record.py``) and the going rates (``phases/vacancies.py``): selection in place
-(:func:`quickselect`) and the ``k``-th smallest values of groups without moving them
-(:func:`order_stats`).
+"""Ordering and order statistics in compiled code: a stable counting sort by small
+integer codes (:func:`counting_sort`: the staff by lab, values by specialty, screened
+pairs by group), selection in place (:func:`quickselect`) and the ``k``-th smallest
+values of groups without moving them (:func:`order_stats`: per-lab pay quantiles, going
+rates).
 """
 
 from __future__ import annotations
@@ -9,6 +10,33 @@ from __future__ import annotations
 import numpy as np
 
 from market.jit import kernel
+
+
+@kernel
+def counting_sort(
+    staff: np.ndarray, lab: np.ndarray, n_labs: int, indirect: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``staff`` sorted stably by its labs (``lab[i]``, or ``lab[staff[i]]`` if
+    ``indirect``; labs ``0..n_labs - 1``, any small integer code) and the ``n_labs + 1``
+    bounds of each lab's segment: count per lab, prefix sums, then place each row at its
+    lab's next free slot in input order. A stable sort is a unique permutation, so this equals
+    ``staff[np.argsort(lab, kind="stable")]``.
+    """
+    bounds = np.zeros(n_labs + 1, dtype=np.int64)
+    for i in range(staff.shape[0]):
+        j = lab[staff[i]] if indirect else lab[i]
+        if j < 0 or j >= n_labs:  # numba does not check bounds
+            raise IndexError("lab code out of range")
+        bounds[j + 1] += 1
+    for j in range(n_labs):
+        bounds[j + 1] += bounds[j]
+    slot = bounds[:-1].copy()
+    order = np.empty(staff.shape[0], dtype=np.int64)
+    for i in range(staff.shape[0]):
+        j = lab[staff[i]] if indirect else lab[i]
+        order[slot[j]] = staff[i]
+        slot[j] += 1
+    return order, bounds
 
 
 @kernel
@@ -55,7 +83,7 @@ def quickselect(a: np.ndarray, left: int, right: int, k: int) -> None:
 
 
 SMALL_GROUP = 256
-"""Groups up to this size are sorted whole by :func:`_order_stats`."""
+"""Groups up to this size are sorted whole by :func:`order_stats`."""
 
 
 @kernel

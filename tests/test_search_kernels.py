@@ -10,7 +10,7 @@ import pytest
 
 from market.people import People
 from market.phases.search import _sort_by_score, first_pairs
-from market.phases.vacancies import _median_in_place, going_rates
+from market.phases.vacancies import _medians_by_group, going_rates
 from market.search import (
     _draw_sources,
     search_right,
@@ -122,11 +122,12 @@ def test_first_pairs_is_unique_with_first_index():
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000])
-def test_median_in_place_is_numpy_median(n):
+def test_median_of_one_group_is_numpy_median(n):
     x = np.random.default_rng(n).random(n)
-    assert _median_in_place(x.copy()) == float(np.median(x))
+    one = np.zeros(n, dtype=np.int64)
+    assert _medians_by_group(x, one, 1)[0] == float(np.median(x))
     x[n // 2] = np.nan
-    assert np.isnan(_median_in_place(x.copy()))
+    assert np.isnan(_medians_by_group(x, one, 1)[0])
 
 
 def test_going_rates_match_a_mask_per_specialty():

@@ -17,6 +17,7 @@ from market.search import (
     group_order,
     specialty_split,
 )
+from market.selection import counting_sort
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -176,16 +177,7 @@ def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.nd
     NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by a merge sort.
     """
     n, n_groups = group.shape[0], k.shape[0]
-    start = np.zeros(n_groups + 1, dtype=np.int64)
-    for i in range(n):
-        start[group[i] + 1] += 1
-    for g in range(n_groups):
-        start[g + 1] += start[g]
-    order = np.empty(n, dtype=np.int64)
-    fill = start[:-1].copy()
-    for i in range(n):
-        order[fill[group[i]]] = i
-        fill[group[i]] += 1
+    order, start = counting_sort(np.arange(n), group, n_groups, False)
     best = np.zeros(n, dtype=np.bool_)
     tmp = np.empty(n, dtype=np.int64)
     for g in range(n_groups):

@@ -11,17 +11,17 @@ same for every lab (docs/ODD.md, 7.4).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from market.codes import Employer, Specialty
 from market.config import MarketConfig
-from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
 from market.production import monetisation
-from market.selection import order_stats
+from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
     LabState,
@@ -105,13 +105,18 @@ def going_rates(
 
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """``np.median(values[group == g])`` for every ``g`` (NaN for an empty group or one
-    holding a NaN), bit for bit: the values bucketed by group (:func:`_bucket`), the
-    middle order statistics of each bucket selected exactly
-    (:func:`market.selection.order_stats`), and for an even count their mean as
-    ``(a + b) / 2``, which is what np.median's mean of the two middle values computes.
+    holding a NaN), bit for bit: the values bucketed by group
+    (:func:`market.selection.counting_sort`), the middle order statistics of each bucket
+    selected exactly (:func:`market.selection.order_stats`), and for an even count their
+    mean as ``(a + b) / 2``, which is what np.median's mean of the two middle values
+    computes.
     """
-    buf, start, has_nan = _bucket(values, group, n_groups)
+    order, start = counting_sort(np.arange(len(values)), group, n_groups, False)
+    buf = values[order]
     size = np.diff(start)
+    has_nan = np.zeros(n_groups, dtype=bool)
+    if np.isnan(buf).any():
+        has_nan[:] = [np.isnan(buf[a:b]).any() for a, b in itertools.pairwise(start)]
     out = np.full(n_groups, np.nan)
     ok = np.flatnonzero((size > 0) & ~has_nan)
     if ok.size:
@@ -122,52 +127,6 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
         middle = order_stats(buf, start[ok], n, kth)
         out[ok] = np.where(odd, middle[:, 1], (middle[:, 0] + middle[:, 1]) / 2.0)
     return out
-
-
-@kernel
-def _bucket(
-    values: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``values`` sorted stably by ``group`` (a counting sort), the ``n_groups + 1``
-    bucket bounds, and whether each bucket holds a NaN.
-    """
-    n = len(values)
-    start = np.zeros(n_groups + 1, dtype=np.int64)
-    for i in range(n):
-        g = group[i]
-        if g < 0 or g >= n_groups:
-            raise IndexError("group code out of range")
-        start[g + 1] += 1
-    for g in range(n_groups):
-        start[g + 1] += start[g]
-    at = start[:-1].copy()
-    buf = np.empty(n)
-    has_nan = np.zeros(n_groups, dtype=np.bool_)
-    for i in range(n):
-        g = group[i]
-        v = values[i]
-        has_nan[g] |= v != v
-        buf[at[g]] = v
-        at[g] += 1
-    return buf, start, has_nan
-
-
-def _median_in_place(x: np.ndarray) -> float:
-    """``float(np.median(x))``, partially sorting ``x`` in place instead of a copy.
-
-    np.median partitions at the middle one or two positions and at the last (to see a
-    NaN), then takes the mean of the middle values; here a NaN is looked for directly,
-    one partition places the upper middle value and the lower one is the largest value
-    before it.
-    """
-    n = len(x)
-    if np.isnan(x).any():
-        return float("nan")
-    h = n // 2
-    x.partition(h)
-    if n % 2:
-        return float(np.mean(x[h : h + 1]))
-    return float(np.mean(np.array([x[:h].max(), x[h]])))
 
 
 def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
