@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.codes import COUNTER_RULES, Counter
+from market.jit import kernel
+from market.selection import ranks_before
 
 NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
 __all__ = [
@@ -129,18 +131,33 @@ BERTRAND = OptionValue()
 
 
 def _best_two(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate, the bid index with the highest and second-highest ``u`` (-1: none)."""
-    order = np.lexsort((-u, cand))
-    cand_sorted = cand[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = cand_sorted[1:] != cand_sorted[:-1]
-    best = np.full(n, -1)
-    best[cand_sorted[first]] = order[first]
-    second_pos = np.flatnonzero(first) + 1
-    has_second = second_pos < len(order)
-    has_second[has_second] = cand_sorted[second_pos[has_second]] == cand_sorted[first][has_second]
-    second = np.full(n, -1)
-    second[cand_sorted[first][has_second]] = order[second_pos[has_second]]
+    """Per candidate, the bid index with the highest and second-highest ``u`` (-1: none),
+    earlier bids first among equal ``u``, NaN last: the first two of each candidate in
+    ``np.lexsort((-u, cand))`` order (:func:`_best_two_pass`).
+    """
+    return _best_two_pass(np.asarray(cand, dtype=np.int64), np.asarray(u, dtype=np.float64), int(n))
+
+
+@kernel
+def _best_two_pass(cand: np.ndarray, u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_best_two` in one pass over the bids in index order: a bid takes first
+    place only if it ranks strictly ahead of the holder (so ties keep the earlier bid),
+    and the displaced first becomes second.
+    """
+    best = np.full(n, -1, dtype=np.int64)
+    second = np.full(n, -1, dtype=np.int64)
+    for i in range(cand.shape[0]):
+        c = cand[i]
+        if c < 0 or c >= n:  # numba does not check bounds
+            raise IndexError("candidate index out of range")
+        b = best[c]
+        if b < 0:
+            best[c] = i
+        elif ranks_before(u[i], u[b]):
+            second[c] = b
+            best[c] = i
+        elif second[c] < 0 or ranks_before(u[i], u[second[c]]):
+            second[c] = i
     return best, second
 
 

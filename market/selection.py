@@ -13,6 +13,14 @@ from market.jit import kernel
 
 
 @kernel
+def ranks_before(a: float, b: float) -> bool:
+    """In a descending order with NaN last (``np.argsort(-x)``'s order), ``a`` comes
+    strictly before ``b``: higher, and NaN after every number.
+    """
+    return not np.isnan(a) and (np.isnan(b) or a > b)
+
+
+@kernel
 def counting_sort(
     staff: np.ndarray, lab: np.ndarray, n_labs: int, indirect: bool
 ) -> tuple[np.ndarray, np.ndarray]:

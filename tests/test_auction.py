@@ -288,3 +288,40 @@ def test_model_prices_the_option_value_into_the_movers_pay(two_labs):
     assert model.labs[int(model.people.employer[row])].name == "A"
     expected = value_b * np.exp(-0.2 * 0.5 * (1 - (value_b / value_a) ** 2))
     assert float(model.people.comp_usd[row]) == pytest.approx(expected, rel=1e-9)
+
+
+def _best_two_by_lexsort(cand, u, n):
+    """The reference: each candidate's first two bids in ``lexsort((-u, cand))`` order."""
+    order = np.lexsort((-u, cand))
+    best, second = np.full(n, -1), np.full(n, -1)
+    for i in order:
+        c = cand[i]
+        if best[c] < 0:
+            best[c] = i
+        elif second[c] < 0:
+            second[c] = i
+    return best, second
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_two_bids_are_the_first_two_of_the_lexsort_order(seed):
+    from market.auction import _best_two
+
+    rng = np.random.default_rng(seed)
+    n, m = 40, 300
+    cand = rng.integers(0, n - 5, m)  # the last five candidates have no bid
+    u = rng.choice([-np.inf, np.nan, -0.0, 0.0, 1.5, 2.0, np.inf], m)  # ties everywhere
+    some = rng.random(m) < 0.5
+    u[some] = rng.normal(size=some.sum())
+    best, second = _best_two(cand, u, n)
+    ref_best, ref_second = _best_two_by_lexsort(cand, u, n)
+    np.testing.assert_array_equal(best, ref_best)
+    np.testing.assert_array_equal(second, ref_second)
+    assert (best[n - 5 :] == -1).all() and (second[n - 5 :] == -1).all()
+
+
+def test_best_two_of_no_bids_is_none():
+    from market.auction import _best_two
+
+    best, second = _best_two(np.empty(0, np.int64), np.empty(0), 3)
+    assert best.tolist() == [-1, -1, -1] and second.tolist() == [-1, -1, -1]
