@@ -6,9 +6,13 @@ import numpy as np
 
 from market.codes import Reason, Specialty
 from market.config import Headcount, LabConfig, MarketConfig, Policy
+from market.jit import kernel
 from market.moves import move
 from market.state import MarketState
 from market.valuation import amenity
+
+RESEARCH_CODE = int(Specialty.RESEARCH)
+"""The research specialty's code as a plain int (a kernel constant)."""
 
 Pulls = tuple[np.ndarray, np.ndarray]
 """(new lab, person row) pairs: the colleagues each new lab will bid for this month."""
@@ -31,9 +35,7 @@ def spin_out(state: MarketState, rng: np.random.Generator) -> Pulls:
         return none
     emp = p.view("employer")
     spec = p.view("specialty")
-    stars = np.flatnonzero(
-        (emp >= 0) & (spec == Specialty.RESEARCH) & (p.view("skill") >= state.star_skill)
-    )
+    stars = _stars(emp, spec, p.view("skill"), float(state.star_skill))
     hazard = 1 - (1 - cfg.spinout_rate_per_year) ** (1 / 12)
     founders = stars[rng.random(len(stars)) < hazard][:room]
     parents = emp[founders].copy()
@@ -53,6 +55,22 @@ def spin_out(state: MarketState, rng: np.random.Generator) -> Pulls:
     if not pull_labs:
         return none
     return np.concatenate(pull_labs), np.concatenate(pull_rows)
+
+
+@kernel
+def _stars(
+    employer: np.ndarray, specialty: np.ndarray, skill: np.ndarray, bar: float
+) -> np.ndarray:
+    """Researchers at labs with skill at least ``bar``, ascending, in one pass:
+    ``np.flatnonzero((employer >= 0) & (specialty == RESEARCH) & (skill >= bar))``.
+    """
+    n = employer.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):  # no branch (the outcome is unpredictable row to row)
+        rows[k] = i
+        k += (employer[i] >= 0) & (specialty[i] == RESEARCH_CODE) & (skill[i] >= bar)
+    return rows[:k]
 
 
 def founding_team(state: MarketState, parent: int, cap: float = np.inf) -> np.ndarray:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from market.codes import Specialty
-from market.phases.spinouts import spin_out
+from market.phases.spinouts import _stars, spin_out
 
 
 def test_star_founds_a_lab_and_targets_the_best_research_and_infra_colleagues(make_state):
@@ -100,3 +100,18 @@ def test_team_pay_cap_is_bounded(make_state):
     assert team_pay_cap(1e6, 9, cfg) == pytest.approx(1e6)  # 0.5 x 1M / 10 -> floor
     assert team_pay_cap(1e10, 9, cfg) == pytest.approx(2e7)  # ceiling
     assert team_pay_cap(2e8, 9, cfg) == pytest.approx(1e7)  # 0.5 x 200M / 10
+
+
+def test_stars_are_the_researchers_at_labs_at_or_above_the_bar():
+    rng = np.random.default_rng(3)
+    n = 5_000
+    employer = rng.integers(-2, 6, n).astype(np.int32)  # pool and gone codes included
+    specialty = rng.integers(0, 3, n).astype(np.int8)
+    skill = np.round(rng.normal(1.0, 0.5, n), 1)  # ties at the bar
+    skill[::97] = np.nan
+    for bar in (1.0, -np.inf, np.inf):
+        expected = np.flatnonzero(
+            (employer >= 0) & (specialty == Specialty.RESEARCH) & (skill >= bar)
+        )
+        np.testing.assert_array_equal(_stars(employer, specialty, skill, bar), expected)
+    assert _stars(employer[:0], specialty[:0], skill[:0], 1.0).size == 0
