@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import NO_LAB, Employer, Reason
+from market.jit import kernel
 from market.state import MarketState
 
 
@@ -39,17 +40,62 @@ def move(
         pay,
         reason,
     )
-    was_at_lab = old_lab >= 0
-    np.add.at(state.departures, old_lab[was_at_lab], 1)
-    # In row order, so repeated (to, from) cells get their increments in the same order.
-    np.add.at(state.ties, (to[was_at_lab], old_lab[was_at_lab]), state.cfg.tie_learning)
-    np.add.at(state.hires, to, 1)
-    p.employer[rows] = to
-    p.comp_usd[rows] = pay
-    p.unvested_usd[rows] = labs.equity_share[to] * pay * labs.vesting_months[to] / 12
-    p.tenure_months[rows] = 0
-    p.hired_step[rows] = state.step
+    _settle(
+        rows,
+        old_lab,
+        to,
+        pay,
+        p.employer,
+        p.comp_usd,
+        p.unvested_usd,
+        p.tenure_months,
+        p.hired_step,
+        labs.equity_share,
+        labs.vesting_months,
+        state.departures,
+        state.hires,
+        state.ties,
+        float(state.cfg.tie_learning),
+        int(state.step),
+    )
     p.touch(rows)
+
+
+@kernel
+def _settle(
+    rows: np.ndarray,
+    old_lab: np.ndarray,
+    to: np.ndarray,
+    pay: np.ndarray,
+    employer: np.ndarray,
+    comp: np.ndarray,
+    unvested: np.ndarray,
+    tenure: np.ndarray,
+    hired: np.ndarray,
+    equity_share: np.ndarray,
+    vesting_months: np.ndarray,
+    departures: np.ndarray,
+    hires: np.ndarray,
+    ties: np.ndarray,
+    tie_learning: float,
+    step: int,
+) -> None:
+    """:func:`move`'s counters and columns in one pass over the movers, in row order
+    (as ``np.add.at`` adds): a departure from and a tie increment ``ties[to, old]`` for
+    those who were at a lab, a hire at ``to``; then employer, pay, the new grant
+    ``equity_share[to] * pay * vesting_months[to] / 12``, tenure 0 and the hire step.
+    """
+    for i in range(rows.shape[0]):
+        r, j, old = rows[i], to[i], old_lab[i]
+        if old >= 0:
+            departures[old] += 1
+            ties[j, old] += tie_learning
+        hires[j] += 1
+        employer[r] = j
+        comp[r] = pay[i]
+        unvested[r] = equity_share[j] * pay[i] * vesting_months[j] / 12
+        tenure[r] = 0
+        hired[r] = step
 
 
 def leave(state: MarketState, rows: np.ndarray, to: Employer, reason: Reason) -> None:
