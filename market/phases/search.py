@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.bidding import PairValues, PolicyArrays, acceptance_pay, bid_ceiling
+from market.bidding import PairValues, PolicyArrays, acceptance_pay
 from market.codes import Employer
 from market.jit import kernel
 from market.phases.spinouts import Pulls
@@ -143,18 +143,84 @@ def screen(
     if cfg.screen_by_acceptance:
         pol = PolicyArrays.of(state.labs, cfg)
         need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg, out=values)
-        star = p.skill[rows] >= state.star_skill
-        ceiling = bid_ceiling(value, labs, star, delay, pol, pol.budget_usd - agg.payroll)
-        score = np.where(ceiling >= need, value * delay - need, -np.inf)
+        score = _acceptance_score(
+            value,
+            need,
+            delay,
+            np.asarray(labs, dtype=np.int64),
+            np.asarray(rows, dtype=np.int64),
+            p.skill,
+            state.star_skill,
+            pol.pay_multiplier,
+            pol.star_pay_multiplier,
+            pol.pay_cap_usd,
+            pol.budget_usd - agg.payroll,
+        )
     else:
         score = value - p.comp_usd[rows]
-    group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
     # Pairs scored -inf (or NaN) are never bid for; they rank after every other pair of
-    # their group, so the ranks of the rest do not depend on them.
-    bid = np.flatnonzero(score > -np.inf)
-    best = np.zeros(len(rows), dtype=bool)
-    best[bid] = top_per_group(group[bid], score[bid], openings.ravel(), state.n_labs)
-    return best
+    # their group, so the ranks of the rest do not depend on them: they go to an extra
+    # group that keeps none.
+    k = openings.ravel()
+    group = _bid_groups(score, labs, rows, p.specialty, state.n_labs, len(k))
+    return _top_per_group(group, score, np.append(k, 0.0).astype(np.float64))
+
+
+@kernel
+def _acceptance_score(
+    value: np.ndarray,
+    need: np.ndarray,
+    delay: np.ndarray,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    skill: np.ndarray,
+    star_skill: float,
+    pay_multiplier: np.ndarray,
+    star_pay_multiplier: np.ndarray,
+    pay_cap_usd: np.ndarray,
+    headroom: np.ndarray,
+) -> np.ndarray:
+    """The screening score by acceptance pay: ``np.where(ceiling >= need, value * delay -
+    need, -np.inf)``, ``ceiling`` :func:`market.bidding.bid_ceiling` (``star =
+    skill[rows] >= star_skill``); equal but for the sign of a zero ceiling, which
+    the comparison does not see.
+    """
+    score = np.empty(value.shape[0])
+    for i in range(value.shape[0]):
+        lab = labs[i]
+        will = pay_multiplier[lab] * (
+            star_pay_multiplier[lab] if skill[rows[i]] >= star_skill else 1.0
+        )
+        room = headroom[lab]
+        if not (room != room or room >= 0.0):
+            room = 0.0
+        ceiling = _nan_min(_nan_min(value[i] * will * delay[i], pay_cap_usd[lab]), room)
+        score[i] = value[i] * delay[i] - need[i] if ceiling >= need[i] else -np.inf
+    return score
+
+
+@kernel
+def _nan_min(a: float, b: float) -> float:
+    """``np.minimum(a, b)``: NaN if either is NaN."""
+    return a if (a != a or a <= b) else b
+
+
+@kernel
+def _bid_groups(
+    score: np.ndarray,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    specialty: np.ndarray,
+    n_labs: int,
+    none: int,
+) -> np.ndarray:
+    """Each pair's (specialty, lab) group ``specialty[rows] * n_labs + labs``, or
+    ``none`` where the score is not above ``-inf`` (``-inf`` or NaN).
+    """
+    group = np.empty(score.shape[0], dtype=np.int64)
+    for i in range(score.shape[0]):
+        group[i] = specialty[rows[i]] * n_labs + labs[i] if score[i] > -np.inf else none
+    return group
 
 
 def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:
