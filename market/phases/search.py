@@ -59,17 +59,14 @@ def search(
     labs, cfg, p = state.labs, state.cfg, state.people
     # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
     spin_labs, spin_rows = first_pairs(pulls, [], p.n)[:2]
-    n_spin = len(spin_labs)
     if cfg.offers_enabled:
         pair_labs, pair_rows = _lab_draws(state, rng, vacancies, (spin_labs, spin_rows))
-        pair_labs = np.concatenate([spin_labs, pair_labs])
-        pair_rows = np.concatenate([spin_rows, pair_rows])
     else:
-        pair_labs, pair_rows = spin_labs, spin_rows
-    spin = np.zeros(len(pair_labs), dtype=bool)
-    spin[:n_spin] = True
+        pair_labs, pair_rows = spin_labs[:0], spin_rows[:0]
     bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile], dtype=float)
-    keep = _eligible(
+    pair_labs, pair_rows, spin = _eligible(
+        np.asarray(spin_labs, dtype=np.int64),
+        np.asarray(spin_rows, dtype=np.int64),
         np.asarray(pair_labs, dtype=np.int64),
         np.asarray(pair_rows, dtype=np.int64),
         p.employer,
@@ -79,12 +76,11 @@ def search(
         int(state.step),
         int(Employer.GONE),
     )
-    pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
     values = None
     if vacancies is not None and cfg.one_offer_per_vacancy and len(pair_rows):
         values = PairValues(np.empty(0))
         best = screen(state, pair_labs, pair_rows, vacancies.counts, values=values)
-        keep = spin | best
+        keep = np.flatnonzero(spin | best)
         pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
         values = values.take(keep)
     return Candidates(pair_labs, pair_rows, spin, values)
@@ -92,6 +88,8 @@ def search(
 
 @kernel
 def _eligible(
+    first_labs: np.ndarray,
+    first_rows: np.ndarray,
     labs: np.ndarray,
     rows: np.ndarray,
     employer: np.ndarray,
@@ -100,18 +98,32 @@ def _eligible(
     bar: np.ndarray,
     step: int,
     gone: int,
-) -> np.ndarray:
-    """Which pairs may be bid for: ``(employer[rows] != labs) & (employer[rows] !=
-    gone) & (skill[rows] >= bar[labs]) & (held_until[rows] <= step)`` (not the
-    person's own lab, still in the market, above the lab's hiring bar, and no named
-    person before their move), in one pass.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs ``first`` then ``(labs, rows)`` that may be bid for, in order, and
+    which of them come from ``first``, in one pass: with ``all_labs, all_rows`` the two
+    concatenated, ``keep = (employer[all_rows] != all_labs) & (employer[all_rows] !=
+    gone) & (skill[all_rows] >= bar[all_labs]) & (held_until[all_rows] <= step)`` (not
+    the person's own lab, still in the market, above the lab's hiring bar, and no named
+    person before their move), ``all_labs[keep], all_rows[keep]`` and ``(arange(n) <
+    len(first_labs))[keep]``.
     """
-    keep = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r, lab = rows[i], labs[i]
+    n_first = first_labs.shape[0]
+    n = n_first + labs.shape[0]
+    out_labs = np.empty(n, dtype=np.int64)
+    out_rows = np.empty(n, dtype=np.int64)
+    spin = np.empty(n, dtype=np.bool_)
+    m = 0
+    for i in range(n):
+        lab, r = (
+            (first_labs[i], first_rows[i])
+            if i < n_first
+            else (labs[i - n_first], rows[i - n_first])
+        )
         e = employer[r]
-        keep[i] = e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step
-    return keep
+        if e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step:
+            out_labs[m], out_rows[m], spin[m] = lab, r, i < n_first
+            m += 1
+    return out_labs[:m], out_rows[:m], spin[:m]
 
 
 def screen(
@@ -342,6 +354,8 @@ def first_pairs(
         _, at = np.unique(labs * width + rows, return_index=True)
         at.sort()
         labs, rows = labs[at], rows[at]
+    if not parts:
+        return labs, rows, len(labs)
     first_keys = np.sort(labs * width + rows)
     out_labs, out_rows = [labs], [rows]
     earlier: list[np.ndarray] = []
