@@ -235,7 +235,7 @@ def test_top_per_group_edge_cases(seed):
     np.testing.assert_array_equal(top_per_group(group, score, k, 10), _lexsort_top(group, score, k))
 
 
-@pytest.mark.parametrize("top", [0, 1, 2047, 2048, 10**6, 2**40])
+@pytest.mark.parametrize("top", [0, 1, 2047, 2048, 4095, 4096, 2**23 - 1, 2**24, 10**6, 2**40])
 def test_radix_sort_is_np_sort(top):
     rng = np.random.default_rng(top % 97)
     for n in (0, 1, 5, 3000):
