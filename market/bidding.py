@@ -342,7 +342,9 @@ def noncompete_and_forfeit(
 def _noncompete_terms(
     pol: PolicyArrays, cfg: MarketConfig
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """The arguments of :func:`_noncompete` that come from the policies and the market."""
+    """The arguments of :func:`_noncompete_pairs` that come from the policies and the
+    market.
+    """
     return (
         np.asarray(pol.noncompete_months, dtype=np.float64),
         np.asarray(pol.garden_leave_paid, dtype=np.bool_),

@@ -246,14 +246,15 @@ def test_radix_sort_is_np_sort(top):
         assert got is not keys
 
 
-@pytest.mark.parametrize("k_big", [63, 64, 65, 100, 499, 500])
+@pytest.mark.parametrize("k_big", [15, 16, 17, 63, 64, 65, 100, 499, 500])
 def test_top_per_group_both_paths(k_big):
-    """Few kept (sorted buffer) and many kept (merge sort), ties and NaN."""
+    """Few kept (sorted buffer) and many kept (the k-th score by quickselect), ties
+    and NaN."""
     rng = np.random.default_rng(k_big)
-    group = rng.integers(0, 3, 1500)
-    score = np.round(rng.normal(size=1500), 1)
-    score[rng.random(1500) < 0.1] = np.nan
-    k = np.array([k_big, 3, 0.5])  # a fractional count keeps the ranks below it
+    group = rng.integers(0, 4, 2000)
+    score = np.round(rng.normal(size=2000), 1)
+    score[rng.random(2000) < 0.1] = np.nan
+    k = np.array([k_big, 3, 0.5, k_big + 0.5])  # a fractional count keeps the ranks below it
     np.testing.assert_array_equal(top_per_group(group, score, k, 1), _lexsort_top(group, score, k))
 
 

@@ -17,7 +17,7 @@ from market.search import (
     group_order,
     specialty_split,
 )
-from market.selection import counting_sort
+from market.selection import counting_sort, quickselect
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -193,9 +193,9 @@ def _acceptance_score(
     headroom: np.ndarray,
 ) -> np.ndarray:
     """The screening score by acceptance pay: ``np.where(ceiling >= need, value * delay -
-    need, -np.inf)``, ``ceiling`` :func:`market.bidding.bid_ceiling` (``star =
-    skill[rows] >= star_skill``); equal but for the sign of a zero ceiling, which
-    the comparison does not see.
+    need, -np.inf)``, ``ceiling`` :func:`market.bidding.bid_ceiling` with ``star =
+    skill[rows] >= star_skill`` (its minima and maximum NaN if an argument is, as
+    numpy's; the sign of a zero ceiling may differ, which the comparison does not see).
     """
     score = np.empty(value.shape[0])
     for i in range(value.shape[0]):
@@ -252,12 +252,13 @@ def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: i
 def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
     """:func:`top_per_group`: the elements counting-sorted by group (stably); of every
     group with more elements than it keeps, the first ``k[g]`` by score (descending,
-    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by a merge sort.
+    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by :func:`_mark_top_k`.
     """
     n, n_groups = group.shape[0], k.shape[0]
     order, start = counting_sort(np.arange(n), group, n_groups, False)
     best = np.zeros(n, dtype=np.bool_)
     tmp = np.empty(n, dtype=np.int64)
+    values = np.empty(n)
     for g in range(n_groups):
         lo, hi = start[g], start[g + 1]
         if k[g] <= 0 or hi == lo:
@@ -268,16 +269,13 @@ def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.nd
             n_best = _top_k(order[lo:hi], tmp, score, int(np.ceil(k[g])))
             best[tmp[:n_best]] = True
         else:
-            _sort_by_score(order[lo:hi], tmp[lo:hi], score)
-            for r in range(hi - lo):
-                if r < k[g]:
-                    best[order[lo + r]] = True
+            _mark_top_k(order[lo:hi], values, score, int(np.ceil(k[g])), best)
     return best
 
 
-TOP_K_INSERTION = 64
+TOP_K_INSERTION = 16
 """Up to this many kept per group, :func:`_top_k` keeps them in a sorted buffer;
-above, the group is merge-sorted."""
+above, :func:`_mark_top_k` finds the ``k``-th score by a quickselect."""
 
 
 @kernel
@@ -309,30 +307,41 @@ def _ahead(a: float, b: float) -> bool:
 
 
 @kernel
-def _sort_by_score(idx: np.ndarray, tmp: np.ndarray, score: np.ndarray) -> None:
-    """Sort ``idx`` in place, stably, by ``score[idx]`` descending, NaN last (as
-    ``np.argsort(-score, kind="stable")`` orders them): a bottom-up merge sort.
+def _mark_top_k(
+    idx: np.ndarray, values: np.ndarray, score: np.ndarray, k: int, best: np.ndarray
+) -> None:
+    """Mark in ``best`` the first ``k`` of ``idx`` (positions, ascending) by ``score``
+    descending, NaN last, earlier first among equals, as a stable sort would rank them:
+    every score above the ``k``-th largest (by :func:`market.selection.quickselect` on
+    the scores that are numbers), then the earliest equal to it; with ``k`` numbers or
+    fewer, all of them and the earliest NaN.
     """
-    n = idx.shape[0]
-    src, dst = idx, tmp
-    width = 1
-    swapped = False
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
-            i, j = lo, mid
-            for o in range(lo, hi):
-                if j < hi and (i >= mid or _ahead(score[src[j]], score[src[i]])):
-                    dst[o] = src[j]
-                    j += 1
-                else:
-                    dst[o] = src[i]
-                    i += 1
-        src, dst = dst, src
-        swapped = not swapped
-        width *= 2
-    if swapped:
-        idx[:] = tmp
+    m = 0
+    for i in idx:
+        if not np.isnan(score[i]):
+            values[m] = score[i]
+            m += 1
+    if m <= k:
+        left = k - m
+        for i in idx:
+            if not np.isnan(score[i]):
+                best[i] = True
+            elif left > 0:
+                best[i] = True
+                left -= 1
+        return
+    quickselect(values, 0, m - 1, m - k)
+    kth = values[m - k]
+    left = k
+    for i in idx:
+        if score[i] > kth:
+            left -= 1
+    for i in idx:
+        if score[i] > kth:
+            best[i] = True
+        elif score[i] == kth and left > 0:
+            best[i] = True
+            left -= 1
 
 
 def first_pairs(
