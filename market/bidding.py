@@ -19,9 +19,16 @@ import numpy as np
 
 from market.auction import Bids, Incumbents
 from market.config import MarketConfig
+from market.jit import kernel
 from market.labs import LabTable
-from market.people import People
-from market.valuation import LabState, PersonTerms, amenity, marginal_value
+from market.people import RESEARCH, People
+from market.valuation import (
+    COMPUTE_PREF_BY_SPECIALTY,
+    LabState,
+    PersonTerms,
+    amenity,
+    marginal_value,
+)
 
 
 @dataclass
@@ -198,20 +205,119 @@ def acceptance_pay(
     pay is the reservation pay and there is no amenity. ``out``: filled with the
     amenities, delay and one-off costs computed on the way (for :func:`make_offers`).
     """
-    inc_lab = people.employer[rows].astype(np.int64)
-    employed = inc_lab >= 0
-    safe = np.where(employed, inc_lab, 0)
     gamma = cfg.allocation_gamma
-    terms = PersonTerms.of(people, rows)
+    employed, safe, comp, delay, one_off, *cols = _mover_columns(
+        np.asarray(rows, dtype=np.int64),
+        people.employer,
+        people.specialty,
+        people.skill,
+        people.w_compute,
+        people.w_mission,
+        people.w_colleagues,
+        COMPUTE_PREF_BY_SPECIALTY,
+        people.comp_usd,
+        people.unvested_usd,
+        *_noncompete_terms(pol, cfg),
+    )
+    terms = PersonTerms(*cols)
     here = amenity(state, people, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
     there = amenity(state, people, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
-    delay, one_off = noncompete_and_forfeit(people, rows, inc_lab, pol, cfg)
     with np.errstate(over="ignore"):
-        gap = np.exp(np.where(employed, here, 0.0) - there + cfg.move_threshold)
-    need = people.comp_usd[rows] * gap + one_off / cfg.switch_cost_horizon_years
+        gap = np.exp(_gap_exponent(employed, here, there, cfg.move_threshold))
+    need = _need(comp, gap, one_off, cfg.switch_cost_horizon_years)
     if out is not None:
         out.there, out.delay, out.one_off, out.here = there, delay, one_off, here
     return need, delay
+
+
+@kernel
+def _mover_columns(
+    rows: np.ndarray,
+    employer: np.ndarray,
+    specialty: np.ndarray,
+    skill: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    pref: np.ndarray,
+    comp_usd: np.ndarray,
+    unvested_usd: np.ndarray,
+    noncompete_months: np.ndarray,
+    garden_leave_paid: np.ndarray,
+    horizon_months: float,
+    cost_share: float,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """What :func:`acceptance_pay` reads per pair, in one pass over ``rows``:
+    ``employed = employer[rows] >= 0``, the employer or 0 (``safe``), ``comp_usd[rows]``,
+    :func:`noncompete_and_forfeit`'s delay and one-off cost, then the columns of
+    ``PersonTerms.of(people, rows)`` (skill, is research, ``w_compute x
+    pref[specialty]``, ``w_mission``, ``w_colleagues``).
+    """
+    n = rows.shape[0]
+    employed = np.empty(n, dtype=np.bool_)
+    safe = np.empty(n, dtype=np.int64)
+    inc_lab = np.empty(n, dtype=np.int64)
+    comp = np.empty(n)
+    skill_r = np.empty(n)
+    research = np.empty(n, dtype=np.bool_)
+    w_comp = np.empty(n)
+    w_mis = np.empty(n)
+    w_col = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        inc = employer[r]
+        inc_lab[i] = inc
+        employed[i] = inc >= 0
+        safe[i] = inc if inc >= 0 else 0
+        comp[i] = comp_usd[r]
+        spec = specialty[r]
+        skill_r[i] = skill[r]
+        research[i] = spec == RESEARCH
+        w_comp[i] = w_compute[r] * pref[spec]
+        w_mis[i] = w_mission[r]
+        w_col[i] = w_colleagues[r]
+    delay, one_off = _noncompete_pairs(
+        rows,
+        inc_lab,
+        comp_usd,
+        unvested_usd,
+        noncompete_months,
+        garden_leave_paid,
+        horizon_months,
+        cost_share,
+    )
+    return employed, safe, comp, delay, one_off, skill_r, research, w_comp, w_mis, w_col
+
+
+@kernel
+def _gap_exponent(
+    employed: np.ndarray, here: np.ndarray, there: np.ndarray, threshold: float
+) -> np.ndarray:
+    """``np.where(employed, here, 0.0) - there + threshold``."""
+    out = np.empty(here.shape[0])
+    for i in range(here.shape[0]):
+        out[i] = ((here[i] if employed[i] else 0.0) - there[i]) + threshold
+    return out
+
+
+@kernel
+def _need(comp: np.ndarray, gap: np.ndarray, one_off: np.ndarray, horizon: float) -> np.ndarray:
+    """``comp * gap + one_off / horizon``."""
+    out = np.empty(comp.shape[0])
+    for i in range(comp.shape[0]):
+        out[i] = comp[i] * gap[i] + one_off[i] / horizon
+    return out
 
 
 def noncompete_and_forfeit(
@@ -224,13 +330,58 @@ def noncompete_and_forfeit(
     ``max(0, 1 - n / (12 H))``; unpaid leave costs the mover ``n / 12 x pay x
     noncompete_cost_share``. The one-off cost also holds the forfeited unvested equity.
     """
-    employed = inc_lab >= 0
-    safe_inc = np.where(employed, inc_lab, 0)
-    months = np.where(employed, pol.noncompete_months[safe_inc], 0.0)
-    paid = employed & pol.garden_leave_paid[safe_inc]
-    delay = np.maximum(0.0, 1 - np.where(paid, months, 0.0) / (12 * cfg.switch_cost_horizon_years))
-    unpaid_pay = np.where(paid, 0.0, months) / 12 * people.comp_usd[rows]
-    return delay, people.unvested_usd[rows] + unpaid_pay * cfg.noncompete_cost_share
+    return _noncompete_pairs(
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(inc_lab, dtype=np.int64),
+        people.comp_usd,
+        people.unvested_usd,
+        *_noncompete_terms(pol, cfg),
+    )
+
+
+def _noncompete_terms(
+    pol: PolicyArrays, cfg: MarketConfig
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The arguments of :func:`_noncompete_pairs` that come from the policies and the
+    market.
+    """
+    return (
+        np.asarray(pol.noncompete_months, dtype=np.float64),
+        np.asarray(pol.garden_leave_paid, dtype=np.bool_),
+        12 * cfg.switch_cost_horizon_years,
+        cfg.noncompete_cost_share,
+    )
+
+
+@kernel
+def _noncompete_pairs(
+    rows: np.ndarray,
+    inc_lab: np.ndarray,
+    comp_usd: np.ndarray,
+    unvested_usd: np.ndarray,
+    noncompete_months: np.ndarray,
+    garden_leave_paid: np.ndarray,
+    horizon_months: float,
+    cost_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`noncompete_and_forfeit` of every bid (person ``rows[i]``, employer
+    ``inc_lab[i]``, negative in the pool): ``months = noncompete_months[inc]`` (0 in
+    the pool), ``paid = garden_leave_paid[inc]``; ``delay = np.maximum(0.0, 1 - (months
+    if paid else 0.0) / horizon_months)`` (NaN kept) and ``one_off = unvested_usd[row]
+    + (0.0 if paid else months) / 12 * comp_usd[row] * cost_share``.
+    """
+    n = rows.shape[0]
+    delay = np.empty(n)
+    one_off = np.empty(n)
+    for i in range(n):
+        r, inc = rows[i], inc_lab[i]
+        months, paid = 0.0, False
+        if inc >= 0:
+            months, paid = noncompete_months[inc], garden_leave_paid[inc]
+        x = 1 - (months if paid else 0.0) / horizon_months
+        delay[i] = 0.0 if x < 0.0 else x
+        one_off[i] = unvested_usd[r] + (0.0 if paid else months) / 12 * comp_usd[r] * cost_share
+    return delay, one_off
 
 
 def incumbent_offers(

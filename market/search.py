@@ -235,6 +235,19 @@ def _scratch(n_spaces: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return buf
 
 
+def _uniforms(n: int = 0, keep: np.ndarray | None = None) -> np.ndarray:
+    """A buffer for a month's uniforms, kept between months (per thread, as
+    :func:`_scratch`): at least ``n`` long, starting with ``keep``.
+    """
+    buf = getattr(_SCRATCH, "uniforms", None)
+    if buf is None or len(buf) < n:
+        grown = np.empty(max(n + n // 4, 4096))
+        if keep is not None:
+            grown[: len(keep)] = keep
+        buf = _SCRATCH.uniforms = grown
+    return buf
+
+
 def draw_month(
     rng: np.random.Generator,
     people: People,
@@ -281,14 +294,15 @@ def draw_month(
     if not ok:
         return None
     k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
-    uniforms = []
+    u, n_u = _uniforms(), 0
     for i, lam in enumerate(means):
         k[i] = np.where(total[i] > 0, rng.poisson(lam), 0)
         n_draws = int(k[i].sum())
-        if n_draws:
-            uniforms.append(rng.random(2 * n_draws))
-    u = np.concatenate(uniforms) if uniforms else np.empty(0)
-    u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
+        if n_draws:  # rng.random(2 * n_draws), written after the uniforms before
+            if len(u) < n_u + 2 * n_draws:
+                u = _uniforms(n_u + 2 * n_draws, u[:n_u])
+            rng.random(out=u[n_u : n_u + 2 * n_draws])
+            n_u += 2 * n_draws
     out_labs, out_rows, ok = month_draws(
         space_rows,
         space_cum,
@@ -298,7 +312,6 @@ def draw_month(
         cdf,
         k,
         u,
-        u_at,
         np.asarray(first[0], dtype=np.int64),
         np.asarray(first[1], dtype=np.int64),
         people.n,
@@ -402,25 +415,29 @@ def _bit_length(n: int) -> int:
     return bits
 
 
-RADIX_BITS = 11
-"""Bits per pass of :func:`radix_sort` (2,048 counters: they stay in the L1 cache)."""
+RADIX_BITS = 12
+"""Most bits per pass of :func:`radix_sort` (4,096 counters: they stay in the L1
+cache)."""
 
 
 @kernel
 def radix_sort(keys: np.ndarray) -> np.ndarray:
     """``np.sort(keys)`` for non-negative int64 keys: a least-significant-digit radix
-    sort, ``RADIX_BITS`` a pass, as many passes as the largest key needs.
+    sort in as few passes of at most ``RADIX_BITS`` as the largest key needs, the bits
+    shared evenly between them (two passes of 12 bits for a 23-bit key, not three of 11).
     """
     n = keys.shape[0]
     top = 0
     for i in range(n):
         top = max(top, keys[i])
+    bits = _bit_length(top)
+    n_passes = (bits + RADIX_BITS - 1) // RADIX_BITS
+    width = (bits + n_passes - 1) // n_passes if n_passes else 1
     src, dst = keys.copy(), np.empty(n, dtype=np.int64)
-    n_bins = 1 << RADIX_BITS
+    n_bins = 1 << width
     mask = n_bins - 1
     start = np.empty(n_bins + 1, dtype=np.int64)
-    shift = 0
-    while (top >> shift) > 0:
+    for shift in range(0, n_passes * width, width):
         start[:] = 0
         for i in range(n):
             start[((src[i] >> shift) & mask) + 1] += 1
@@ -431,7 +448,6 @@ def radix_sort(keys: np.ndarray) -> np.ndarray:
             dst[start[d]] = src[i]
             start[d] += 1
         src, dst = dst, src
-        shift += RADIX_BITS
     return src
 
 
@@ -595,18 +611,17 @@ def month_draws(
     cdf: np.ndarray,
     k: np.ndarray,
     u: np.ndarray,
-    u_at: np.ndarray,
     first_labs: np.ndarray,
     first_rows: np.ndarray,
     n_rows: int,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """The distinct new pairs ``(lab, row)`` of every part of a month, part by part,
     each sorted by lab then row (the spaces of :func:`month_setup`): what
-    :func:`draw_candidates` draws from the uniforms
-    ``u[u_at[p] : u_at[p + 1]]`` of part ``p`` (``k[p, lab]`` draws per lab, ``u``
-    laid out lab by lab as there), then :func:`market.phases.search.first_pairs` keeps,
-    given the ``first`` pairs (spin-out pulls) and parts whose rows are disjoint
-    except the last ones, which may repeat any earlier pair (campus draws).
+    :func:`draw_candidates` draws from the ``2 x k[p].sum()`` uniforms of part ``p``
+    in ``u``, after those of the parts before (``k[p, lab]`` draws per lab, laid out
+    lab by lab as there), then :func:`market.phases.search.first_pairs` keeps, given
+    the ``first`` pairs (spin-out pulls) and parts whose rows are disjoint except the
+    last ones, which may repeat any earlier pair (campus draws).
 
     A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
     ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
@@ -630,9 +645,9 @@ def month_draws(
     start = np.zeros(n_parts * n_groups + 1, dtype=np.int64)
     ok = True
     d = 0
+    base = 0
     for p in range(n_parts):
         cum, bounds = space_cum[part_space[p]], space_bounds[part_space[p]]
-        base = u_at[p]
         for lab in range(n_labs):
             m = k[p, lab]
             for j in range(m):

@@ -80,6 +80,16 @@ def test_draw_month_on_a_large_market_with_few_draws(seed):
     _check_draw_month(seed, 40_000, 0.15)
 
 
+def test_draw_month_grows_its_uniforms_within_a_month():
+    """The month's uniforms go into a buffer kept between months: one that has to grow
+    after a part keeps that part's uniforms."""
+    from market import search
+
+    search._SCRATCH.uniforms = np.full(5, np.nan)
+    _check_draw_month(1, 2000, 1.0)
+    assert len(search._SCRATCH.uniforms) > 4096
+
+
 def _check_draw_month(seed, n_people, lam_scale):
     rng = np.random.default_rng(seed)
     n_labs = int(rng.integers(2, 25))  # widths below and above numpy's 8-way unroll
@@ -175,10 +185,9 @@ def test_kernels_run_as_python():
         np.testing.assert_array_equal(space_rows[j, :n_j], py_setup[0][j, :n_j])
         np.testing.assert_array_equal(space_cum[j, :n_j], py_setup[1][j, :n_j])
     k = np.where(total > 0, rng.integers(0, 300, total.shape), 0).astype(np.int64)
-    u = rng.random(2 * int(k.sum()))
-    u_at = np.concatenate([[0], np.cumsum(2 * k.sum(axis=1))]).astype(np.int64)
+    u = rng.random(2 * int(k.sum()) + 5)  # uniforms past those used are not read
     first = (np.array([2, 3], dtype=np.int64), sorted_rows[:2].astype(np.int64))
-    d_args = (space_rows, space_cum, part_space, space_bounds, group_weight, cdf, k, u, u_at)
+    d_args = (space_rows, space_cum, part_space, space_bounds, group_weight, cdf, k, u)
     got = month_draws(*d_args, *first, p.n)
     py_got = _python(month_draws)(*d_args, *first, p.n)
     for a, b in zip(got, py_got, strict=True):
@@ -226,7 +235,7 @@ def test_top_per_group_edge_cases(seed):
     np.testing.assert_array_equal(top_per_group(group, score, k, 10), _lexsort_top(group, score, k))
 
 
-@pytest.mark.parametrize("top", [0, 1, 2047, 2048, 10**6, 2**40])
+@pytest.mark.parametrize("top", [0, 1, 2047, 2048, 4095, 4096, 2**23 - 1, 2**24, 10**6, 2**40])
 def test_radix_sort_is_np_sort(top):
     rng = np.random.default_rng(top % 97)
     for n in (0, 1, 5, 3000):
@@ -237,14 +246,15 @@ def test_radix_sort_is_np_sort(top):
         assert got is not keys
 
 
-@pytest.mark.parametrize("k_big", [63, 64, 65, 100, 499, 500])
+@pytest.mark.parametrize("k_big", [15, 16, 17, 63, 64, 65, 100, 499, 500])
 def test_top_per_group_both_paths(k_big):
-    """Few kept (sorted buffer) and many kept (merge sort), ties and NaN."""
+    """Few kept (sorted buffer) and many kept (the k-th score by quickselect), ties
+    and NaN."""
     rng = np.random.default_rng(k_big)
-    group = rng.integers(0, 3, 1500)
-    score = np.round(rng.normal(size=1500), 1)
-    score[rng.random(1500) < 0.1] = np.nan
-    k = np.array([k_big, 3, 0.5])  # a fractional count keeps the ranks below it
+    group = rng.integers(0, 4, 2000)
+    score = np.round(rng.normal(size=2000), 1)
+    score[rng.random(2000) < 0.1] = np.nan
+    k = np.array([k_big, 3, 0.5, k_big + 0.5])  # a fractional count keeps the ranks below it
     np.testing.assert_array_equal(top_per_group(group, score, k, 1), _lexsort_top(group, score, k))
 
 
@@ -262,12 +272,17 @@ def test_eligible_is_the_numpy_mask(seed):
     bar[0] = np.nan
     labs, rows = rng.integers(0, n_labs, n), rng.integers(0, n_rows, n)
     emp = employer[rows]
-    want = (emp != labs) & (emp != -2) & (skill[rows] >= bar[labs]) & (held_until[rows] <= 15)
-    got = _eligible(labs, rows, employer, skill, held_until, bar, 15, -2)
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(
-        _python(_eligible)(labs, rows, employer, skill, held_until, bar, 15, -2), want
-    )
+    keep = (emp != labs) & (emp != -2) & (skill[rows] >= bar[labs]) & (held_until[rows] <= 15)
+    for n_first in (0, 7, n):  # the first n_first pairs are spin-out pulls
+        want = (labs[keep], rows[keep], (np.arange(n) < n_first)[keep])
+        args = (labs[:n_first], rows[:n_first], labs[n_first:], rows[n_first:])
+        for fn in (_eligible, _python(_eligible)):
+            got = fn(*args, employer, skill, held_until, bar, 15, -2)
+            for g, w in zip(got, want, strict=True):
+                np.testing.assert_array_equal(g, w)
+    empty = np.empty(0, dtype=np.int64)
+    got = _eligible(empty, empty, empty, empty, employer, skill, held_until, bar, 15, -2)
+    assert [len(g) for g in got] == [0, 0, 0]
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"vacancies_enabled": False}])

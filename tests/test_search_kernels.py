@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from market.people import People
-from market.phases.search import _sort_by_score, first_pairs
+from market.phases.search import _mark_top_k, first_pairs
 from market.phases.vacancies import _medians_by_group, going_rates
 from market.search import (
     _draw_sources,
@@ -88,17 +88,23 @@ def test_specialty_split_is_one_specialty_at_a_time():
 
 
 @pytest.mark.parametrize("ties", [False, True])
-def test_score_sort_is_stable_argsort(ties):
+def test_mark_top_k_is_the_first_k_of_a_stable_argsort(ties):
     rng = np.random.default_rng(5)
     n = 3000
     score = rng.normal(size=n)
     if ties:
         score = np.round(score, 1)  # many equal scores
-        score[:3] = [0.0, -0.0, np.nan]
+        score[:5] = [0.0, -0.0, np.nan, np.inf, -np.inf]
         score[rng.integers(0, n, 40)] = np.nan
-    idx = np.arange(n)
-    _sort_by_score(idx, np.empty(n, dtype=np.int64), score)
-    np.testing.assert_array_equal(idx, np.argsort(-score, kind="stable"))
+    n_numbers = int((~np.isnan(score)).sum())
+    idx = np.sort(rng.choice(n, n - 50, replace=False))  # a group: some positions
+    ranked = idx[np.argsort(-score[idx], kind="stable")]
+    for k in (1, 2, 65, 500, 2000, n_numbers - 60, n_numbers - 50, n_numbers, n - 50, n):
+        best = np.zeros(n, dtype=bool)
+        _mark_top_k(idx, np.empty(n), score, k, best)
+        want = np.zeros(n, dtype=bool)
+        want[ranked[:k]] = True
+        np.testing.assert_array_equal(best, want)
 
 
 def test_first_pairs_is_unique_with_first_index():

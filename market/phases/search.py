@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.bidding import PairValues, PolicyArrays, acceptance_pay, bid_ceiling
+from market.bidding import PairValues, PolicyArrays, acceptance_pay
 from market.codes import Employer
 from market.jit import kernel
 from market.phases.spinouts import Pulls
@@ -17,7 +17,7 @@ from market.search import (
     group_order,
     specialty_split,
 )
-from market.selection import counting_sort
+from market.selection import counting_sort, quickselect
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -59,17 +59,14 @@ def search(
     labs, cfg, p = state.labs, state.cfg, state.people
     # One bid per (lab, person), the first drawn (spin-out pulls first), order kept.
     spin_labs, spin_rows = first_pairs(pulls, [], p.n)[:2]
-    n_spin = len(spin_labs)
     if cfg.offers_enabled:
         pair_labs, pair_rows = _lab_draws(state, rng, vacancies, (spin_labs, spin_rows))
-        pair_labs = np.concatenate([spin_labs, pair_labs])
-        pair_rows = np.concatenate([spin_rows, pair_rows])
     else:
-        pair_labs, pair_rows = spin_labs, spin_rows
-    spin = np.zeros(len(pair_labs), dtype=bool)
-    spin[:n_spin] = True
+        pair_labs, pair_rows = spin_labs[:0], spin_rows[:0]
     bar = np.array([state.skill_quantile(q) for q in labs.hiring_bar_quantile], dtype=float)
-    keep = _eligible(
+    pair_labs, pair_rows, spin = _eligible(
+        np.asarray(spin_labs, dtype=np.int64),
+        np.asarray(spin_rows, dtype=np.int64),
         np.asarray(pair_labs, dtype=np.int64),
         np.asarray(pair_rows, dtype=np.int64),
         p.employer,
@@ -79,12 +76,11 @@ def search(
         int(state.step),
         int(Employer.GONE),
     )
-    pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
     values = None
     if vacancies is not None and cfg.one_offer_per_vacancy and len(pair_rows):
         values = PairValues(np.empty(0))
         best = screen(state, pair_labs, pair_rows, vacancies.counts, values=values)
-        keep = spin | best
+        keep = np.flatnonzero(spin | best)
         pair_labs, pair_rows, spin = pair_labs[keep], pair_rows[keep], spin[keep]
         values = values.take(keep)
     return Candidates(pair_labs, pair_rows, spin, values)
@@ -92,6 +88,8 @@ def search(
 
 @kernel
 def _eligible(
+    first_labs: np.ndarray,
+    first_rows: np.ndarray,
     labs: np.ndarray,
     rows: np.ndarray,
     employer: np.ndarray,
@@ -100,18 +98,32 @@ def _eligible(
     bar: np.ndarray,
     step: int,
     gone: int,
-) -> np.ndarray:
-    """Which pairs may be bid for: ``(employer[rows] != labs) & (employer[rows] !=
-    gone) & (skill[rows] >= bar[labs]) & (held_until[rows] <= step)`` (not the
-    person's own lab, still in the market, above the lab's hiring bar, and no named
-    person before their move), in one pass.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs ``first`` then ``(labs, rows)`` that may be bid for, in order, and
+    which of them come from ``first``, in one pass: with ``all_labs, all_rows`` the two
+    concatenated, ``keep = (employer[all_rows] != all_labs) & (employer[all_rows] !=
+    gone) & (skill[all_rows] >= bar[all_labs]) & (held_until[all_rows] <= step)`` (not
+    the person's own lab, still in the market, above the lab's hiring bar, and no named
+    person before their move), ``all_labs[keep], all_rows[keep]`` and ``(arange(n) <
+    len(first_labs))[keep]``.
     """
-    keep = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r, lab = rows[i], labs[i]
+    n_first = first_labs.shape[0]
+    n = n_first + labs.shape[0]
+    out_labs = np.empty(n, dtype=np.int64)
+    out_rows = np.empty(n, dtype=np.int64)
+    spin = np.empty(n, dtype=np.bool_)
+    m = 0
+    for i in range(n):
+        lab, r = (
+            (first_labs[i], first_rows[i])
+            if i < n_first
+            else (labs[i - n_first], rows[i - n_first])
+        )
         e = employer[r]
-        keep[i] = e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step
-    return keep
+        if e != lab and e != gone and skill[r] >= bar[lab] and held_until[r] <= step:
+            out_labs[m], out_rows[m], spin[m] = lab, r, i < n_first
+            m += 1
+    return out_labs[:m], out_rows[:m], spin[:m]
 
 
 def screen(
@@ -143,18 +155,84 @@ def screen(
     if cfg.screen_by_acceptance:
         pol = PolicyArrays.of(state.labs, cfg)
         need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg, out=values)
-        star = p.skill[rows] >= state.star_skill
-        ceiling = bid_ceiling(value, labs, star, delay, pol, pol.budget_usd - agg.payroll)
-        score = np.where(ceiling >= need, value * delay - need, -np.inf)
+        score = _acceptance_score(
+            value,
+            need,
+            delay,
+            np.asarray(labs, dtype=np.int64),
+            np.asarray(rows, dtype=np.int64),
+            p.skill,
+            state.star_skill,
+            pol.pay_multiplier,
+            pol.star_pay_multiplier,
+            pol.pay_cap_usd,
+            pol.budget_usd - agg.payroll,
+        )
     else:
         score = value - p.comp_usd[rows]
-    group = p.specialty[rows].astype(np.int64) * state.n_labs + labs
     # Pairs scored -inf (or NaN) are never bid for; they rank after every other pair of
-    # their group, so the ranks of the rest do not depend on them.
-    bid = np.flatnonzero(score > -np.inf)
-    best = np.zeros(len(rows), dtype=bool)
-    best[bid] = top_per_group(group[bid], score[bid], openings.ravel(), state.n_labs)
-    return best
+    # their group, so the ranks of the rest do not depend on them: they go to an extra
+    # group that keeps none.
+    k = openings.ravel()
+    group = _bid_groups(score, labs, rows, p.specialty, state.n_labs, len(k))
+    return _top_per_group(group, score, np.append(k, 0.0).astype(np.float64))
+
+
+@kernel
+def _acceptance_score(
+    value: np.ndarray,
+    need: np.ndarray,
+    delay: np.ndarray,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    skill: np.ndarray,
+    star_skill: float,
+    pay_multiplier: np.ndarray,
+    star_pay_multiplier: np.ndarray,
+    pay_cap_usd: np.ndarray,
+    headroom: np.ndarray,
+) -> np.ndarray:
+    """The screening score by acceptance pay: ``np.where(ceiling >= need, value * delay -
+    need, -np.inf)``, ``ceiling`` :func:`market.bidding.bid_ceiling` with ``star =
+    skill[rows] >= star_skill`` (its minima and maximum NaN if an argument is, as
+    numpy's; the sign of a zero ceiling may differ, which the comparison does not see).
+    """
+    score = np.empty(value.shape[0])
+    for i in range(value.shape[0]):
+        lab = labs[i]
+        will = pay_multiplier[lab] * (
+            star_pay_multiplier[lab] if skill[rows[i]] >= star_skill else 1.0
+        )
+        room = headroom[lab]
+        if not (room != room or room >= 0.0):
+            room = 0.0
+        ceiling = _nan_min(_nan_min(value[i] * will * delay[i], pay_cap_usd[lab]), room)
+        score[i] = value[i] * delay[i] - need[i] if ceiling >= need[i] else -np.inf
+    return score
+
+
+@kernel
+def _nan_min(a: float, b: float) -> float:
+    """``np.minimum(a, b)``: NaN if either is NaN."""
+    return a if (a != a or a <= b) else b
+
+
+@kernel
+def _bid_groups(
+    score: np.ndarray,
+    labs: np.ndarray,
+    rows: np.ndarray,
+    specialty: np.ndarray,
+    n_labs: int,
+    none: int,
+) -> np.ndarray:
+    """Each pair's (specialty, lab) group ``specialty[rows] * n_labs + labs``, or
+    ``none`` where the score is not above ``-inf`` (``-inf`` or NaN).
+    """
+    group = np.empty(score.shape[0], dtype=np.int64)
+    for i in range(score.shape[0]):
+        group[i] = specialty[rows[i]] * n_labs + labs[i] if score[i] > -np.inf else none
+    return group
 
 
 def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:
@@ -174,12 +252,13 @@ def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: i
 def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.ndarray:
     """:func:`top_per_group`: the elements counting-sorted by group (stably); of every
     group with more elements than it keeps, the first ``k[g]`` by score (descending,
-    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by a merge sort.
+    NaN last, stably) by :func:`_top_k`, or for large ``k[g]`` by :func:`_mark_top_k`.
     """
     n, n_groups = group.shape[0], k.shape[0]
     order, start = counting_sort(np.arange(n), group, n_groups, False)
     best = np.zeros(n, dtype=np.bool_)
     tmp = np.empty(n, dtype=np.int64)
+    values = np.empty(n)
     for g in range(n_groups):
         lo, hi = start[g], start[g + 1]
         if k[g] <= 0 or hi == lo:
@@ -190,16 +269,13 @@ def _top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray) -> np.nd
             n_best = _top_k(order[lo:hi], tmp, score, int(np.ceil(k[g])))
             best[tmp[:n_best]] = True
         else:
-            _sort_by_score(order[lo:hi], tmp[lo:hi], score)
-            for r in range(hi - lo):
-                if r < k[g]:
-                    best[order[lo + r]] = True
+            _mark_top_k(order[lo:hi], values, score, int(np.ceil(k[g])), best)
     return best
 
 
-TOP_K_INSERTION = 64
+TOP_K_INSERTION = 16
 """Up to this many kept per group, :func:`_top_k` keeps them in a sorted buffer;
-above, the group is merge-sorted."""
+above, :func:`_mark_top_k` finds the ``k``-th score by a quickselect."""
 
 
 @kernel
@@ -231,30 +307,41 @@ def _ahead(a: float, b: float) -> bool:
 
 
 @kernel
-def _sort_by_score(idx: np.ndarray, tmp: np.ndarray, score: np.ndarray) -> None:
-    """Sort ``idx`` in place, stably, by ``score[idx]`` descending, NaN last (as
-    ``np.argsort(-score, kind="stable")`` orders them): a bottom-up merge sort.
+def _mark_top_k(
+    idx: np.ndarray, values: np.ndarray, score: np.ndarray, k: int, best: np.ndarray
+) -> None:
+    """Mark in ``best`` the first ``k`` of ``idx`` (positions, ascending) by ``score``
+    descending, NaN last, earlier first among equals, as a stable sort would rank them:
+    every score above the ``k``-th largest (by :func:`market.selection.quickselect` on
+    the scores that are numbers), then the earliest equal to it; with ``k`` numbers or
+    fewer, all of them and the earliest NaN.
     """
-    n = idx.shape[0]
-    src, dst = idx, tmp
-    width = 1
-    swapped = False
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
-            i, j = lo, mid
-            for o in range(lo, hi):
-                if j < hi and (i >= mid or _ahead(score[src[j]], score[src[i]])):
-                    dst[o] = src[j]
-                    j += 1
-                else:
-                    dst[o] = src[i]
-                    i += 1
-        src, dst = dst, src
-        swapped = not swapped
-        width *= 2
-    if swapped:
-        idx[:] = tmp
+    m = 0
+    for i in idx:
+        if not np.isnan(score[i]):
+            values[m] = score[i]
+            m += 1
+    if m <= k:
+        left = k - m
+        for i in idx:
+            if not np.isnan(score[i]):
+                best[i] = True
+            elif left > 0:
+                best[i] = True
+                left -= 1
+        return
+    quickselect(values, 0, m - 1, m - k)
+    kth = values[m - k]
+    left = k
+    for i in idx:
+        if score[i] > kth:
+            left -= 1
+    for i in idx:
+        if score[i] > kth:
+            best[i] = True
+        elif score[i] == kth and left > 0:
+            best[i] = True
+            left -= 1
 
 
 def first_pairs(
@@ -276,6 +363,8 @@ def first_pairs(
         _, at = np.unique(labs * width + rows, return_index=True)
         at.sort()
         labs, rows = labs[at], rows[at]
+    if not parts:
+        return labs, rows, len(labs)
     first_keys = np.sort(labs * width + rows)
     out_labs, out_rows = [labs], [rows]
     earlier: list[np.ndarray] = []
