@@ -17,7 +17,7 @@ from market.search import (
     group_order,
     specialty_split,
 )
-from market.selection import counting_sort, quickselect
+from market.selection import counting_sort, quickselect, ranks_before
 from market.state import MarketState
 from market.valuation import marginal_value
 
@@ -288,22 +288,16 @@ def _top_k(idx: np.ndarray, buf: np.ndarray, score: np.ndarray, k: int) -> int:
     for i in idx:
         x = score[i]
         if n_best == k:
-            if not _ahead(x, score[buf[k - 1]]):
+            if not ranks_before(x, score[buf[k - 1]]):
                 continue
             n_best -= 1
         at = n_best
-        while at > 0 and _ahead(x, score[buf[at - 1]]):
+        while at > 0 and ranks_before(x, score[buf[at - 1]]):
             buf[at] = buf[at - 1]
             at -= 1
         buf[at] = i
         n_best += 1
     return n_best
-
-
-@kernel
-def _ahead(a: float, b: float) -> bool:
-    """Score ``a`` ranks strictly before ``b``: higher, NaN after every number."""
-    return not np.isnan(a) and (np.isnan(b) or a > b)
 
 
 @kernel
