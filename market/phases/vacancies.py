@@ -11,13 +11,13 @@ same for every lab (docs/ODD.md, 7.4).
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from market.codes import Employer, Specialty
 from market.config import MarketConfig
+from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
 from market.production import monetisation
@@ -69,17 +69,16 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     agg, labs, p = state.lab_state, state.labs, state.people
     n_labs = state.n_labs
     staff = state.staff()  # the people at labs, ascending (the refresh's rows)
-    spec, comp = p.specialty[staff], p.comp_usd[staff]
-    wage, skill = going_rates(comp, p.skill[staff], spec)
+    wage, skill, heads, pay = _staff_pass(
+        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs
+    )
     rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
     cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
     wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
     searchers = int(len(staff) + np.count_nonzero(p.view("employer") == Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    key = np.multiply(spec, n_labs, dtype=np.intp)
-    key += p.employer[staff]
-    unit_cost = _hire_cost(key, comp, n_labs, wage, labs.retention_bonus_frac) + extra[None, :]
+    unit_cost = _hire_cost(heads, pay, wage, labs.retention_bonus_frac) + extra[None, :]
     cost = (wanted * unit_cost).sum(axis=0)
     budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
     funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
@@ -96,36 +95,95 @@ def going_rates(
     comp: np.ndarray, skill: np.ndarray, spec: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median pay and median skill per specialty of the people given (NaN if none)."""
-    group = spec.astype(np.int64)
-    return (
-        _medians_by_group(np.asarray(comp, dtype=float), group, N_SPECIALTIES),
-        _medians_by_group(np.asarray(skill, dtype=float), group, N_SPECIALTIES),
-    )
+    n = len(spec)
+    wage, med, _, _ = _staff_pass(np.arange(n), spec, np.zeros(n, dtype=np.int32), comp, skill, 1)
+    return wage, med
+
+
+@kernel
+def _staff_pass(
+    staff: np.ndarray,
+    spec: np.ndarray,
+    employer: np.ndarray,
+    comp: np.ndarray,
+    skill: np.ndarray,
+    n_labs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the ``staff`` rows for vacancy planning: the going rates (median
+    pay and median skill per specialty, :func:`_bucket_medians` of each column
+    bucketed stably by specialty, as :func:`_medians_by_group` does) and the
+    ``(3, L)`` heads and pay per (specialty, lab), which equal
+    ``np.bincount(key)`` and ``np.bincount(key, weights=comp[staff])`` with ``key =
+    spec x L + employer`` (bincount adds the weights in row order, from zero).
+    """
+    n = staff.shape[0]
+    start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
+    heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
+    pay = np.zeros((N_SPECIALTIES, n_labs))
+    for i in range(n):
+        r = staff[i]
+        s, j = spec[r], employer[r]
+        if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
+            raise IndexError("specialty or lab code out of range")
+        start[s + 1] += 1
+        heads[s, j] += 1
+        pay[s, j] += comp[r]
+    for s in range(N_SPECIALTIES):
+        start[s + 1] += start[s]
+    slot = start[:-1].copy()
+    by_comp = np.empty(n)
+    by_skill = np.empty(n)
+    for i in range(n):
+        r = staff[i]
+        s = spec[r]
+        by_comp[slot[s]] = comp[r]
+        by_skill[slot[s]] = skill[r]
+        slot[s] += 1
+    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
 
 
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """``np.median(values[group == g])`` for every ``g`` (NaN for an empty group or one
     holding a NaN), bit for bit: the values bucketed by group
-    (:func:`market.selection.counting_sort`), the middle order statistics of each bucket
-    selected exactly (:func:`market.selection.order_stats`), and for an even count their
-    mean as ``(a + b) / 2``, which is what np.median's mean of the two middle values
-    computes.
+    (:func:`market.selection.counting_sort`), then :func:`_bucket_medians`.
     """
     order, start = counting_sort(np.arange(len(values)), group, n_groups, False)
-    buf = values[order]
-    size = np.diff(start)
-    has_nan = np.zeros(n_groups, dtype=bool)
-    if np.isnan(buf).any():
-        has_nan[:] = [np.isnan(buf[a:b]).any() for a, b in itertools.pairwise(start)]
+    return _bucket_medians(np.asarray(values, dtype=float)[order], start)
+
+
+@kernel
+def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
+    empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
+    bucket selected exactly (:func:`market.selection.order_stats`), and for an even
+    count their mean as ``(a + b) / 2``, which is what np.median's mean of the two middle
+    values computes.
+    """
+    n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
-    ok = np.flatnonzero((size > 0) & ~has_nan)
-    if ok.size:
-        n = size[ok]
-        half = n // 2
-        odd = n % 2 == 1
-        kth = np.stack([np.where(odd, half, half - 1), half], axis=1).astype(np.int64)
-        middle = order_stats(buf, start[ok], n, kth)
-        out[ok] = np.where(odd, middle[:, 1], (middle[:, 0] + middle[:, 1]) / 2.0)
+    ok = np.zeros(n_groups, dtype=np.bool_)
+    for g in range(n_groups):
+        ok[g] = start[g + 1] > start[g]
+        for i in range(start[g], start[g + 1]):
+            if np.isnan(values[i]):
+                ok[g] = False
+                break
+    at = np.flatnonzero(ok)
+    if at.shape[0] == 0:
+        return out
+    size = np.empty(at.shape[0], dtype=np.int64)
+    kth = np.empty((at.shape[0], 2), dtype=np.int64)
+    for i in range(at.shape[0]):
+        size[i] = start[at[i] + 1] - start[at[i]]
+        half = size[i] // 2
+        kth[i, 0] = half if size[i] % 2 == 1 else half - 1
+        kth[i, 1] = half
+    middle = order_stats(values, start[at], size, kth)
+    for i in range(at.shape[0]):
+        if size[i] % 2 == 1:
+            out[at[i]] = middle[i, 1]
+        else:
+            out[at[i]] = (middle[i, 0] + middle[i, 1]) / 2.0
     return out
 
 
@@ -135,21 +193,16 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     that pays more pays its new hires more too), with its retention grants.
     """
     p = state.people
-    staff = state.staff()
-    key = np.multiply(p.specialty[staff], state.n_labs, dtype=np.intp)
-    key += p.employer[staff]
-    return _hire_cost(key, p.comp_usd[staff], state.n_labs, wage, state.labs.retention_bonus_frac)
+    _, _, heads, pay = _staff_pass(
+        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs
+    )
+    return _hire_cost(heads, pay, wage, state.labs.retention_bonus_frac)
 
 
 def _hire_cost(
-    key: np.ndarray, comp: np.ndarray, n_labs: int, wage: np.ndarray, retention: np.ndarray
+    heads: np.ndarray, pay: np.ndarray, wage: np.ndarray, retention: np.ndarray
 ) -> np.ndarray:
-    """:func:`hire_cost` from the staff's ``specialty x L + lab`` keys and pay (staff in
-    row order).
-    """
-    size = N_SPECIALTIES * n_labs
-    heads = np.bincount(key, minlength=size).reshape(N_SPECIALTIES, n_labs)
-    pay = np.bincount(key, weights=comp, minlength=size).reshape(N_SPECIALTIES, n_labs)
+    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L)."""
     market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
