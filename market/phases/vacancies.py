@@ -20,7 +20,7 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import monetisation
+from market.production import ces, monetisation
 from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
@@ -252,11 +252,8 @@ def posting_cap(
     condition of vacancy posting makes the vacancy rate linear in the surplus.
     """
     n_labs = agg.n_labs
-    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
-    first = with_extra_hires(agg, rep, np.zeros(len(rows), dtype=np.int64), cfg)
-    value = marginal_value(
-        first, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-    ).reshape(N_SPECIALTIES, n_labs)
+    first = np.zeros(N_SPECIALTIES * n_labs, dtype=np.int64)
+    value = hire_values(agg, rep, first, cfg, price).reshape(N_SPECIALTIES, n_labs)
     with np.errstate(invalid="ignore", divide="ignore"):
         surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
     surplus = np.where(np.isfinite(surplus), surplus, 0.0)
@@ -282,28 +279,212 @@ def wanted_hires(
     hi = cap.copy()
     ok = np.isfinite(wage)
     hi[~ok] = 0
-    lab_of = np.tile(np.arange(n_labs), N_SPECIALTIES)
-    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
-    willing = pay_multiplier[lab_of]
+    willing = np.concatenate((pay_multiplier,) * N_SPECIALTIES)
     target = np.repeat(np.where(ok, wage, np.inf), n_labs)
     at_cap = hi > lo  # most labs want every vacancy they may post: try the cap first
     if at_cap.any():
-        hypo = with_extra_hires(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg)
-        value = marginal_value(
-            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-        )
+        value = hire_values(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg, price)
         full = at_cap & (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
         lo = np.where(full, hi, lo)
     while (active := hi > lo).any():
         mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
-        hypo = with_extra_hires(agg, rep, (mid - 1).ravel(), cfg)
-        value = marginal_value(
-            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-        )
+        value = hire_values(agg, rep, (mid - 1).ravel(), cfg, price)
         good = (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
         lo = np.where(active & good, mid, lo)
         hi = np.where(active & ~good, mid - 1, hi)
     return lo
+
+
+def hire_values(
+    agg: LabState, rep: People, extra: np.ndarray, cfg: MarketConfig, price: float
+) -> np.ndarray:
+    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` after
+    ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value`` of
+    representative ``s`` (not an incumbent) to pseudo-lab ``k`` of
+    :func:`with_extra_hires`. Without infrastructure leadership, the pseudo-labs' sums,
+    allocation factors, utilisations, outputs and changes of output are evaluated only
+    where that value reads them, by three kernels around one ``**``, one utilisation
+    and one CES call (numpy's, on every input at once), with the same float operations
+    as that composition.
+    """
+    n = len(extra)
+    if cfg.infra_leadership_enabled:
+        hypo = with_extra_hires(agg, rep, extra, cfg)
+        rows = np.repeat(np.arange(N_SPECIALTIES), agg.n_labs)
+        return marginal_value(hypo, rep, rows, np.arange(n), np.zeros(n, bool), cfg, price)
+    skill, rule = rep.view("skill"), agg.allocation
+    base, infra, gpus = _hire_inputs(
+        rule,
+        agg.headcount[Specialty.RESEARCH],
+        agg.research_s1,
+        agg.research_s2,
+        agg.infra,
+        agg.gpus,
+        skill,
+        extra,
+    )
+    factor = base**cfg.allocation_gamma
+    util = _utilisation(infra, gpus, cfg)
+    x, y = _ces_inputs(
+        rule,
+        agg.talent,
+        agg.gpus,
+        agg.efficiency,
+        skill,
+        extra,
+        factor,
+        util,
+        cfg.compute_ref_h100e,
+        cfg.talent_ref,
+    )
+    out = ces(x, y, cfg.sigma, cfg.compute_share)
+    value = _hire_value(
+        out,
+        agg.product,
+        skill,
+        extra,
+        cfg.product_half_saturation,
+        cfg.product_max_uplift,
+        price,
+    )
+    return np.maximum(value, 0.0)
+
+
+@kernel
+def _allocation_base(code: int, skill: float, s1: float, s2: float, heads: float) -> float:
+    """What :func:`market.valuation.allocation_factor` raises to ``gamma`` for rule
+    ``code`` (1: ``s / (S1 / n)``, 2: ``s^2 / (S2 / n)``, own over own if the sum is not
+    positive, ``n = max(heads, 1)``); 1 for the equal rule, whose factor is 1.
+    """
+    if code != 1 and code != 2:
+        return 1.0
+    own = skill if code == 1 else skill * skill
+    total = s1 if code == 1 else s2
+    n_r = 1.0 if heads < 1.0 else heads
+    return own / (total / n_r if total > 0 else own)
+
+
+@kernel
+def _hire_inputs(
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    infra: np.ndarray,
+    gpus: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` and the utilisation of :func:`hire_values` (``K = 3L`` pairs):
+    the allocation bases (:func:`_allocation_base`) at each lab for every pair
+    (``[:K]``, the factor of the hires) and at each research pseudo-lab (``[K:]``, the
+    factor of the next one), and the infrastructure skill and GPUs of every pseudo-lab
+    (``[:K]``) and of each infrastructure pseudo-lab with and without the next hire
+    (``[K : K + L]``, ``[K + L :]``). Sums as :func:`with_extra_hires` and
+    :func:`market.valuation.marginal_value` form them (a specialty's mask times the
+    count times the skill).
+    """
+    n_labs = rule.shape[0]
+    n = N_SPECIALTIES * n_labs
+    base = np.empty(n + n_labs)
+    at = np.empty(n + 2 * n_labs)
+    fleet = np.empty(n + 2 * n_labs)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk, add = skill[s], float(extra[k])
+        base[k] = _allocation_base(rule[j], sk, s1[j], s2[j], heads[j])
+        own = infra[j] + (1.0 if s == Specialty.INFRASTRUCTURE else 0.0) * add * sk
+        at[k], fleet[k] = own, gpus[j]
+        if s == Specialty.RESEARCH:
+            r = 1.0 * add
+            base[n + j] = _allocation_base(
+                rule[j], sk, s1[j] + r * sk, s2[j] + r * (sk * sk), heads[j] + add
+            )
+        elif s == Specialty.INFRASTRUCTURE:
+            with_ = own + sk * 1.0
+            at[n + j], at[n + n_labs + j] = with_, with_ - sk
+            fleet[n + j], fleet[n + n_labs + j] = gpus[j], gpus[j]
+    return base, at, fleet
+
+
+@kernel
+def _ces_inputs(
+    rule: np.ndarray,
+    talent: np.ndarray,
+    gpus: np.ndarray,
+    efficiency: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+    factor: np.ndarray,
+    util: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Between the utilisation and the CES of :func:`hire_values`: the normalised
+    effective compute and talent of every pseudo-lab (``[:K]``, its output), of each
+    research pseudo-lab with and without the next hire (``[K : K + 2L]``) and of each
+    infrastructure pseudo-lab with and without the next hire (``[K + 2L :]``).
+    """
+    n_labs = rule.shape[0]
+    n = N_SPECIALTIES * n_labs
+    x = np.empty(n + 4 * n_labs)
+    y = np.empty(n + 4 * n_labs)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk, add, code = skill[s], float(extra[k]), rule[j]
+        a = factor[k] if code == 1 or code == 2 else 1.0
+        t = talent[j] + (1.0 if s == Specialty.RESEARCH else 0.0) * add * sk * a
+        c = gpus[j] * util[k] * efficiency[j]
+        x[k], y[k] = c / compute_ref, t / talent_ref
+        if s == Specialty.RESEARCH:
+            e = sk * (factor[n + j] if code == 1 or code == 2 else 1.0)
+            t_with = t + e * 1.0
+            x[n + j], y[n + j] = c / compute_ref, t_with / talent_ref
+            x[n + n_labs + j], y[n + n_labs + j] = c / compute_ref, (t_with - e) / talent_ref
+        elif s == Specialty.INFRASTRUCTURE:
+            c_with = gpus[j] * util[n + j] * efficiency[j]
+            c_without = gpus[j] * util[n + n_labs + j] * efficiency[j]
+            x[n + 2 * n_labs + j], y[n + 2 * n_labs + j] = c_with / compute_ref, t / talent_ref
+            x[n + 3 * n_labs + j] = c_without / compute_ref
+            y[n + 3 * n_labs + j] = t / talent_ref
+    return x, y
+
+
+@kernel
+def _hire_value(
+    out: np.ndarray,
+    product: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+    half: float,
+    uplift: float,
+    price: float,
+) -> np.ndarray:
+    """After the CES of :func:`hire_values`: ``price x (monetisation x dY + Y x
+    d monetisation)`` per pair, before the floor at zero (monetisation ``1 + uplift x p
+    / (p + half)`` of the pseudo-lab's product skill ``p``).
+    """
+    n = product.shape[0] * N_SPECIALTIES
+    n_labs = product.shape[0]
+    value = np.empty(n)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk = skill[s]
+        p = product[j] + (1.0 if s == Specialty.PRODUCT else 0.0) * float(extra[k]) * sk
+        d_out = 0.0
+        d_mon = 0.0
+        if s == Specialty.RESEARCH:
+            d_out = out[n + j] - out[n + n_labs + j]
+        elif s == Specialty.INFRASTRUCTURE:
+            d_out = out[n + 2 * n_labs + j] - out[n + 3 * n_labs + j]
+        else:
+            p_with = p + sk * 1.0
+            p_without = p_with - sk
+            d_mon = (1.0 + uplift * p_with / (p_with + half)) - (
+                1.0 + uplift * p_without / (p_without + half)
+            )
+        value[k] = price * ((1.0 + uplift * p / (p + half)) * d_out + out[k] * d_mon)
+    return value
 
 
 def representatives(skill: np.ndarray) -> People:

@@ -91,3 +91,55 @@ def test_staff_pass_of_nobody_and_of_a_nan():
     assert med.tolist()[:2] == [3.0, 4.5] and np.isnan(pay[1, 0])
     with pytest.raises(IndexError):
         _staff_pass(np.arange(3), spec, np.array([0, 0, 2], dtype=np.int32), comp, skill, 2)
+
+
+@pytest.mark.parametrize(
+    "market",
+    [
+        {},
+        {"sigma": 1.0},
+        {"sigma": 0.0},
+        {"infra_enabled": False, "allocation_gamma": 0.0},
+        {"product_max_uplift": 0.0, "infra_scale_exponent": 0.7},
+    ],
+)
+def test_hire_values_are_marginal_values_at_the_pseudo_labs(market):
+    """The compiled typical-hire values equal ``marginal_value`` of the representatives
+    at :func:`with_extra_hires`' pseudo-labs, bit for bit, under every allocation rule,
+    at labs without researchers, GPUs or product staff and for large hire counts."""
+    import dataclasses
+
+    import market as tm
+    from market.phases.vacancies import hire_values, representatives, with_extra_hires
+    from market.valuation import marginal_value
+
+    sc = tm.generic_scenario(6, 600).with_overrides(
+        {"steps": 1, **{f"market.{k}": v for k, v in market.items()}}
+    )
+    model = tm.TalentMarket(scenario=sc, rng=3)
+    cfg, agg = model.cfg, model.state.lab_state
+    n_labs = agg.n_labs
+    zero = np.zeros(n_labs)
+    empty = np.arange(n_labs) == 1  # lab 1: no researchers, no product staff, no GPUs
+    heads = agg.headcount.copy()
+    heads[0, empty] = 0.0
+    agg = dataclasses.replace(
+        agg,
+        allocation=np.arange(n_labs) % 3,
+        headcount=heads,
+        research_s1=np.where(empty, zero, agg.research_s1),
+        research_s2=np.where(empty, zero, agg.research_s2),
+        talent=np.where(empty, zero, agg.talent),
+        product=np.where(empty, zero, agg.product),
+        gpus=np.where(empty, zero, agg.gpus),
+    )
+    rep = representatives(np.array([1.3, 0.8, 1.1]))
+    rows = np.repeat(np.arange(3), n_labs)
+    rng = np.random.default_rng(5)
+    for extra in (np.zeros(3 * n_labs, np.int64), rng.integers(0, 5000, 3 * n_labs)):
+        for price in (1.0, 3.7e6):
+            hypo = with_extra_hires(agg, rep, extra, cfg)
+            want = marginal_value(
+                hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
+            )
+            np.testing.assert_array_equal(hire_values(agg, rep, extra, cfg, price), want)
