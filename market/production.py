@@ -41,16 +41,28 @@ def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
     if sigma < SIGMA_LEONTIEF:
         return np.minimum(x, y)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lx, ly = np.log(x), np.log(y)
+        # exp(alpha lx + (1 - alpha) ly), or exp(logaddexp(log(alpha) + rho lx,
+        # log(1 - alpha) + rho ly) / rho), in place in the two fresh arrays of logs
+        if x.ndim and x.shape == y.shape:
+            out, ly = np.log(x), np.log(y)
+        else:  # scalars or broadcasting inputs: logs into arrays of the result's shape
+            shape = np.broadcast_shapes(x.shape, y.shape)
+            out, ly = np.log(x, out=np.empty(shape)), np.log(y, out=np.empty(shape))
         if abs(sigma - 1.0) < SIGMA_COBB_DOUGLAS_TOL:
-            out = np.exp(alpha * lx + (1 - alpha) * ly)
+            out *= alpha
+            ly *= 1 - alpha
+            out += ly
         else:
             rho = (sigma - 1.0) / sigma
-            log_sum = np.logaddexp(np.log(alpha) + rho * lx, np.log(1 - alpha) + rho * ly)
-            out = np.exp(log_sum / rho)
+            out *= rho
+            out += np.log(alpha)
+            ly *= rho
+            ly += np.log(1 - alpha)
+            np.logaddexp(out, ly, out=out)
+            out /= rho
+        np.exp(out, out=out)
     # NaN (0 x inf in log space) -> 0, as np.nan_to_num(nan=0, posinf=inf) would (out is
     # an exp, never -inf), without nan_to_num's ~14 us of overhead a call.
-    out = np.asarray(out)
     np.copyto(out, 0.0, where=np.isnan(out))
     return out if out.ndim else out[()]
 
