@@ -20,7 +20,7 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import ces, monetisation
+from market.production import ces, monetisation, ratio
 from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
@@ -361,7 +361,7 @@ def _allocation_base(code: int, skill: float, s1: float, s2: float, heads: float
     own = skill if code == 1 else skill * skill
     total = s1 if code == 1 else s2
     n_r = 1.0 if heads < 1.0 else heads
-    return own / (total / n_r if total > 0 else own)
+    return ratio(own, ratio(total, n_r) if total > 0 else own)
 
 
 @kernel
