@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.config import MarketConfig
+from market.jit import kernel
 from market.lab_sums import LabSums, people_sums
 from market.leadership import is_leader, leader_units, leadership_sums, team_skill
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
@@ -30,6 +31,7 @@ from market.production import (
     led_utilisation,
     monetisation,
     online_within_year,
+    ratio,
     utilisation,
 )
 
@@ -284,44 +286,218 @@ def marginal_value(
     """Annual value (USD/year) of person ``rows[k]`` to lab ``labs[k]``.
 
     For an incumbent (``incumbent[k]`` true) it is what the lab loses if they leave;
-    otherwise what it gains if they join.
+    otherwise what it gains if they join. Compiled glue (:func:`_value_inputs`,
+    :func:`_value_ces_inputs`, :func:`_value_of`) around numpy's ``**`` of the
+    researchers' allocation factors, one utilisation of the infrastructure people's
+    labs with and without them, and one CES call for every change of output.
     """
-    skill = people.skill[rows]
-    spec = people.specialty[rows]
-    inc = incumbent.astype(float)
-    compute = (state.gpus * state.util * state.efficiency)[labs]  # per lab, then gathered
-    talent = state.talent[labs]
-    out = state.output[labs]
-    d_out = np.zeros(len(rows))
-    d_mon = np.zeros(len(rows))
-
-    r = spec == RESEARCH
-    if r.any():
-        e = skill[r] * allocation_factor(state, labs[r], skill[r], cfg.allocation_gamma)
-        t_with = talent[r] + e * (1 - inc[r])
-        c = compute[r]
-        d_out[r] = _output_change(c, t_with, c, t_with - e, cfg)
-    i = spec == INFRASTRUCTURE
-    if i.any():
-        li = labs[i]
-        if cfg.infra_leadership_enabled and state.leaders is not None:
-            c_with, c_without = _led_compute(state, people, rows[i], li, inc[i], cfg)
-        else:
-            infra_with = state.infra[li] + skill[i] * (1 - inc[i])
-            c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
-            c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
-        eff = state.efficiency[li]
-        t = talent[i]
-        d_out[i] = _output_change(c_with * eff, t, c_without * eff, t, cfg)
-    p = spec == PRODUCT
-    if p.any():
-        lp = labs[p]
-        prod_with = state.product[lp] + skill[p] * (1 - inc[p])
-        d_mon[p] = monetisation(
-            prod_with, cfg.product_half_saturation, cfg.product_max_uplift
-        ) - monetisation(prod_with - skill[p], cfg.product_half_saturation, cfg.product_max_uplift)
-    value = price * (state.monetise[labs] * d_out + out * d_mon)
+    skill, spec = people.skill, people.specialty
+    base, at_r, infra, gpus, at_i = _value_inputs(
+        rows,
+        labs,
+        incumbent,
+        skill,
+        spec,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.infra,
+        state.gpus,
+    )
+    factor = base**cfg.allocation_gamma
+    if cfg.infra_leadership_enabled and state.leaders is not None:
+        inc = incumbent[at_i].astype(float)
+        compute = np.concatenate(_led_compute(state, people, rows[at_i], labs[at_i], inc, cfg))
+    else:
+        compute = gpus * _utilisation(infra, gpus, cfg)
+    x, y = _value_ces_inputs(
+        at_r,
+        at_i,
+        rows,
+        labs,
+        incumbent,
+        skill,
+        state.allocation,
+        factor,
+        state.talent,
+        state.gpus,
+        state.util,
+        state.efficiency,
+        compute,
+        cfg.compute_ref_h100e,
+        cfg.talent_ref,
+    )
+    value = _value_of(
+        ces(x, y, cfg.sigma, cfg.compute_share),
+        at_r,
+        at_i,
+        rows,
+        labs,
+        incumbent,
+        skill,
+        spec,
+        state.product,
+        state.monetise,
+        state.output,
+        cfg.product_half_saturation,
+        cfg.product_max_uplift,
+        price,
+    )
     return np.maximum(value, 0.0)
+
+
+@kernel
+def allocation_base(code: int, skill: float, s1: float, s2: float, heads: float) -> float:
+    """What :func:`allocation_factor` raises to ``gamma`` for rule
+    ``code`` (1: ``s / (S1 / n)``, 2: ``s^2 / (S2 / n)``, own over own if the sum is not
+    positive, ``n = max(heads, 1)``); 1 for the equal rule, whose factor is 1.
+    """
+    if code != 1 and code != 2:
+        return 1.0
+    own = skill if code == 1 else skill * skill
+    total = s1 if code == 1 else s2
+    n_r = 1.0 if heads < 1.0 else heads
+    return ratio(own, ratio(total, n_r) if total > 0 else own)
+
+
+@kernel
+def _value_inputs(
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    infra: np.ndarray,
+    gpus: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` and the utilisation of :func:`marginal_value`: the pairs of
+    researchers (``at_r``) and their allocation bases (:func:`allocation_base`), and the
+    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill and
+    GPUs with them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them
+    (``[n_i:]``, that minus ``s``).
+    """
+    n = rows.shape[0]
+    n_r = 0
+    n_i = 0
+    for k in range(n):
+        s = spec[rows[k]]
+        n_r += s == RESEARCH
+        n_i += s == INFRASTRUCTURE
+    base = np.empty(n_r)
+    at_r = np.empty(n_r, dtype=np.int64)
+    at = np.empty(2 * n_i)
+    fleet = np.empty(2 * n_i)
+    at_i = np.empty(n_i, dtype=np.int64)
+    m_r = 0
+    m_i = 0
+    for k in range(n):
+        row, lab = rows[k], labs[k]
+        s, sk = spec[row], skill[row]
+        if s == RESEARCH:
+            base[m_r] = allocation_base(rule[lab], sk, s1[lab], s2[lab], heads[lab])
+            at_r[m_r] = k
+            m_r += 1
+        elif s == INFRASTRUCTURE:
+            with_ = infra[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
+            at[m_i], at[n_i + m_i] = with_, with_ - sk
+            fleet[m_i], fleet[n_i + m_i] = gpus[lab], gpus[lab]
+            at_i[m_i] = k
+            m_i += 1
+    return base, at_r, at, fleet, at_i
+
+
+@kernel
+def _value_ces_inputs(
+    at_r: np.ndarray,
+    at_i: np.ndarray,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    rule: np.ndarray,
+    factor: np.ndarray,
+    talent: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+    efficiency: np.ndarray,
+    compute: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Between the utilisation and the CES of :func:`marginal_value`: the normalised
+    effective compute and talent of each researcher's lab with and without them
+    (``[:n_r]``, ``[n_r : 2 n_r]``; talent ``T + e (1 - incumbent)`` and that minus
+    ``e = s x a``) and of each infrastructure person's lab with and without them
+    (``compute`` before efficiency, ``[:n_i]`` with them).
+    """
+    n_r, n_i = at_r.shape[0], at_i.shape[0]
+    x = np.empty(2 * (n_r + n_i))
+    y = np.empty(2 * (n_r + n_i))
+    for m in range(n_r):
+        k = at_r[m]
+        lab = labs[k]
+        code = rule[lab]
+        e = skill[rows[k]] * (factor[m] if code == 1 or code == 2 else 1.0)
+        t_with = talent[lab] + e * (1.0 - (1.0 if incumbent[k] else 0.0))
+        c = gpus[lab] * util[lab] * efficiency[lab] / compute_ref
+        x[m], y[m] = c, t_with / talent_ref
+        x[n_r + m], y[n_r + m] = c, (t_with - e) / talent_ref
+    for m in range(n_i):
+        lab = labs[at_i[m]]
+        t = talent[lab] / talent_ref
+        x[2 * n_r + m] = compute[m] * efficiency[lab] / compute_ref
+        x[2 * n_r + n_i + m] = compute[n_i + m] * efficiency[lab] / compute_ref
+        y[2 * n_r + m], y[2 * n_r + n_i + m] = t, t
+    return x, y
+
+
+@kernel
+def _value_of(
+    out: np.ndarray,
+    at_r: np.ndarray,
+    at_i: np.ndarray,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    product: np.ndarray,
+    monetise: np.ndarray,
+    output: np.ndarray,
+    half: float,
+    uplift: float,
+    price: float,
+) -> np.ndarray:
+    """After the CES of :func:`marginal_value`: ``price x (monetisation x dY + Y x
+    d monetisation)`` per pair, before the floor at zero; ``dY`` from the CES pairs,
+    ``d monetisation`` of a product person from their lab's product skill with and
+    without them (``1 + uplift x p / (p + half)``).
+    """
+    n = rows.shape[0]
+    n_r, n_i = at_r.shape[0], at_i.shape[0]
+    d_out = np.zeros(n)
+    for m in range(n_r):
+        d_out[at_r[m]] = out[m] - out[n_r + m]
+    for m in range(n_i):
+        d_out[at_i[m]] = out[2 * n_r + m] - out[2 * n_r + n_i + m]
+    value = np.empty(n)
+    for k in range(n):
+        row, lab = rows[k], labs[k]
+        d_mon = 0.0
+        if spec[row] == PRODUCT:
+            sk = skill[row]
+            p_with = product[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
+            p_without = p_with - sk
+            d_mon = (1.0 + uplift * p_with / (p_with + half)) - (
+                1.0 + uplift * p_without / (p_without + half)
+            )
+        value[k] = price * (monetise[lab] * d_out[k] + output[lab] * d_mon)
+    return value
 
 
 def _led_compute(

@@ -20,13 +20,14 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import ces, monetisation, ratio
+from market.production import ces, monetisation
 from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
     LabState,
     _output,
     _utilisation,
+    allocation_base,
     allocation_factor,
     marginal_value,
 )
@@ -351,20 +352,6 @@ def hire_values(
 
 
 @kernel
-def _allocation_base(code: int, skill: float, s1: float, s2: float, heads: float) -> float:
-    """What :func:`market.valuation.allocation_factor` raises to ``gamma`` for rule
-    ``code`` (1: ``s / (S1 / n)``, 2: ``s^2 / (S2 / n)``, own over own if the sum is not
-    positive, ``n = max(heads, 1)``); 1 for the equal rule, whose factor is 1.
-    """
-    if code != 1 and code != 2:
-        return 1.0
-    own = skill if code == 1 else skill * skill
-    total = s1 if code == 1 else s2
-    n_r = 1.0 if heads < 1.0 else heads
-    return ratio(own, ratio(total, n_r) if total > 0 else own)
-
-
-@kernel
 def _hire_inputs(
     rule: np.ndarray,
     heads: np.ndarray,
@@ -376,7 +363,7 @@ def _hire_inputs(
     extra: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Before the ``**`` and the utilisation of :func:`hire_values` (``K = 3L`` pairs):
-    the allocation bases (:func:`_allocation_base`) at each lab for every pair
+    the allocation bases (:func:`market.valuation.allocation_base`) at each lab for every pair
     (``[:K]``, the factor of the hires) and at each research pseudo-lab (``[K:]``, the
     factor of the next one), and the infrastructure skill and GPUs of every pseudo-lab
     (``[:K]``) and of each infrastructure pseudo-lab with and without the next hire
@@ -392,12 +379,12 @@ def _hire_inputs(
     for k in range(n):
         s, j = k // n_labs, k % n_labs
         sk, add = skill[s], float(extra[k])
-        base[k] = _allocation_base(rule[j], sk, s1[j], s2[j], heads[j])
+        base[k] = allocation_base(rule[j], sk, s1[j], s2[j], heads[j])
         own = infra[j] + (1.0 if s == Specialty.INFRASTRUCTURE else 0.0) * add * sk
         at[k], fleet[k] = own, gpus[j]
         if s == Specialty.RESEARCH:
             r = 1.0 * add
-            base[n + j] = _allocation_base(
+            base[n + j] = allocation_base(
                 rule[j], sk, s1[j] + r * sk, s2[j] + r * (sk * sk), heads[j] + add
             )
         elif s == Specialty.INFRASTRUCTURE:
