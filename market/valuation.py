@@ -238,15 +238,6 @@ def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> n
     )
 
 
-def _output_change(
-    c1: np.ndarray, t1: np.ndarray, c0: np.ndarray, t0: np.ndarray, cfg: MarketConfig
-) -> np.ndarray:
-    """``_output(c1, t1) - _output(c0, t0)``, both evaluated in one (elementwise) call."""
-    n = len(c1)
-    both = _output(np.concatenate([c1, c0]), np.concatenate([t1, t0]), cfg)
-    return both[:n] - both[n:]
-
-
 def allocation_factor(
     state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
 ) -> np.ndarray:
@@ -541,16 +532,76 @@ def compute_per_head(
     *,
     terms: PersonTerms | None = None,
 ) -> np.ndarray:
-    """Effective GPUs a person would get at ``labs`` (H100e per head)."""
-    n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
-    base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
+    """Effective GPUs a person would get at ``labs`` (H100e per head): the lab's
+    effective GPUs over its researchers (with the person), times a researcher's
+    allocation factor (numpy's ``**`` between two kernels).
+    """
     if terms is None:
         terms = PersonTerms.of(people, rows)
-    skill, is_r = terms.skill, terms.is_research
-    factor = np.ones(len(rows))
-    if is_r.any():
-        factor[is_r] = allocation_factor(state, labs[is_r], skill[is_r], gamma)
-    return base * factor
+    base, bases, at_r = _per_head_inputs(
+        labs,
+        incumbent,
+        terms.skill,
+        terms.is_research,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.gpus,
+        state.util,
+    )
+    return _per_head(base, bases**gamma, at_r, labs, state.allocation)
+
+
+@kernel
+def _per_head_inputs(
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    is_research: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` of :func:`compute_per_head`: ``G u / max(n_r + 1 -
+    incumbent, 1)`` per pair, and the researchers' pairs (``at_r``) with their
+    allocation bases (:func:`allocation_base`).
+    """
+    n = labs.shape[0]
+    n_r = 0
+    for k in range(n):
+        n_r += is_research[k]
+    base = np.empty(n)
+    bases = np.empty(n_r)
+    at_r = np.empty(n_r, dtype=np.int64)
+    m = 0
+    for k in range(n):
+        lab = labs[k]
+        n_with = heads[lab] + (1.0 - (1.0 if incumbent[k] else 0.0))
+        base[k] = gpus[lab] * util[lab] / (1.0 if n_with < 1.0 else n_with)
+        if is_research[k]:
+            bases[m] = allocation_base(rule[lab], skill[k], s1[lab], s2[lab], heads[lab])
+            at_r[m] = k
+            m += 1
+    return base, bases, at_r
+
+
+@kernel
+def _per_head(
+    base: np.ndarray, factor: np.ndarray, at_r: np.ndarray, labs: np.ndarray, rule: np.ndarray
+) -> np.ndarray:
+    """After the ``**`` of :func:`compute_per_head`: ``base x a`` per pair, ``a`` the
+    allocation factor of a researcher at a lab with rule 1 or 2, else 1.
+    """
+    out = base * 1.0
+    for m in range(at_r.shape[0]):
+        k = at_r[m]
+        code = rule[labs[k]]
+        out[k] = base[k] * (factor[m] if code == 1 or code == 2 else 1.0)
+    return out
 
 
 def amenity(
@@ -573,11 +624,42 @@ def amenity(
     if terms is None:
         terms = PersonTerms.of(people, rows)
     cph = compute_per_head(state, people, rows, labs, incumbent, gamma, terms=terms)
-    return (
-        terms.w_compute * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
-        + terms.w_mission * (state.mission[labs] - state.reference_mission)
-        + terms.w_colleagues * state.log_colleagues[labs]
+    log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
+    return _amenity_sum(
+        log_cph,
+        labs,
+        terms.w_compute,
+        terms.w_mission,
+        terms.w_colleagues,
+        state.reference_log_compute,
+        state.mission,
+        state.reference_mission,
+        state.log_colleagues,
     )
+
+
+@kernel
+def _amenity_sum(
+    log_cph: np.ndarray,
+    labs: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    ref_compute: float,
+    mission: np.ndarray,
+    ref_mission: float,
+    log_colleagues: np.ndarray,
+) -> np.ndarray:
+    """The sum of :func:`amenity`'s three terms per pair, in its order."""
+    out = np.empty(labs.shape[0])
+    for k in range(labs.shape[0]):
+        lab = labs[k]
+        out[k] = (
+            w_compute[k] * (log_cph[k] - ref_compute)
+            + w_mission[k] * (mission[lab] - ref_mission)
+            + w_colleagues[k] * log_colleagues[lab]
+        )
+    return out
 
 
 @dataclass

@@ -11,12 +11,22 @@ import market as tm
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH
 from market.production import monetisation
 from market.valuation import (
+    PersonTerms,
     _led_compute,
-    _output_change,
+    _output,
     _utilisation,
     allocation_factor,
+    amenity,
+    compute_per_head,
     marginal_value,
 )
+
+
+def _output_change(c1, t1, c0, t0, cfg):
+    """``_output(c1, t1) - _output(c0, t0)``, both evaluated in one (elementwise) call."""
+    n = len(c1)
+    both = _output(np.concatenate([c1, c0]), np.concatenate([t1, t0]), cfg)
+    return both[:n] - both[n:]
 
 
 def _marginal_value_reference(state, people, rows, labs, incumbent, cfg, price):
@@ -57,26 +67,15 @@ def _marginal_value_reference(state, people, rows, labs, incumbent, cfg, price):
     return np.maximum(value, 0.0)
 
 
-@pytest.mark.parametrize(
-    "market",
-    [
-        {},
-        {"sigma": 1.0},
-        {"sigma": 0.0, "allocation_gamma": 0.0},
-        {"infra_enabled": False},
-        {"infra_leadership_enabled": True},
-    ],
-)
-def test_marginal_values_are_the_numpy_composition(market):
-    """Random pairs of people and labs, incumbents and not, under every allocation rule,
-    at a lab without researchers, GPUs or product staff; also no pairs and one
-    specialty only."""
+def _market(market: dict):
+    """A stepped generic market and its lab state with every allocation rule and a lab
+    (1) without researchers, GPUs or product staff."""
     sc = tm.generic_scenario(6, 900).with_overrides(
         {"steps": 1, **{f"market.{k}": v for k, v in market.items()}}
     )
     model = tm.TalentMarket(scenario=sc, rng=4)
     model.step()
-    cfg, agg, people = model.cfg, model.state.lab_state, model.state.people
+    agg = model.state.lab_state
     n_labs = agg.n_labs
     empty = np.arange(n_labs) == 1
     heads = agg.headcount.copy()
@@ -92,6 +91,25 @@ def test_marginal_values_are_the_numpy_composition(market):
         product=np.where(empty, zero, agg.product),
         gpus=np.where(empty, zero, agg.gpus),
     )
+    return model, agg
+
+
+@pytest.mark.parametrize(
+    "market",
+    [
+        {},
+        {"sigma": 1.0},
+        {"sigma": 0.0, "allocation_gamma": 0.0},
+        {"infra_enabled": False},
+        {"infra_leadership_enabled": True},
+    ],
+)
+def test_marginal_values_are_the_numpy_composition(market):
+    """Random pairs of people and labs, incumbents and not, under every allocation rule,
+    at a lab without researchers, GPUs or product staff; also no pairs and one
+    specialty only."""
+    model, agg = _market(market)
+    cfg, people, n_labs = model.cfg, model.state.people, agg.n_labs
     rng = np.random.default_rng(6)
     n = 3000
     rows = rng.integers(0, people.n, n)
@@ -113,3 +131,40 @@ def test_marginal_values_are_the_numpy_composition(market):
             np.testing.assert_array_equal(got, want)
     everyone = marginal_value(agg, people, rows, labs, incumbent, cfg, 1.0)
     assert np.count_nonzero(everyone) > n // 4  # not trivially zero
+
+
+def _amenity_reference(state, people, rows, labs, incumbent, gamma):
+    """``compute_per_head`` and ``amenity`` as numpy masks and gathers."""
+    terms = PersonTerms.of(people, rows)
+    n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
+    base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
+    factor = np.ones(len(rows))
+    is_r = terms.is_research
+    if is_r.any():
+        factor[is_r] = allocation_factor(state, labs[is_r], terms.skill[is_r], gamma)
+    cph = base * factor
+    value = (
+        terms.w_compute * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
+        + terms.w_mission * (state.mission[labs] - state.reference_mission)
+        + terms.w_colleagues * state.log_colleagues[labs]
+    )
+    return cph, value
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.25, 1.0])
+def test_amenities_are_the_numpy_composition(gamma):
+    model, agg = _market({})
+    people = model.state.people
+    rng = np.random.default_rng(8)
+    n = 3000
+    rows = rng.integers(0, people.n, n)
+    labs = rng.integers(0, agg.n_labs, n)
+    incumbent = rng.random(n) < 0.4
+    for r, j, inc in ((rows, labs, incumbent), (rows[:0], labs[:0], incumbent[:0])):
+        cph, value = _amenity_reference(agg, people, r, j, inc, gamma)
+        np.testing.assert_array_equal(compute_per_head(agg, people, r, j, inc, gamma), cph)
+        np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma), value)
+        terms = PersonTerms.of(people, r)
+        np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma, terms=terms), value)
+    full = compute_per_head(agg, people, rows, labs, incumbent, gamma)
+    assert np.unique(full).size > (10 if gamma == 0 else 100)  # not trivially constant
