@@ -17,6 +17,7 @@ worth more at a GPU-rich lab.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -73,18 +74,21 @@ class LabState:
         """Number of labs."""
         return len(self.gpus)
 
-    @property
+    @cached_property
     def reference_log_compute(self) -> float:
         """Log of the market's effective GPUs per researcher: the zero of the compute
-        amenity, so the job pool (no amenities) sits at the market's typical level.
+        amenity, so the job pool (no amenities) sits at the market's typical level
+        (kept after the first read: nothing changes a lab state's arrays in place).
         """
         researchers = self.headcount[RESEARCH].sum()
         total = float((self.gpus * self.util).sum())
         return float(np.log(max(total / researchers, 1e-3))) if researchers > 0 else 0.0
 
-    @property
+    @cached_property
     def reference_mission(self) -> float:
-        """Headcount-weighted mean mission score: the zero of the mission amenity."""
+        """Headcount-weighted mean mission score: the zero of the mission amenity (kept
+        after the first read).
+        """
         staff = self.headcount.sum(axis=0)
         return float(np.average(self.mission, weights=staff)) if staff.sum() > 0 else 0.0
 
@@ -674,12 +678,46 @@ class PersonTerms:
 
     @classmethod
     def of(cls, people: People, rows: np.ndarray) -> PersonTerms:
-        """Gather the columns of ``rows``."""
-        spec = people.specialty[rows]
+        """Gather the columns of ``rows`` (one compiled pass, :func:`_person_terms`)."""
         return cls(
-            skill=people.skill[rows],
-            is_research=spec == RESEARCH,
-            w_compute=people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[spec],
-            w_mission=people.w_mission[rows],
-            w_colleagues=people.w_colleagues[rows],
+            *_person_terms(
+                rows,
+                people.skill,
+                people.specialty,
+                people.w_compute,
+                people.w_mission,
+                people.w_colleagues,
+                COMPUTE_PREF_BY_SPECIALTY,
+            )
         )
+
+
+@kernel
+def _person_terms(
+    rows: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    pref: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The columns of :class:`PersonTerms` for ``rows``: ``skill[rows]``,
+    ``spec[rows] == RESEARCH``, ``w_compute[rows] * pref[spec[rows]]``,
+    ``w_mission[rows]`` and ``w_colleagues[rows]``.
+    """
+    n = rows.shape[0]
+    s_out = np.empty(n)
+    is_r = np.empty(n, dtype=np.bool_)
+    wc = np.empty(n)
+    wm = np.empty(n)
+    wl = np.empty(n)
+    for k in range(n):
+        r = rows[k]
+        s = spec[r]
+        s_out[k] = skill[r]
+        is_r[k] = s == RESEARCH
+        wc[k] = w_compute[r] * pref[s]
+        wm[k] = w_mission[r]
+        wl[k] = w_colleagues[r]
+    return s_out, is_r, wc, wm, wl

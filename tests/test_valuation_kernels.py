@@ -168,3 +168,21 @@ def test_amenities_are_the_numpy_composition(gamma):
         np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma, terms=terms), value)
     full = compute_per_head(agg, people, rows, labs, incumbent, gamma)
     assert np.unique(full).size > (10 if gamma == 0 else 100)  # not trivially constant
+
+
+def test_person_terms_are_the_gathered_columns():
+    from market.valuation import COMPUTE_PREF_BY_SPECIALTY
+
+    model, _ = _market({})
+    people = model.state.people
+    rows = np.random.default_rng(9).integers(0, people.n, 2000)
+    for r in (rows, rows[:0]):
+        terms = PersonTerms.of(people, r)
+        spec = people.specialty[r]
+        np.testing.assert_array_equal(terms.skill, people.skill[r])
+        np.testing.assert_array_equal(terms.is_research, spec == RESEARCH)
+        want = people.w_compute[r] * COMPUTE_PREF_BY_SPECIALTY[spec]
+        np.testing.assert_array_equal(terms.w_compute, want)
+        np.testing.assert_array_equal(terms.w_mission, people.w_mission[r])
+        np.testing.assert_array_equal(terms.w_colleagues, people.w_colleagues[r])
+        assert terms.is_research.dtype == bool
