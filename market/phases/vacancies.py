@@ -118,28 +118,41 @@ def _staff_pass(
     spec x L + employer`` (bincount adds the weights in row order, from zero).
     """
     n = staff.shape[0]
-    start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
     heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
     pay = np.zeros((N_SPECIALTIES, n_labs))
+    # runs of rows in one (specialty, lab) cell are summed in registers: the same
+    # additions in the same order as into memory, without a store and a load per row
+    s_run, j_run, heads_run, pay_run = -1, -1, 0, 0.0
     for i in range(n):
         r = staff[i]
         s, j = spec[r], employer[r]
         if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
             raise IndexError("specialty or lab code out of range")
-        start[s + 1] += 1
-        heads[s, j] += 1
-        pay[s, j] += comp[r]
+        if s != s_run or j != j_run:
+            if s_run >= 0:
+                heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
+            s_run, j_run, heads_run, pay_run = s, j, heads[s, j], pay[s, j]
+        heads_run += 1
+        pay_run += comp[r]
+    if s_run >= 0:
+        heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
+    start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
     for s in range(N_SPECIALTIES):
-        start[s + 1] += start[s]
+        start[s + 1] = start[s] + heads[s].sum()
     slot = start[:-1].copy()
     by_comp = np.empty(n)
     by_skill = np.empty(n)
+    s_run, at = -1, 0
     for i in range(n):
         r = staff[i]
         s = spec[r]
-        by_comp[slot[s]] = comp[r]
-        by_skill[slot[s]] = skill[r]
-        slot[s] += 1
+        if s != s_run:  # the next free slot of a run's specialty, in a register
+            if s_run >= 0:
+                slot[s_run] = at
+            s_run, at = s, slot[s]
+        by_comp[at] = comp[r]
+        by_skill[at] = skill[r]
+        at += 1
     return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
 
 

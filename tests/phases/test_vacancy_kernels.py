@@ -52,16 +52,20 @@ def test_medians_of_large_groups_with_many_ties(tied):
         assert got[g] == np.median(values[group == g])
 
 
+@pytest.mark.parametrize("blocks", [False, True])
 @pytest.mark.parametrize("seed", range(4))
-def test_staff_pass_is_going_rates_and_bincounts(seed):
-    """One pass over shuffled staff rows: the going rates of those rows and the heads and
-    pay per (specialty, lab) of ``np.bincount`` over ``spec x L + lab`` in row order."""
+def test_staff_pass_is_going_rates_and_bincounts(seed, blocks):
+    """One pass over staff rows of random cells, or in runs of one cell as a market
+    built lab by lab has them: the going rates of those rows and the heads and pay per
+    (specialty, lab) of ``np.bincount`` over ``spec x L + lab`` in row order."""
     from market.phases.vacancies import _staff_pass
 
     rng = np.random.default_rng(seed)
     n_people, n_labs = int(rng.integers(0, 5000)), 7
     spec = rng.integers(0, 3, n_people).astype(np.int8)
     employer = rng.integers(0, n_labs, n_people).astype(np.int32)
+    if blocks:
+        spec, employer = np.sort(spec), np.sort(employer)  # long runs of one cell
     comp = rng.lognormal(12, 1, n_people)
     comp[rng.random(n_people) < 0.3] = 150_000.0
     skill = rng.lognormal(0, 0.4, n_people)
