@@ -24,19 +24,16 @@ from market.valuation import marginal_value
 
 def value_at_unit_price(state: MarketState) -> float:
     """Total valuation of everyone at a lab (what each lab would lose) at price 1."""
-    emp = state.people.view("employer")
-    rows = np.flatnonzero(emp >= 0)
+    rows = state.staff()
     everyone = np.ones(len(rows), bool)
-    values = marginal_value(
-        state.lab_state, state.people, rows, emp[rows], everyone, state.cfg, 1.0
-    )
+    labs = state.people.employer[rows]
+    values = marginal_value(state.lab_state, state.people, rows, labs, everyone, state.cfg, 1.0)
     return float(values.sum())
 
 
 def total_pay(state: MarketState) -> float:
     """Total annual pay of everyone at a lab (USD/year, retention grants not included)."""
-    emp = state.people.view("employer")
-    return float(state.people.comp_usd[np.flatnonzero(emp >= 0)].sum())
+    return float(state.people.comp_usd[state.staff()].sum())
 
 
 def calibrated_price(state: MarketState) -> float:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from market.jit import kernel
+
 SIGMA_LEONTIEF = 1e-6
 SIGMA_COBB_DOUGLAS_TOL = 1e-9
 
@@ -41,16 +43,28 @@ def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
     if sigma < SIGMA_LEONTIEF:
         return np.minimum(x, y)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lx, ly = np.log(x), np.log(y)
+        # exp(alpha lx + (1 - alpha) ly), or exp(logaddexp(log(alpha) + rho lx,
+        # log(1 - alpha) + rho ly) / rho), in place in the two fresh arrays of logs
+        if x.ndim and x.shape == y.shape:
+            out, ly = np.log(x), np.log(y)
+        else:  # scalars or broadcasting inputs: logs into arrays of the result's shape
+            shape = np.broadcast_shapes(x.shape, y.shape)
+            out, ly = np.log(x, out=np.empty(shape)), np.log(y, out=np.empty(shape))
         if abs(sigma - 1.0) < SIGMA_COBB_DOUGLAS_TOL:
-            out = np.exp(alpha * lx + (1 - alpha) * ly)
+            out *= alpha
+            ly *= 1 - alpha
+            out += ly
         else:
             rho = (sigma - 1.0) / sigma
-            log_sum = np.logaddexp(np.log(alpha) + rho * lx, np.log(1 - alpha) + rho * ly)
-            out = np.exp(log_sum / rho)
+            out *= rho
+            out += np.log(alpha)
+            ly *= rho
+            ly += np.log(1 - alpha)
+            np.logaddexp(out, ly, out=out)
+            out /= rho
+        np.exp(out, out=out)
     # NaN (0 x inf in log space) -> 0, as np.nan_to_num(nan=0, posinf=inf) would (out is
     # an exp, never -inf), without nan_to_num's ~14 us of overhead a call.
-    out = np.asarray(out)
     np.copyto(out, 0.0, where=np.isnan(out))
     return out if out.ndim else out[()]
 
@@ -65,11 +79,42 @@ def utilisation(
 ) -> np.ndarray:
     """Share of the GPU fleet doing useful work, given infrastructure talent."""
     gpus = np.asarray(gpus_h100e, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    infra = np.asarray(infra_skill, dtype=float)
+    shape = gpus.shape
+    if infra.shape != shape or gpus.ndim != 1:  # scalars or broadcasting inputs
+        infra, gpus = (np.ravel(a) for a in np.broadcast_arrays(infra, gpus))
+        shape = np.broadcast_shapes(shape, np.shape(infra_skill))
+    with np.errstate(invalid="ignore"):
         fleet = (gpus / 1000.0) ** scale_exponent
-        z = np.where(gpus > 0, np.asarray(infra_skill) / fleet, np.inf)
-        frac = np.where(np.isinf(z), 1.0, z / (z + half_saturation))
-    return u_min + (max(u_max, u_min) - u_min) * frac
+    out = _saturation(infra, gpus, fleet, half_saturation, u_min, max(u_max, u_min) - u_min)
+    return out.reshape(shape) if len(shape) else out[0]
+
+
+@kernel
+def _saturation(
+    infra: np.ndarray, gpus: np.ndarray, fleet: np.ndarray, half: float, low: float, span: float
+) -> np.ndarray:
+    """:func:`utilisation` after the fleet's ``**``: ``low + span x f``, ``f = z / (z +
+    half)`` with ``z = infra / fleet`` where ``gpus > 0`` (``f = 1`` where ``z`` is
+    infinite, or there are no GPUs); numpy's ``where`` chain, elementwise.
+    """
+    out = np.empty(gpus.shape[0])
+    for i in range(gpus.shape[0]):
+        z = ratio(infra[i], fleet[i]) if gpus[i] > 0 else np.inf
+        out[i] = low + span * (1.0 if np.isinf(z) else ratio(z, z + half))
+    return out
+
+
+@kernel
+def ratio(a: float, b: float) -> float:
+    """``a / b`` as numpy divides: infinite (signed) or NaN for a zero ``b``, where
+    compiled code would raise ZeroDivisionError.
+    """
+    if b != 0.0:
+        return a / b
+    if np.isnan(a) or a == 0.0:
+        return np.nan
+    return np.inf if (a > 0.0) == (np.copysign(1.0, b) > 0.0) else -np.inf
 
 
 def leadership_factor(

@@ -17,10 +17,12 @@ worth more at a GPU-rich lab.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from market.config import MarketConfig
+from market.jit import kernel
 from market.lab_sums import LabSums, people_sums
 from market.leadership import is_leader, leader_units, leadership_sums, team_skill
 from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
@@ -30,6 +32,7 @@ from market.production import (
     led_utilisation,
     monetisation,
     online_within_year,
+    ratio,
     utilisation,
 )
 
@@ -71,18 +74,21 @@ class LabState:
         """Number of labs."""
         return len(self.gpus)
 
-    @property
+    @cached_property
     def reference_log_compute(self) -> float:
         """Log of the market's effective GPUs per researcher: the zero of the compute
-        amenity, so the job pool (no amenities) sits at the market's typical level.
+        amenity, so the job pool (no amenities) sits at the market's typical level
+        (kept after the first read: nothing changes a lab state's arrays in place).
         """
         researchers = self.headcount[RESEARCH].sum()
         total = float((self.gpus * self.util).sum())
         return float(np.log(max(total / researchers, 1e-3))) if researchers > 0 else 0.0
 
-    @property
+    @cached_property
     def reference_mission(self) -> float:
-        """Headcount-weighted mean mission score: the zero of the mission amenity."""
+        """Headcount-weighted mean mission score: the zero of the mission amenity (kept
+        after the first read).
+        """
         staff = self.headcount.sum(axis=0)
         return float(np.average(self.mission, weights=staff)) if staff.sum() > 0 else 0.0
 
@@ -236,15 +242,6 @@ def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> n
     )
 
 
-def _output_change(
-    c1: np.ndarray, t1: np.ndarray, c0: np.ndarray, t0: np.ndarray, cfg: MarketConfig
-) -> np.ndarray:
-    """``_output(c1, t1) - _output(c0, t0)``, both evaluated in one (elementwise) call."""
-    n = len(c1)
-    both = _output(np.concatenate([c1, c0]), np.concatenate([t1, t0]), cfg)
-    return both[:n] - both[n:]
-
-
 def allocation_factor(
     state: LabState, labs: np.ndarray, skill: np.ndarray, gamma: float
 ) -> np.ndarray:
@@ -284,44 +281,218 @@ def marginal_value(
     """Annual value (USD/year) of person ``rows[k]`` to lab ``labs[k]``.
 
     For an incumbent (``incumbent[k]`` true) it is what the lab loses if they leave;
-    otherwise what it gains if they join.
+    otherwise what it gains if they join. Compiled glue (:func:`_value_inputs`,
+    :func:`_value_ces_inputs`, :func:`_value_of`) around numpy's ``**`` of the
+    researchers' allocation factors, one utilisation of the infrastructure people's
+    labs with and without them, and one CES call for every change of output.
     """
-    skill = people.skill[rows]
-    spec = people.specialty[rows]
-    inc = incumbent.astype(float)
-    compute = (state.gpus * state.util * state.efficiency)[labs]  # per lab, then gathered
-    talent = state.talent[labs]
-    out = state.output[labs]
-    d_out = np.zeros(len(rows))
-    d_mon = np.zeros(len(rows))
-
-    r = spec == RESEARCH
-    if r.any():
-        e = skill[r] * allocation_factor(state, labs[r], skill[r], cfg.allocation_gamma)
-        t_with = talent[r] + e * (1 - inc[r])
-        c = compute[r]
-        d_out[r] = _output_change(c, t_with, c, t_with - e, cfg)
-    i = spec == INFRASTRUCTURE
-    if i.any():
-        li = labs[i]
-        if cfg.infra_leadership_enabled and state.leaders is not None:
-            c_with, c_without = _led_compute(state, people, rows[i], li, inc[i], cfg)
-        else:
-            infra_with = state.infra[li] + skill[i] * (1 - inc[i])
-            c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
-            c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
-        eff = state.efficiency[li]
-        t = talent[i]
-        d_out[i] = _output_change(c_with * eff, t, c_without * eff, t, cfg)
-    p = spec == PRODUCT
-    if p.any():
-        lp = labs[p]
-        prod_with = state.product[lp] + skill[p] * (1 - inc[p])
-        d_mon[p] = monetisation(
-            prod_with, cfg.product_half_saturation, cfg.product_max_uplift
-        ) - monetisation(prod_with - skill[p], cfg.product_half_saturation, cfg.product_max_uplift)
-    value = price * (state.monetise[labs] * d_out + out * d_mon)
+    skill, spec = people.skill, people.specialty
+    base, at_r, infra, gpus, at_i = _value_inputs(
+        rows,
+        labs,
+        incumbent,
+        skill,
+        spec,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.infra,
+        state.gpus,
+    )
+    factor = base**cfg.allocation_gamma
+    if cfg.infra_leadership_enabled and state.leaders is not None:
+        inc = incumbent[at_i].astype(float)
+        compute = np.concatenate(_led_compute(state, people, rows[at_i], labs[at_i], inc, cfg))
+    else:
+        compute = gpus * _utilisation(infra, gpus, cfg)
+    x, y = _value_ces_inputs(
+        at_r,
+        at_i,
+        rows,
+        labs,
+        incumbent,
+        skill,
+        state.allocation,
+        factor,
+        state.talent,
+        state.gpus,
+        state.util,
+        state.efficiency,
+        compute,
+        cfg.compute_ref_h100e,
+        cfg.talent_ref,
+    )
+    value = _value_of(
+        ces(x, y, cfg.sigma, cfg.compute_share),
+        at_r,
+        at_i,
+        rows,
+        labs,
+        incumbent,
+        skill,
+        spec,
+        state.product,
+        state.monetise,
+        state.output,
+        cfg.product_half_saturation,
+        cfg.product_max_uplift,
+        price,
+    )
     return np.maximum(value, 0.0)
+
+
+@kernel
+def allocation_base(code: int, skill: float, s1: float, s2: float, heads: float) -> float:
+    """What :func:`allocation_factor` raises to ``gamma`` for rule
+    ``code`` (1: ``s / (S1 / n)``, 2: ``s^2 / (S2 / n)``, own over own if the sum is not
+    positive, ``n = max(heads, 1)``); 1 for the equal rule, whose factor is 1.
+    """
+    if code != 1 and code != 2:
+        return 1.0
+    own = skill if code == 1 else skill * skill
+    total = s1 if code == 1 else s2
+    n_r = 1.0 if heads < 1.0 else heads
+    return ratio(own, ratio(total, n_r) if total > 0 else own)
+
+
+@kernel
+def _value_inputs(
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    infra: np.ndarray,
+    gpus: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` and the utilisation of :func:`marginal_value`: the pairs of
+    researchers (``at_r``) and their allocation bases (:func:`allocation_base`), and the
+    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill and
+    GPUs with them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them
+    (``[n_i:]``, that minus ``s``).
+    """
+    n = rows.shape[0]
+    n_r = 0
+    n_i = 0
+    for k in range(n):
+        s = spec[rows[k]]
+        n_r += s == RESEARCH
+        n_i += s == INFRASTRUCTURE
+    base = np.empty(n_r)
+    at_r = np.empty(n_r, dtype=np.int64)
+    at = np.empty(2 * n_i)
+    fleet = np.empty(2 * n_i)
+    at_i = np.empty(n_i, dtype=np.int64)
+    m_r = 0
+    m_i = 0
+    for k in range(n):
+        row, lab = rows[k], labs[k]
+        s, sk = spec[row], skill[row]
+        if s == RESEARCH:
+            base[m_r] = allocation_base(rule[lab], sk, s1[lab], s2[lab], heads[lab])
+            at_r[m_r] = k
+            m_r += 1
+        elif s == INFRASTRUCTURE:
+            with_ = infra[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
+            at[m_i], at[n_i + m_i] = with_, with_ - sk
+            fleet[m_i], fleet[n_i + m_i] = gpus[lab], gpus[lab]
+            at_i[m_i] = k
+            m_i += 1
+    return base, at_r, at, fleet, at_i
+
+
+@kernel
+def _value_ces_inputs(
+    at_r: np.ndarray,
+    at_i: np.ndarray,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    rule: np.ndarray,
+    factor: np.ndarray,
+    talent: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+    efficiency: np.ndarray,
+    compute: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Between the utilisation and the CES of :func:`marginal_value`: the normalised
+    effective compute and talent of each researcher's lab with and without them
+    (``[:n_r]``, ``[n_r : 2 n_r]``; talent ``T + e (1 - incumbent)`` and that minus
+    ``e = s x a``) and of each infrastructure person's lab with and without them
+    (``compute`` before efficiency, ``[:n_i]`` with them).
+    """
+    n_r, n_i = at_r.shape[0], at_i.shape[0]
+    x = np.empty(2 * (n_r + n_i))
+    y = np.empty(2 * (n_r + n_i))
+    for m in range(n_r):
+        k = at_r[m]
+        lab = labs[k]
+        code = rule[lab]
+        e = skill[rows[k]] * (factor[m] if code == 1 or code == 2 else 1.0)
+        t_with = talent[lab] + e * (1.0 - (1.0 if incumbent[k] else 0.0))
+        c = gpus[lab] * util[lab] * efficiency[lab] / compute_ref
+        x[m], y[m] = c, t_with / talent_ref
+        x[n_r + m], y[n_r + m] = c, (t_with - e) / talent_ref
+    for m in range(n_i):
+        lab = labs[at_i[m]]
+        t = talent[lab] / talent_ref
+        x[2 * n_r + m] = compute[m] * efficiency[lab] / compute_ref
+        x[2 * n_r + n_i + m] = compute[n_i + m] * efficiency[lab] / compute_ref
+        y[2 * n_r + m], y[2 * n_r + n_i + m] = t, t
+    return x, y
+
+
+@kernel
+def _value_of(
+    out: np.ndarray,
+    at_r: np.ndarray,
+    at_i: np.ndarray,
+    rows: np.ndarray,
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    product: np.ndarray,
+    monetise: np.ndarray,
+    output: np.ndarray,
+    half: float,
+    uplift: float,
+    price: float,
+) -> np.ndarray:
+    """After the CES of :func:`marginal_value`: ``price x (monetisation x dY + Y x
+    d monetisation)`` per pair, before the floor at zero; ``dY`` from the CES pairs,
+    ``d monetisation`` of a product person from their lab's product skill with and
+    without them (``1 + uplift x p / (p + half)``).
+    """
+    n = rows.shape[0]
+    n_r, n_i = at_r.shape[0], at_i.shape[0]
+    d_out = np.zeros(n)
+    for m in range(n_r):
+        d_out[at_r[m]] = out[m] - out[n_r + m]
+    for m in range(n_i):
+        d_out[at_i[m]] = out[2 * n_r + m] - out[2 * n_r + n_i + m]
+    value = np.empty(n)
+    for k in range(n):
+        row, lab = rows[k], labs[k]
+        d_mon = 0.0
+        if spec[row] == PRODUCT:
+            sk = skill[row]
+            p_with = product[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
+            p_without = p_with - sk
+            d_mon = (1.0 + uplift * p_with / (p_with + half)) - (
+                1.0 + uplift * p_without / (p_without + half)
+            )
+        value[k] = price * (monetise[lab] * d_out[k] + output[lab] * d_mon)
+    return value
 
 
 def _led_compute(
@@ -365,16 +536,76 @@ def compute_per_head(
     *,
     terms: PersonTerms | None = None,
 ) -> np.ndarray:
-    """Effective GPUs a person would get at ``labs`` (H100e per head)."""
-    n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
-    base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
+    """Effective GPUs a person would get at ``labs`` (H100e per head): the lab's
+    effective GPUs over its researchers (with the person), times a researcher's
+    allocation factor (numpy's ``**`` between two kernels).
+    """
     if terms is None:
         terms = PersonTerms.of(people, rows)
-    skill, is_r = terms.skill, terms.is_research
-    factor = np.ones(len(rows))
-    if is_r.any():
-        factor[is_r] = allocation_factor(state, labs[is_r], skill[is_r], gamma)
-    return base * factor
+    base, bases, at_r = _per_head_inputs(
+        labs,
+        incumbent,
+        terms.skill,
+        terms.is_research,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.gpus,
+        state.util,
+    )
+    return _per_head(base, bases**gamma, at_r, labs, state.allocation)
+
+
+@kernel
+def _per_head_inputs(
+    labs: np.ndarray,
+    incumbent: np.ndarray,
+    skill: np.ndarray,
+    is_research: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` of :func:`compute_per_head`: ``G u / max(n_r + 1 -
+    incumbent, 1)`` per pair, and the researchers' pairs (``at_r``) with their
+    allocation bases (:func:`allocation_base`).
+    """
+    n = labs.shape[0]
+    n_r = 0
+    for k in range(n):
+        n_r += is_research[k]
+    base = np.empty(n)
+    bases = np.empty(n_r)
+    at_r = np.empty(n_r, dtype=np.int64)
+    m = 0
+    for k in range(n):
+        lab = labs[k]
+        n_with = heads[lab] + (1.0 - (1.0 if incumbent[k] else 0.0))
+        base[k] = gpus[lab] * util[lab] / (1.0 if n_with < 1.0 else n_with)
+        if is_research[k]:
+            bases[m] = allocation_base(rule[lab], skill[k], s1[lab], s2[lab], heads[lab])
+            at_r[m] = k
+            m += 1
+    return base, bases, at_r
+
+
+@kernel
+def _per_head(
+    base: np.ndarray, factor: np.ndarray, at_r: np.ndarray, labs: np.ndarray, rule: np.ndarray
+) -> np.ndarray:
+    """After the ``**`` of :func:`compute_per_head`: ``base x a`` per pair, ``a`` the
+    allocation factor of a researcher at a lab with rule 1 or 2, else 1.
+    """
+    out = base * 1.0
+    for m in range(at_r.shape[0]):
+        k = at_r[m]
+        code = rule[labs[k]]
+        out[k] = base[k] * (factor[m] if code == 1 or code == 2 else 1.0)
+    return out
 
 
 def amenity(
@@ -397,11 +628,42 @@ def amenity(
     if terms is None:
         terms = PersonTerms.of(people, rows)
     cph = compute_per_head(state, people, rows, labs, incumbent, gamma, terms=terms)
-    return (
-        terms.w_compute * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
-        + terms.w_mission * (state.mission[labs] - state.reference_mission)
-        + terms.w_colleagues * state.log_colleagues[labs]
+    log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
+    return _amenity_sum(
+        log_cph,
+        labs,
+        terms.w_compute,
+        terms.w_mission,
+        terms.w_colleagues,
+        state.reference_log_compute,
+        state.mission,
+        state.reference_mission,
+        state.log_colleagues,
     )
+
+
+@kernel
+def _amenity_sum(
+    log_cph: np.ndarray,
+    labs: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    ref_compute: float,
+    mission: np.ndarray,
+    ref_mission: float,
+    log_colleagues: np.ndarray,
+) -> np.ndarray:
+    """The sum of :func:`amenity`'s three terms per pair, in its order."""
+    out = np.empty(labs.shape[0])
+    for k in range(labs.shape[0]):
+        lab = labs[k]
+        out[k] = (
+            w_compute[k] * (log_cph[k] - ref_compute)
+            + w_mission[k] * (mission[lab] - ref_mission)
+            + w_colleagues[k] * log_colleagues[lab]
+        )
+    return out
 
 
 @dataclass
@@ -416,12 +678,46 @@ class PersonTerms:
 
     @classmethod
     def of(cls, people: People, rows: np.ndarray) -> PersonTerms:
-        """Gather the columns of ``rows``."""
-        spec = people.specialty[rows]
+        """Gather the columns of ``rows`` (one compiled pass, :func:`_person_terms`)."""
         return cls(
-            skill=people.skill[rows],
-            is_research=spec == RESEARCH,
-            w_compute=people.w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[spec],
-            w_mission=people.w_mission[rows],
-            w_colleagues=people.w_colleagues[rows],
+            *_person_terms(
+                rows,
+                people.skill,
+                people.specialty,
+                people.w_compute,
+                people.w_mission,
+                people.w_colleagues,
+                COMPUTE_PREF_BY_SPECIALTY,
+            )
         )
+
+
+@kernel
+def _person_terms(
+    rows: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    pref: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The columns of :class:`PersonTerms` for ``rows``: ``skill[rows]``,
+    ``spec[rows] == RESEARCH``, ``w_compute[rows] * pref[spec[rows]]``,
+    ``w_mission[rows]`` and ``w_colleagues[rows]``.
+    """
+    n = rows.shape[0]
+    s_out = np.empty(n)
+    is_r = np.empty(n, dtype=np.bool_)
+    wc = np.empty(n)
+    wm = np.empty(n)
+    wl = np.empty(n)
+    for k in range(n):
+        r = rows[k]
+        s = spec[r]
+        s_out[k] = skill[r]
+        is_r[k] = s == RESEARCH
+        wc[k] = w_compute[r] * pref[s]
+        wm[k] = w_mission[r]
+        wl[k] = w_colleagues[r]
+    return s_out, is_r, wc, wm, wl

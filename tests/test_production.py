@@ -102,3 +102,75 @@ def test_ideas_get_harder_to_find():
     k = np.array([1.0, 2.0, 4.0, 8.0])
     growth_rate = capability_increment(np.ones(4), k, 0.02, 0.8, 0.3) / k
     assert np.all(np.diff(growth_rate) < 0)
+
+
+def _ces_reference(x, y, sigma, alpha):
+    """The CES as a plain expression (temporaries, no buffers reused)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if sigma < 1e-6:
+        return np.minimum(x, y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lx, ly = np.log(x), np.log(y)
+        if abs(sigma - 1.0) < 1e-9:
+            out = np.exp(alpha * lx + (1 - alpha) * ly)
+        else:
+            rho = (sigma - 1.0) / sigma
+            out = np.exp(np.logaddexp(np.log(alpha) + rho * lx, np.log(1 - alpha) + rho * ly) / rho)
+    return np.where(np.isnan(out), 0.0, out)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.3, 0.5, 1.0, 1.0 + 1e-12, 2.5])
+@pytest.mark.parametrize("n", [0, 1, 37, 5000])
+def test_ces_in_place_is_the_plain_expression(sigma, n):
+    """Bit for bit, with zero and infinite inputs (0 x inf in log space gives 0), for
+    arrays, scalars and a scalar broadcast against an array."""
+    rng = np.random.default_rng(n)
+    x, y = rng.lognormal(0, 2, n), rng.lognormal(0, 2, n)
+    if n > 3:
+        x[:3], y[:3] = [0.0, np.inf, 0.0], [np.inf, 0.0, 0.0]
+    for args in ((x, y), (2.0, 4.0), (0.0, 0.0), (2.0, y), (x, 0.5)):
+        got, want = ces(*args, sigma, 0.3), _ces_reference(*args, sigma, 0.3)
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(got, want)
+
+
+def _utilisation_reference(infra, gpus, u_min, u_max, half, beta):
+    """Utilisation as the plain numpy ``where`` chain."""
+    gpus = np.asarray(gpus, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fleet = (gpus / 1000.0) ** beta
+        z = np.where(gpus > 0, np.asarray(infra) / fleet, np.inf)
+        frac = np.where(np.isinf(z), 1.0, z / (z + half))
+    return u_min + (max(u_max, u_min) - u_min) * frac
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.7, 1.0])
+@pytest.mark.parametrize("n", [0, 1, 40, 3000])
+def test_utilisation_kernel_is_the_where_chain(beta, n):
+    """Bit for bit, with no, negative, NaN and subnormal fleets (a zero ``fleet``: the
+    division numpy makes infinite), zero and infinite skill, scalars and broadcasting."""
+    rng = np.random.default_rng(n)
+    infra, gpus = rng.lognormal(0, 2, n), rng.lognormal(8, 3, n)
+    if n > 6:
+        gpus[:4], infra[4:6] = [0.0, -1.0, np.nan, 5e-324], [0.0, np.inf]
+        infra[3] = 0.0  # 0 / 0: NaN, as numpy
+    cases = [(infra, gpus), (100.0, 4e5), (infra, 1000.0), (0.0, gpus), (infra[:1], gpus[:1])]
+    for x, g in cases:
+        for half in (1e-3, 4.8):
+            got = utilisation(x, g, 0.1, 0.9, half, beta)
+            want = _utilisation_reference(x, g, 0.1, 0.9, half, beta)
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_ratio_divides_as_numpy():
+    from market.production import ratio
+
+    values = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, 5e-324]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for a in values:
+            for b in values:
+                want = np.float64(a) / np.float64(b)
+                got = ratio(a, b)
+                assert got == want or (np.isnan(got) and np.isnan(want)), (a, b)
+                assert np.signbit(got) == np.signbit(want) or np.isnan(want), (a, b)

@@ -11,22 +11,23 @@ same for every lab (docs/ODD.md, 7.4).
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from market.codes import Employer, Specialty
 from market.config import MarketConfig
+from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import monetisation
+from market.production import ces, monetisation
 from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
     LabState,
     _output,
     _utilisation,
+    allocation_base,
     allocation_factor,
     marginal_value,
 )
@@ -69,17 +70,16 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     agg, labs, p = state.lab_state, state.labs, state.people
     n_labs = state.n_labs
     staff = state.staff()  # the people at labs, ascending (the refresh's rows)
-    spec, comp = p.specialty[staff], p.comp_usd[staff]
-    wage, skill = going_rates(comp, p.skill[staff], spec)
+    wage, skill, heads, pay = _staff_pass(
+        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs
+    )
     rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
     cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
     wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
     searchers = int(len(staff) + np.count_nonzero(p.view("employer") == Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    key = np.multiply(spec, n_labs, dtype=np.intp)
-    key += p.employer[staff]
-    unit_cost = _hire_cost(key, comp, n_labs, wage, labs.retention_bonus_frac) + extra[None, :]
+    unit_cost = _hire_cost(heads, pay, wage, labs.retention_bonus_frac) + extra[None, :]
     cost = (wanted * unit_cost).sum(axis=0)
     budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
     funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
@@ -96,36 +96,108 @@ def going_rates(
     comp: np.ndarray, skill: np.ndarray, spec: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median pay and median skill per specialty of the people given (NaN if none)."""
-    group = spec.astype(np.int64)
-    return (
-        _medians_by_group(np.asarray(comp, dtype=float), group, N_SPECIALTIES),
-        _medians_by_group(np.asarray(skill, dtype=float), group, N_SPECIALTIES),
-    )
+    n = len(spec)
+    wage, med, _, _ = _staff_pass(np.arange(n), spec, np.zeros(n, dtype=np.int32), comp, skill, 1)
+    return wage, med
+
+
+@kernel
+def _staff_pass(
+    staff: np.ndarray,
+    spec: np.ndarray,
+    employer: np.ndarray,
+    comp: np.ndarray,
+    skill: np.ndarray,
+    n_labs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the ``staff`` rows for vacancy planning: the going rates (median
+    pay and median skill per specialty, :func:`_bucket_medians` of each column
+    bucketed stably by specialty, as :func:`_medians_by_group` does) and the
+    ``(3, L)`` heads and pay per (specialty, lab), which equal
+    ``np.bincount(key)`` and ``np.bincount(key, weights=comp[staff])`` with ``key =
+    spec x L + employer`` (bincount adds the weights in row order, from zero).
+    """
+    n = staff.shape[0]
+    heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
+    pay = np.zeros((N_SPECIALTIES, n_labs))
+    # runs of rows in one (specialty, lab) cell are summed in registers: the same
+    # additions in the same order as into memory, without a store and a load per row
+    s_run, j_run, heads_run, pay_run = -1, -1, 0, 0.0
+    for i in range(n):
+        r = staff[i]
+        s, j = spec[r], employer[r]
+        if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
+            raise IndexError("specialty or lab code out of range")
+        if s != s_run or j != j_run:
+            if s_run >= 0:
+                heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
+            s_run, j_run, heads_run, pay_run = s, j, heads[s, j], pay[s, j]
+        heads_run += 1
+        pay_run += comp[r]
+    if s_run >= 0:
+        heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
+    start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
+    for s in range(N_SPECIALTIES):
+        start[s + 1] = start[s] + heads[s].sum()
+    slot = start[:-1].copy()
+    by_comp = np.empty(n)
+    by_skill = np.empty(n)
+    s_run, at = -1, 0
+    for i in range(n):
+        r = staff[i]
+        s = spec[r]
+        if s != s_run:  # the next free slot of a run's specialty, in a register
+            if s_run >= 0:
+                slot[s_run] = at
+            s_run, at = s, slot[s]
+        by_comp[at] = comp[r]
+        by_skill[at] = skill[r]
+        at += 1
+    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
 
 
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """``np.median(values[group == g])`` for every ``g`` (NaN for an empty group or one
     holding a NaN), bit for bit: the values bucketed by group
-    (:func:`market.selection.counting_sort`), the middle order statistics of each bucket
-    selected exactly (:func:`market.selection.order_stats`), and for an even count their
-    mean as ``(a + b) / 2``, which is what np.median's mean of the two middle values
-    computes.
+    (:func:`market.selection.counting_sort`), then :func:`_bucket_medians`.
     """
     order, start = counting_sort(np.arange(len(values)), group, n_groups, False)
-    buf = values[order]
-    size = np.diff(start)
-    has_nan = np.zeros(n_groups, dtype=bool)
-    if np.isnan(buf).any():
-        has_nan[:] = [np.isnan(buf[a:b]).any() for a, b in itertools.pairwise(start)]
+    return _bucket_medians(np.asarray(values, dtype=float)[order], start)
+
+
+@kernel
+def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
+    empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
+    bucket selected exactly (:func:`market.selection.order_stats`), and for an even
+    count their mean as ``(a + b) / 2``, which is what np.median's mean of the two middle
+    values computes.
+    """
+    n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
-    ok = np.flatnonzero((size > 0) & ~has_nan)
-    if ok.size:
-        n = size[ok]
-        half = n // 2
-        odd = n % 2 == 1
-        kth = np.stack([np.where(odd, half, half - 1), half], axis=1).astype(np.int64)
-        middle = order_stats(buf, start[ok], n, kth)
-        out[ok] = np.where(odd, middle[:, 1], (middle[:, 0] + middle[:, 1]) / 2.0)
+    ok = np.zeros(n_groups, dtype=np.bool_)
+    for g in range(n_groups):
+        ok[g] = start[g + 1] > start[g]
+        for i in range(start[g], start[g + 1]):
+            if np.isnan(values[i]):
+                ok[g] = False
+                break
+    at = np.flatnonzero(ok)
+    if at.shape[0] == 0:
+        return out
+    size = np.empty(at.shape[0], dtype=np.int64)
+    kth = np.empty((at.shape[0], 2), dtype=np.int64)
+    for i in range(at.shape[0]):
+        size[i] = start[at[i] + 1] - start[at[i]]
+        half = size[i] // 2
+        kth[i, 0] = half if size[i] % 2 == 1 else half - 1
+        kth[i, 1] = half
+    middle = order_stats(values, start[at], size, kth)
+    for i in range(at.shape[0]):
+        if size[i] % 2 == 1:
+            out[at[i]] = middle[i, 1]
+        else:
+            out[at[i]] = (middle[i, 0] + middle[i, 1]) / 2.0
     return out
 
 
@@ -135,21 +207,16 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     that pays more pays its new hires more too), with its retention grants.
     """
     p = state.people
-    staff = state.staff()
-    key = np.multiply(p.specialty[staff], state.n_labs, dtype=np.intp)
-    key += p.employer[staff]
-    return _hire_cost(key, p.comp_usd[staff], state.n_labs, wage, state.labs.retention_bonus_frac)
+    _, _, heads, pay = _staff_pass(
+        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs
+    )
+    return _hire_cost(heads, pay, wage, state.labs.retention_bonus_frac)
 
 
 def _hire_cost(
-    key: np.ndarray, comp: np.ndarray, n_labs: int, wage: np.ndarray, retention: np.ndarray
+    heads: np.ndarray, pay: np.ndarray, wage: np.ndarray, retention: np.ndarray
 ) -> np.ndarray:
-    """:func:`hire_cost` from the staff's ``specialty x L + lab`` keys and pay (staff in
-    row order).
-    """
-    size = N_SPECIALTIES * n_labs
-    heads = np.bincount(key, minlength=size).reshape(N_SPECIALTIES, n_labs)
-    pay = np.bincount(key, weights=comp, minlength=size).reshape(N_SPECIALTIES, n_labs)
+    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L)."""
     market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
@@ -199,11 +266,8 @@ def posting_cap(
     condition of vacancy posting makes the vacancy rate linear in the surplus.
     """
     n_labs = agg.n_labs
-    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
-    first = with_extra_hires(agg, rep, np.zeros(len(rows), dtype=np.int64), cfg)
-    value = marginal_value(
-        first, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-    ).reshape(N_SPECIALTIES, n_labs)
+    first = np.zeros(N_SPECIALTIES * n_labs, dtype=np.int64)
+    value = hire_values(agg, rep, first, cfg, price).reshape(N_SPECIALTIES, n_labs)
     with np.errstate(invalid="ignore", divide="ignore"):
         surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
     surplus = np.where(np.isfinite(surplus), surplus, 0.0)
@@ -229,28 +293,198 @@ def wanted_hires(
     hi = cap.copy()
     ok = np.isfinite(wage)
     hi[~ok] = 0
-    lab_of = np.tile(np.arange(n_labs), N_SPECIALTIES)
-    rows = np.repeat(np.arange(N_SPECIALTIES), n_labs)
-    willing = pay_multiplier[lab_of]
+    willing = np.concatenate((pay_multiplier,) * N_SPECIALTIES)
     target = np.repeat(np.where(ok, wage, np.inf), n_labs)
     at_cap = hi > lo  # most labs want every vacancy they may post: try the cap first
     if at_cap.any():
-        hypo = with_extra_hires(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg)
-        value = marginal_value(
-            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-        )
+        value = hire_values(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg, price)
         full = at_cap & (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
         lo = np.where(full, hi, lo)
     while (active := hi > lo).any():
         mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
-        hypo = with_extra_hires(agg, rep, (mid - 1).ravel(), cfg)
-        value = marginal_value(
-            hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
-        )
+        value = hire_values(agg, rep, (mid - 1).ravel(), cfg, price)
         good = (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
         lo = np.where(active & good, mid, lo)
         hi = np.where(active & ~good, mid - 1, hi)
     return lo
+
+
+def hire_values(
+    agg: LabState, rep: People, extra: np.ndarray, cfg: MarketConfig, price: float
+) -> np.ndarray:
+    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` after
+    ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value`` of
+    representative ``s`` (not an incumbent) to pseudo-lab ``k`` of
+    :func:`with_extra_hires`. Without infrastructure leadership, the pseudo-labs' sums,
+    allocation factors, utilisations, outputs and changes of output are evaluated only
+    where that value reads them, by three kernels around one ``**``, one utilisation
+    and one CES call (numpy's, on every input at once), with the same float operations
+    as that composition.
+    """
+    n = len(extra)
+    if cfg.infra_leadership_enabled:
+        hypo = with_extra_hires(agg, rep, extra, cfg)
+        rows = np.repeat(np.arange(N_SPECIALTIES), agg.n_labs)
+        return marginal_value(hypo, rep, rows, np.arange(n), np.zeros(n, bool), cfg, price)
+    skill, rule = rep.view("skill"), agg.allocation
+    base, infra, gpus = _hire_inputs(
+        rule,
+        agg.headcount[Specialty.RESEARCH],
+        agg.research_s1,
+        agg.research_s2,
+        agg.infra,
+        agg.gpus,
+        skill,
+        extra,
+    )
+    factor = base**cfg.allocation_gamma
+    util = _utilisation(infra, gpus, cfg)
+    x, y = _ces_inputs(
+        rule,
+        agg.talent,
+        agg.gpus,
+        agg.efficiency,
+        skill,
+        extra,
+        factor,
+        util,
+        cfg.compute_ref_h100e,
+        cfg.talent_ref,
+    )
+    out = ces(x, y, cfg.sigma, cfg.compute_share)
+    value = _hire_value(
+        out,
+        agg.product,
+        skill,
+        extra,
+        cfg.product_half_saturation,
+        cfg.product_max_uplift,
+        price,
+    )
+    return np.maximum(value, 0.0)
+
+
+@kernel
+def _hire_inputs(
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    infra: np.ndarray,
+    gpus: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` and the utilisation of :func:`hire_values` (``K = 3L`` pairs):
+    the allocation bases (:func:`market.valuation.allocation_base`) at each lab for every pair
+    (``[:K]``, the factor of the hires) and at each research pseudo-lab (``[K:]``, the
+    factor of the next one), and the infrastructure skill and GPUs of every pseudo-lab
+    (``[:K]``) and of each infrastructure pseudo-lab with and without the next hire
+    (``[K : K + L]``, ``[K + L :]``). Sums as :func:`with_extra_hires` and
+    :func:`market.valuation.marginal_value` form them (a specialty's mask times the
+    count times the skill).
+    """
+    n_labs = rule.shape[0]
+    n = N_SPECIALTIES * n_labs
+    base = np.empty(n + n_labs)
+    at = np.empty(n + 2 * n_labs)
+    fleet = np.empty(n + 2 * n_labs)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk, add = skill[s], float(extra[k])
+        base[k] = allocation_base(rule[j], sk, s1[j], s2[j], heads[j])
+        own = infra[j] + (1.0 if s == Specialty.INFRASTRUCTURE else 0.0) * add * sk
+        at[k], fleet[k] = own, gpus[j]
+        if s == Specialty.RESEARCH:
+            r = 1.0 * add
+            base[n + j] = allocation_base(
+                rule[j], sk, s1[j] + r * sk, s2[j] + r * (sk * sk), heads[j] + add
+            )
+        elif s == Specialty.INFRASTRUCTURE:
+            with_ = own + sk * 1.0
+            at[n + j], at[n + n_labs + j] = with_, with_ - sk
+            fleet[n + j], fleet[n + n_labs + j] = gpus[j], gpus[j]
+    return base, at, fleet
+
+
+@kernel
+def _ces_inputs(
+    rule: np.ndarray,
+    talent: np.ndarray,
+    gpus: np.ndarray,
+    efficiency: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+    factor: np.ndarray,
+    util: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Between the utilisation and the CES of :func:`hire_values`: the normalised
+    effective compute and talent of every pseudo-lab (``[:K]``, its output), of each
+    research pseudo-lab with and without the next hire (``[K : K + 2L]``) and of each
+    infrastructure pseudo-lab with and without the next hire (``[K + 2L :]``).
+    """
+    n_labs = rule.shape[0]
+    n = N_SPECIALTIES * n_labs
+    x = np.empty(n + 4 * n_labs)
+    y = np.empty(n + 4 * n_labs)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk, add, code = skill[s], float(extra[k]), rule[j]
+        a = factor[k] if code == 1 or code == 2 else 1.0
+        t = talent[j] + (1.0 if s == Specialty.RESEARCH else 0.0) * add * sk * a
+        c = gpus[j] * util[k] * efficiency[j]
+        x[k], y[k] = c / compute_ref, t / talent_ref
+        if s == Specialty.RESEARCH:
+            e = sk * (factor[n + j] if code == 1 or code == 2 else 1.0)
+            t_with = t + e * 1.0
+            x[n + j], y[n + j] = c / compute_ref, t_with / talent_ref
+            x[n + n_labs + j], y[n + n_labs + j] = c / compute_ref, (t_with - e) / talent_ref
+        elif s == Specialty.INFRASTRUCTURE:
+            c_with = gpus[j] * util[n + j] * efficiency[j]
+            c_without = gpus[j] * util[n + n_labs + j] * efficiency[j]
+            x[n + 2 * n_labs + j], y[n + 2 * n_labs + j] = c_with / compute_ref, t / talent_ref
+            x[n + 3 * n_labs + j] = c_without / compute_ref
+            y[n + 3 * n_labs + j] = t / talent_ref
+    return x, y
+
+
+@kernel
+def _hire_value(
+    out: np.ndarray,
+    product: np.ndarray,
+    skill: np.ndarray,
+    extra: np.ndarray,
+    half: float,
+    uplift: float,
+    price: float,
+) -> np.ndarray:
+    """After the CES of :func:`hire_values`: ``price x (monetisation x dY + Y x
+    d monetisation)`` per pair, before the floor at zero (monetisation ``1 + uplift x p
+    / (p + half)`` of the pseudo-lab's product skill ``p``).
+    """
+    n = product.shape[0] * N_SPECIALTIES
+    n_labs = product.shape[0]
+    value = np.empty(n)
+    for k in range(n):
+        s, j = k // n_labs, k % n_labs
+        sk = skill[s]
+        p = product[j] + (1.0 if s == Specialty.PRODUCT else 0.0) * float(extra[k]) * sk
+        d_out = 0.0
+        d_mon = 0.0
+        if s == Specialty.RESEARCH:
+            d_out = out[n + j] - out[n + n_labs + j]
+        elif s == Specialty.INFRASTRUCTURE:
+            d_out = out[n + 2 * n_labs + j] - out[n + 3 * n_labs + j]
+        else:
+            p_with = p + sk * 1.0
+            p_without = p_with - sk
+            d_mon = (1.0 + uplift * p_with / (p_with + half)) - (
+                1.0 + uplift * p_without / (p_without + half)
+            )
+        value[k] = price * ((1.0 + uplift * p / (p + half)) * d_out + out[k] * d_mon)
+    return value
 
 
 def representatives(skill: np.ndarray) -> People:

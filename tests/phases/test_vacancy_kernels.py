@@ -50,3 +50,100 @@ def test_medians_of_large_groups_with_many_ties(tied):
     got = _medians_by_group(values, group, 3)
     for g in range(3):
         assert got[g] == np.median(values[group == g])
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_staff_pass_is_going_rates_and_bincounts(seed, blocks):
+    """One pass over staff rows of random cells, or in runs of one cell as a market
+    built lab by lab has them: the going rates of those rows and the heads and pay per
+    (specialty, lab) of ``np.bincount`` over ``spec x L + lab`` in row order."""
+    from market.phases.vacancies import _staff_pass
+
+    rng = np.random.default_rng(seed)
+    n_people, n_labs = int(rng.integers(0, 5000)), 7
+    spec = rng.integers(0, 3, n_people).astype(np.int8)
+    employer = rng.integers(0, n_labs, n_people).astype(np.int32)
+    if blocks:
+        spec, employer = np.sort(spec), np.sort(employer)  # long runs of one cell
+    comp = rng.lognormal(12, 1, n_people)
+    comp[rng.random(n_people) < 0.3] = 150_000.0
+    skill = rng.lognormal(0, 0.4, n_people)
+    staff = np.flatnonzero(rng.random(n_people) < 0.8)
+    wage, med, heads, pay = _staff_pass(staff, spec, employer, comp, skill, n_labs)
+    key = spec[staff].astype(np.intp) * n_labs + employer[staff]
+    size = 3 * n_labs
+    np.testing.assert_array_equal(heads.ravel(), np.bincount(key, minlength=size))
+    assert np.array_equal(pay.ravel(), np.bincount(key, weights=comp[staff], minlength=size))
+    for s in range(3):
+        sel = staff[spec[staff] == s]
+        for got, col in ((wage, comp), (med, skill)):
+            want = np.median(col[sel]) if sel.size else np.nan
+            assert got[s] == want or (np.isnan(got[s]) and np.isnan(want))
+
+
+def test_staff_pass_of_nobody_and_of_a_nan():
+    from market.phases.vacancies import _staff_pass
+
+    spec = np.array([0, 1, 1], dtype=np.int8)
+    lab = np.zeros(3, dtype=np.int32)
+    comp, skill = np.array([1.0, 2.0, np.nan]), np.array([3.0, 4.0, 5.0])
+    wage, med, heads, pay = _staff_pass(np.zeros(0, np.int64), spec, lab, comp, skill, 2)
+    assert np.isnan(wage).all() and np.isnan(med).all() and not heads.any() and not pay.any()
+    wage, med, _, pay = _staff_pass(np.arange(3), spec, lab, comp, skill, 2)
+    assert wage[0] == 1.0 and np.isnan(wage[1]) and np.isnan(wage[2])  # NaN as np.median
+    assert med.tolist()[:2] == [3.0, 4.5] and np.isnan(pay[1, 0])
+    with pytest.raises(IndexError):
+        _staff_pass(np.arange(3), spec, np.array([0, 0, 2], dtype=np.int32), comp, skill, 2)
+
+
+@pytest.mark.parametrize(
+    "market",
+    [
+        {},
+        {"sigma": 1.0},
+        {"sigma": 0.0},
+        {"infra_enabled": False, "allocation_gamma": 0.0},
+        {"product_max_uplift": 0.0, "infra_scale_exponent": 0.7},
+    ],
+)
+def test_hire_values_are_marginal_values_at_the_pseudo_labs(market):
+    """The compiled typical-hire values equal ``marginal_value`` of the representatives
+    at :func:`with_extra_hires`' pseudo-labs, bit for bit, under every allocation rule,
+    at labs without researchers, GPUs or product staff and for large hire counts."""
+    import dataclasses
+
+    import market as tm
+    from market.phases.vacancies import hire_values, representatives, with_extra_hires
+    from market.valuation import marginal_value
+
+    sc = tm.generic_scenario(6, 600).with_overrides(
+        {"steps": 1, **{f"market.{k}": v for k, v in market.items()}}
+    )
+    model = tm.TalentMarket(scenario=sc, rng=3)
+    cfg, agg = model.cfg, model.state.lab_state
+    n_labs = agg.n_labs
+    zero = np.zeros(n_labs)
+    empty = np.arange(n_labs) == 1  # lab 1: no researchers, no product staff, no GPUs
+    heads = agg.headcount.copy()
+    heads[0, empty] = 0.0
+    agg = dataclasses.replace(
+        agg,
+        allocation=np.arange(n_labs) % 3,
+        headcount=heads,
+        research_s1=np.where(empty, zero, agg.research_s1),
+        research_s2=np.where(empty, zero, agg.research_s2),
+        talent=np.where(empty, zero, agg.talent),
+        product=np.where(empty, zero, agg.product),
+        gpus=np.where(empty, zero, agg.gpus),
+    )
+    rep = representatives(np.array([1.3, 0.8, 1.1]))
+    rows = np.repeat(np.arange(3), n_labs)
+    rng = np.random.default_rng(5)
+    for extra in (np.zeros(3 * n_labs, np.int64), rng.integers(0, 5000, 3 * n_labs)):
+        for price in (1.0, 3.7e6):
+            hypo = with_extra_hires(agg, rep, extra, cfg)
+            want = marginal_value(
+                hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
+            )
+            np.testing.assert_array_equal(hire_values(agg, rep, extra, cfg, price), want)

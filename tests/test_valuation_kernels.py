@@ -1,0 +1,188 @@
+"""The compiled marginal values are the numpy composition they replace, bit for bit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import market as tm
+from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH
+from market.production import monetisation
+from market.valuation import (
+    PersonTerms,
+    _led_compute,
+    _output,
+    _utilisation,
+    allocation_factor,
+    amenity,
+    compute_per_head,
+    marginal_value,
+)
+
+
+def _output_change(c1, t1, c0, t0, cfg):
+    """``_output(c1, t1) - _output(c0, t0)``, both evaluated in one (elementwise) call."""
+    n = len(c1)
+    both = _output(np.concatenate([c1, c0]), np.concatenate([t1, t0]), cfg)
+    return both[:n] - both[n:]
+
+
+def _marginal_value_reference(state, people, rows, labs, incumbent, cfg, price):
+    """``marginal_value`` as numpy masks and gathers, one specialty at a time."""
+    skill = people.skill[rows]
+    spec = people.specialty[rows]
+    inc = incumbent.astype(float)
+    compute = (state.gpus * state.util * state.efficiency)[labs]
+    talent = state.talent[labs]
+    out = state.output[labs]
+    d_out = np.zeros(len(rows))
+    d_mon = np.zeros(len(rows))
+    r = spec == RESEARCH
+    if r.any():
+        e = skill[r] * allocation_factor(state, labs[r], skill[r], cfg.allocation_gamma)
+        t_with = talent[r] + e * (1 - inc[r])
+        c = compute[r]
+        d_out[r] = _output_change(c, t_with, c, t_with - e, cfg)
+    i = spec == INFRASTRUCTURE
+    if i.any():
+        li = labs[i]
+        if cfg.infra_leadership_enabled and state.leaders is not None:
+            c_with, c_without = _led_compute(state, people, rows[i], li, inc[i], cfg)
+        else:
+            infra_with = state.infra[li] + skill[i] * (1 - inc[i])
+            c_with = state.gpus[li] * _utilisation(infra_with, state.gpus[li], cfg)
+            c_without = state.gpus[li] * _utilisation(infra_with - skill[i], state.gpus[li], cfg)
+        eff = state.efficiency[li]
+        t = talent[i]
+        d_out[i] = _output_change(c_with * eff, t, c_without * eff, t, cfg)
+    p = spec == PRODUCT
+    if p.any():
+        lp = labs[p]
+        h, m = cfg.product_half_saturation, cfg.product_max_uplift
+        prod_with = state.product[lp] + skill[p] * (1 - inc[p])
+        d_mon[p] = monetisation(prod_with, h, m) - monetisation(prod_with - skill[p], h, m)
+    value = price * (state.monetise[labs] * d_out + out * d_mon)
+    return np.maximum(value, 0.0)
+
+
+def _market(market: dict):
+    """A stepped generic market and its lab state with every allocation rule and a lab
+    (1) without researchers, GPUs or product staff."""
+    sc = tm.generic_scenario(6, 900).with_overrides(
+        {"steps": 1, **{f"market.{k}": v for k, v in market.items()}}
+    )
+    model = tm.TalentMarket(scenario=sc, rng=4)
+    model.step()
+    agg = model.state.lab_state
+    n_labs = agg.n_labs
+    empty = np.arange(n_labs) == 1
+    heads = agg.headcount.copy()
+    heads[0, empty] = 0.0
+    zero = np.zeros(n_labs)
+    agg = dataclasses.replace(
+        agg,
+        allocation=np.arange(n_labs) % 3,
+        headcount=heads,
+        research_s1=np.where(empty, zero, agg.research_s1),
+        research_s2=np.where(empty, zero, agg.research_s2),
+        talent=np.where(empty, zero, agg.talent),
+        product=np.where(empty, zero, agg.product),
+        gpus=np.where(empty, zero, agg.gpus),
+    )
+    return model, agg
+
+
+@pytest.mark.parametrize(
+    "market",
+    [
+        {},
+        {"sigma": 1.0},
+        {"sigma": 0.0, "allocation_gamma": 0.0},
+        {"infra_enabled": False},
+        {"infra_leadership_enabled": True},
+    ],
+)
+def test_marginal_values_are_the_numpy_composition(market):
+    """Random pairs of people and labs, incumbents and not, under every allocation rule,
+    at a lab without researchers, GPUs or product staff; also no pairs and one
+    specialty only."""
+    model, agg = _market(market)
+    cfg, people, n_labs = model.cfg, model.state.people, agg.n_labs
+    rng = np.random.default_rng(6)
+    n = 3000
+    rows = rng.integers(0, people.n, n)
+    labs = rng.integers(0, n_labs, n)
+    incumbent = rng.random(n) < 0.4
+    spec = people.view("specialty")
+    cases = [
+        (rows, labs, incumbent),
+        (rows[:0], labs[:0], incumbent[:0]),
+        *(
+            (rows[spec[rows] == s], labs[spec[rows] == s], incumbent[spec[rows] == s])
+            for s in range(3)
+        ),
+    ]
+    for r, j, inc in cases:
+        for price in (1.0, 2.9e6):
+            got = marginal_value(agg, people, r, j, inc, cfg, price)
+            want = _marginal_value_reference(agg, people, r, j, inc, cfg, price)
+            np.testing.assert_array_equal(got, want)
+    everyone = marginal_value(agg, people, rows, labs, incumbent, cfg, 1.0)
+    assert np.count_nonzero(everyone) > n // 4  # not trivially zero
+
+
+def _amenity_reference(state, people, rows, labs, incumbent, gamma):
+    """``compute_per_head`` and ``amenity`` as numpy masks and gathers."""
+    terms = PersonTerms.of(people, rows)
+    n_r = state.research_headcount[labs] + (1 - incumbent.astype(float))
+    base = state.gpus[labs] * state.util[labs] / np.maximum(n_r, 1)
+    factor = np.ones(len(rows))
+    is_r = terms.is_research
+    if is_r.any():
+        factor[is_r] = allocation_factor(state, labs[is_r], terms.skill[is_r], gamma)
+    cph = base * factor
+    value = (
+        terms.w_compute * (np.log(np.maximum(cph, 1e-3)) - state.reference_log_compute)
+        + terms.w_mission * (state.mission[labs] - state.reference_mission)
+        + terms.w_colleagues * state.log_colleagues[labs]
+    )
+    return cph, value
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.25, 1.0])
+def test_amenities_are_the_numpy_composition(gamma):
+    model, agg = _market({})
+    people = model.state.people
+    rng = np.random.default_rng(8)
+    n = 3000
+    rows = rng.integers(0, people.n, n)
+    labs = rng.integers(0, agg.n_labs, n)
+    incumbent = rng.random(n) < 0.4
+    for r, j, inc in ((rows, labs, incumbent), (rows[:0], labs[:0], incumbent[:0])):
+        cph, value = _amenity_reference(agg, people, r, j, inc, gamma)
+        np.testing.assert_array_equal(compute_per_head(agg, people, r, j, inc, gamma), cph)
+        np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma), value)
+        terms = PersonTerms.of(people, r)
+        np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma, terms=terms), value)
+    full = compute_per_head(agg, people, rows, labs, incumbent, gamma)
+    assert np.unique(full).size > (10 if gamma == 0 else 100)  # not trivially constant
+
+
+def test_person_terms_are_the_gathered_columns():
+    from market.valuation import COMPUTE_PREF_BY_SPECIALTY
+
+    model, _ = _market({})
+    people = model.state.people
+    rows = np.random.default_rng(9).integers(0, people.n, 2000)
+    for r in (rows, rows[:0]):
+        terms = PersonTerms.of(people, r)
+        spec = people.specialty[r]
+        np.testing.assert_array_equal(terms.skill, people.skill[r])
+        np.testing.assert_array_equal(terms.is_research, spec == RESEARCH)
+        want = people.w_compute[r] * COMPUTE_PREF_BY_SPECIALTY[spec]
+        np.testing.assert_array_equal(terms.w_compute, want)
+        np.testing.assert_array_equal(terms.w_mission, people.w_mission[r])
+        np.testing.assert_array_equal(terms.w_colleagues, people.w_colleagues[r])
+        assert terms.is_research.dtype == bool
