@@ -21,9 +21,8 @@ from market.auction import Bids, Incumbents
 from market.config import MarketConfig
 from market.jit import kernel
 from market.labs import LabTable
-from market.people import RESEARCH, People
+from market.people import People
 from market.valuation import (
-    COMPUTE_PREF_BY_SPECIALTY,
     LabState,
     PersonTerms,
     amenity,
@@ -206,20 +205,15 @@ def acceptance_pay(
     amenities, delay and one-off costs computed on the way (for :func:`make_offers`).
     """
     gamma = cfg.allocation_gamma
-    employed, safe, comp, delay, one_off, *cols = _mover_columns(
-        np.asarray(rows, dtype=np.int64),
+    rows = np.asarray(rows, dtype=np.int64)
+    employed, safe, comp, delay, one_off = _mover_columns(
+        rows,
         people.employer,
-        people.specialty,
-        people.skill,
-        people.w_compute,
-        people.w_mission,
-        people.w_colleagues,
-        COMPUTE_PREF_BY_SPECIALTY,
         people.comp_usd,
         people.unvested_usd,
         *_noncompete_terms(pol, cfg),
     )
-    terms = PersonTerms(*cols)
+    terms = PersonTerms.of(people, rows)
     here = amenity(state, people, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
     there = amenity(state, people, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
     with np.errstate(over="ignore"):
@@ -234,46 +228,22 @@ def acceptance_pay(
 def _mover_columns(
     rows: np.ndarray,
     employer: np.ndarray,
-    specialty: np.ndarray,
-    skill: np.ndarray,
-    w_compute: np.ndarray,
-    w_mission: np.ndarray,
-    w_colleagues: np.ndarray,
-    pref: np.ndarray,
     comp_usd: np.ndarray,
     unvested_usd: np.ndarray,
     noncompete_months: np.ndarray,
     garden_leave_paid: np.ndarray,
     horizon_months: float,
     cost_share: float,
-) -> tuple[
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-    np.ndarray,
-]:
-    """What :func:`acceptance_pay` reads per pair, in one pass over ``rows``:
-    ``employed = employer[rows] >= 0``, the employer or 0 (``safe``), ``comp_usd[rows]``,
-    :func:`noncompete_and_forfeit`'s delay and one-off cost, then the columns of
-    ``PersonTerms.of(people, rows)`` (skill, is research, ``w_compute x
-    pref[specialty]``, ``w_mission``, ``w_colleagues``).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`acceptance_pay` reads of the mover per pair, in one pass over
+    ``rows``: ``employed = employer[rows] >= 0``, the employer or 0 (``safe``),
+    ``comp_usd[rows]``, then :func:`noncompete_and_forfeit`'s delay and one-off cost.
     """
     n = rows.shape[0]
     employed = np.empty(n, dtype=np.bool_)
     safe = np.empty(n, dtype=np.int64)
     inc_lab = np.empty(n, dtype=np.int64)
     comp = np.empty(n)
-    skill_r = np.empty(n)
-    research = np.empty(n, dtype=np.bool_)
-    w_comp = np.empty(n)
-    w_mis = np.empty(n)
-    w_col = np.empty(n)
     for i in range(n):
         r = rows[i]
         inc = employer[r]
@@ -281,12 +251,6 @@ def _mover_columns(
         employed[i] = inc >= 0
         safe[i] = inc if inc >= 0 else 0
         comp[i] = comp_usd[r]
-        spec = specialty[r]
-        skill_r[i] = skill[r]
-        research[i] = spec == RESEARCH
-        w_comp[i] = w_compute[r] * pref[spec]
-        w_mis[i] = w_mission[r]
-        w_col[i] = w_colleagues[r]
     delay, one_off = _noncompete_pairs(
         rows,
         inc_lab,
@@ -297,7 +261,7 @@ def _mover_columns(
         horizon_months,
         cost_share,
     )
-    return employed, safe, comp, delay, one_off, skill_r, research, w_comp, w_mis, w_col
+    return employed, safe, comp, delay, one_off
 
 
 @kernel

@@ -12,9 +12,8 @@ import pytest
 import market
 from market import bidding
 from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling, noncompete_and_forfeit
-from market.people import RESEARCH
 from market.phases.search import _acceptance_score, _bid_groups, _top_per_group, top_per_group
-from market.valuation import COMPUTE_PREF_BY_SPECIALTY, PersonTerms, amenity
+from market.valuation import PersonTerms, amenity
 
 # The inputs hold NaN and infinities on purpose (numpy warns where they combine).
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -69,37 +68,14 @@ def test_mover_columns_are_the_gathered_columns(seed):
     n_rows, n_labs, n = 400, 5, 3000
     comp, unvested, months, paid = _columns(rng, n_rows, n_labs)
     employer = rng.integers(-2, n_labs, n_rows).astype(np.int32)
-    specialty = rng.integers(0, 3, n_rows).astype(np.int8)
-    skill, w_compute, w_mission, w_colleagues = rng.pareto(2.0, (4, n_rows))
-    skill[5] = np.nan
     rows = rng.integers(0, n_rows, n)
-    args = (
-        rows,
-        employer,
-        specialty,
-        skill,
-        w_compute,
-        w_mission,
-        w_colleagues,
-        COMPUTE_PREF_BY_SPECIALTY,
-        comp,
-        unvested,
-        months,
-        paid,
-        24.0,
-        0.5,
-    )
+    args = (rows, employer, comp, unvested, months, paid, 24.0, 0.5)
     inc = employer[rows].astype(np.int64)
     want = (
         inc >= 0,
         np.where(inc >= 0, inc, 0),
         comp[rows],
         *_noncompete_numpy(comp, unvested, rows, inc, months, paid, 2.0, 0.5),
-        skill[rows],
-        specialty[rows] == RESEARCH,
-        w_compute[rows] * COMPUTE_PREF_BY_SPECIALTY[specialty[rows]],
-        w_mission[rows],
-        w_colleagues[rows],
     )
     for fn in (bidding._mover_columns, _python(bidding._mover_columns)):
         got = fn(*args)
