@@ -14,9 +14,8 @@ import market
 from market.codes import Employer
 from market.lab_sums import (
     RawSums,
-    _partial_pass,
+    _full_pass,
     _rule_rows,
-    add_rows,
     by_employer,
     full_sums,
     raw_sums,
@@ -50,27 +49,6 @@ def numpy_raw_sums(people, rows, n_labs, allocation, g):
     payroll = np.bincount(lab, weights=people.comp_usd[rows], minlength=n_labs)
     skill_sum = np.bincount(lab, weights=s, minlength=n_labs)
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
-
-
-def numpy_add_rows(raw, people, rows, allocation, g):
-    """``lab_sums.add_rows`` before the kernel: ``np.add.at`` per statistic."""
-    if rows.size == 0:
-        return
-    lab = people.employer[rows].astype(np.intp)
-    s = people.skill[rows]
-    spec = people.specialty[rows].astype(np.intp)
-    np.add.at(raw.headcount, (spec, lab), 1.0)
-    np.add.at(raw.by_spec, (spec, lab), s)
-    r = spec == RESEARCH
-    np.add.at(raw.s2, lab[r], s[r] * s[r])
-    if g > 0 and np.any(allocation > 0):
-        r_rule = np.where(r, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                np.add.at(sg, lab[sel], s[sel] ** power)
-    np.add.at(raw.payroll, lab, people.comp_usd[rows])
-    np.add.at(raw.skill_sum, lab, s)
 
 
 def numpy_age_and_vest(state):
@@ -157,23 +135,6 @@ def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
         assert_raw_equal(raw, numpy_raw_sums(p, want_staff, n_labs, allocation, g))
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("g", [0.0, 0.35])
-def test_add_rows_kernel_equals_add_at(seed, g):
-    rng = np.random.default_rng(seed)
-    n_labs = 5
-    p = random_people(rng, 800, n_labs, order_sensitive=True)
-    allocation = rng.integers(0, 3, n_labs)
-    staff = np.flatnonzero(p.view("employer") >= 0)
-    head, tail = staff[:400], staff[400:]
-    got = raw_sums(p, head, n_labs, allocation, g)
-    want = numpy_raw_sums(p, head, n_labs, allocation, g)
-    add_rows(got, p, tail, allocation, g)
-    numpy_add_rows(want, p, tail, allocation, g)
-    assert_raw_equal(got, want)
-
-
 def test_sums_in_row_order_where_float_order_matters():
     p = People.empty(4)
     p.add(
@@ -187,36 +148,24 @@ def test_sums_in_row_order_where_float_order_matters():
     assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 @pytest.mark.parametrize("seed", range(6))
-def test_partial_pass_equals_numpy(seed):
-    """Staff and skills, the re-summed labs' rows and sums, the re-paid labs' payroll,
-    the researchers by allocation rule: as flatnonzero, bincounts and masks (bit for
-    bit, signed zeros included)."""
+def test_full_pass_equals_numpy(seed):
+    """Staff and skills, every lab's sums from zero and the researchers by allocation
+    rule: as flatnonzero, bincounts and masks (bit for bit, signed zeros included)."""
     rng = np.random.default_rng(seed)
     n_labs = 6
     p = random_people(rng, 700 * seed, n_labs, order_sensitive=True)
     emp, skill = p.view("employer"), p.view("skill")
-    resum = rng.random(n_labs) < 0.4
-    repay = (rng.random(n_labs) < 0.5) & ~resum
     alloc = rng.integers(0, 3, n_labs).astype(np.int64)
+    rows = np.flatnonzero(emp >= 0)
+    want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
     for powers in (False, True):
-        out = _partial_pass(emp, p.skill, p.specialty, p.comp_usd, resum, repay, alloc, powers)
-        staff, s, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
-        np.testing.assert_array_equal(staff, np.flatnonzero(emp >= 0))
-        np.testing.assert_array_equal(s, skill[emp >= 0])
-        code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
-        np.testing.assert_array_equal(rows, np.flatnonzero(code == 1))
-        want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
+        out = _full_pass(emp, p.skill, p.specialty, p.comp_usd, alloc, powers)
+        staff, s, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        np.testing.assert_array_equal(staff, rows)
+        np.testing.assert_array_equal(s, skill[rows])
         got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
-        paid = np.flatnonzero(code == 2)
-        want_pay = np.bincount(emp[paid], weights=p.comp_usd[paid], minlength=n_labs)
-        np.testing.assert_array_equal(payroll[repay], want_pay[repay])
-        # only the flagged labs' sums are defined (LabSums takes just those)
-        labs = np.flatnonzero(resum)
-        for name in RawSums.__dataclass_fields__:
-            a, b = getattr(got, name)[..., labs], getattr(want, name)[..., labs]
-            assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+        assert_raw_equal(got, want)
         for rule, sel in ((1, rule1), (2, rule2)):
             want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
             np.testing.assert_array_equal(sel, want_rows if powers else want_rows[:0])
@@ -247,10 +196,6 @@ def test_age_and_vest_kernel_equals_numpy(seed):
         x, y = getattr(a.people, col), getattr(b.people, col)
         assert np.array_equal(x.view(np.uint8), y.view(np.uint8)), col
     assert a.people.version == b.people.version
-    ta, tb = a.people.touched, b.people.touched
-    assert (ta is None) == (tb is None)
-    if ta is not None:
-        np.testing.assert_array_equal(np.concatenate([[], *ta]), np.concatenate([[], *tb]))
 
 
 # -- lab order and pay quantiles -----------------------------------------------------
@@ -377,15 +322,6 @@ def test_kernels_refuse_codes_out_of_range():
     with pytest.raises(IndexError):
         raw_sums(p, np.arange(3), 2, alloc, 0.0)
     with pytest.raises(IndexError):
-        _partial_pass(
-            p.view("employer"),
-            p.skill,
-            p.specialty,
-            p.comp_usd,
-            np.ones(2, dtype=bool),
-            np.zeros(2, dtype=bool),
-            alloc,
-            False,
-        )
+        _full_pass(p.view("employer"), p.skill, p.specialty, p.comp_usd, alloc, False)
     with pytest.raises(IndexError):
         by_employer(np.arange(3), p.employer, 2)
