@@ -17,7 +17,7 @@ import numpy as np
 
 from market.jit import kernel
 from market.people import RESEARCH, People
-from market.selection import counting_sort
+from market.selection import counting_sort, place_stably
 
 Sums = tuple
 """(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
@@ -80,9 +80,10 @@ def raw_sums(
 
 def full_sums(
     people: People, n_labs: int, allocation: np.ndarray, g: float
-) -> tuple[RawSums, np.ndarray, np.ndarray]:
-    """:func:`raw_sums` over everyone at a lab, with those rows (ascending) and their
-    skills, by one compiled pass over all rows (:func:`_full_pass`).
+) -> tuple[RawSums, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """:func:`raw_sums` over everyone at a lab, with those rows (ascending), their
+    skills and their lab order (:func:`by_employer`), by one compiled pass over all rows
+    (:func:`_full_pass`).
     """
     powers = g > 0 and bool(np.any(allocation > 0))
     out = _full_pass(
@@ -93,9 +94,10 @@ def full_sums(
         np.asarray(allocation, dtype=np.int64),
         powers,
     )
-    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, order = out
     sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
-    return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum), staff, skill
+    raw = RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
+    return raw, staff, skill, order
 
 
 def _power_sums(
@@ -211,12 +213,15 @@ def _full_pass(
     np.ndarray,
     np.ndarray,
     np.ndarray,
+    tuple[np.ndarray, np.ndarray],
 ]:
     """One pass over all rows: the staff rows (``np.flatnonzero(employer >= 0)``), their
-    skills, (if ``powers``) their researchers at labs with allocation rule 1 and 2, and
+    skills, (if ``powers``) their researchers at labs with allocation rule 1 and 2,
     :func:`_accumulate`'s sums over the staff (head count, skill by specialty, squared
     research skill, payroll and skill sum per lab, from zero in row order), in that
-    order (the lab count is ``allocation``'s length).
+    order (the lab count is ``allocation``'s length), and the staff's lab order
+    (:func:`by_employer`: the counts taken in the pass, then
+    :func:`market.selection.place_stably`).
     """
     n = employer.shape[0]
     n_labs = allocation.shape[0]
@@ -229,6 +234,7 @@ def _full_pass(
     s2 = np.zeros(n_labs)
     payroll = np.zeros(n_labs)
     skill_sum = np.zeros(n_labs)
+    bounds = np.zeros(n_labs + 1, dtype=np.int64)
     m = 0
     for i in range(n):  # no branch: the gone are scattered among the employed
         staff[m] = i
@@ -241,6 +247,7 @@ def _full_pass(
         k = specialty[i]
         if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
             raise IndexError("employer or specialty code out of range")
+        bounds[j + 1] += 1
         s = skill[i]
         s_out[t] = s
         headcount[k, j] += 1.0
@@ -258,6 +265,8 @@ def _full_pass(
                 m2 += 1
         payroll[j] += comp[i]
         skill_sum[j] += s
+    for j in range(n_labs):
+        bounds[j + 1] += bounds[j]
     return (
         staff[:m],
         s_out[:m],
@@ -268,6 +277,7 @@ def _full_pass(
         s2,
         payroll,
         skill_sum,
+        (place_stably(staff[:m], employer, bounds, True), bounds),
     )
 
 
@@ -312,8 +322,8 @@ def people_sums(
 
 
 class LabSums:
-    """The last per-lab sums, the inputs they came from, the staff rows and (once asked
-    for) the staff sorted by lab.
+    """The last per-lab sums, the inputs they came from, the staff rows and the staff
+    sorted by lab.
     """
 
     def __init__(self) -> None:
@@ -324,7 +334,7 @@ class LabSums:
         self.staff = np.zeros(0, dtype=np.int64)
         """Rows of the people at labs at the last :meth:`get`, ascending."""
         self.order: tuple[np.ndarray, np.ndarray] | None = None
-        """:attr:`staff` sorted by lab (stable) and the lab bounds, once asked for."""
+        """:attr:`staff` sorted by lab (stable) and the lab bounds."""
         self.memo: dict = {}
         """Other per-version results kept by callers (the leadership sums, keyed on
         :attr:`~market.people.People.version`)."""
@@ -341,15 +351,15 @@ class LabSums:
             and np.array_equal(self.allocation, allocation)
         ):
             return self.sums
-        raw, self.staff, skill = full_sums(people, n_labs, allocation, g)
-        self.order = None
+        raw, self.staff, skill, self.order = full_sums(people, n_labs, allocation, g)
         self.sums = finish(raw, allocation, g, mean_skill(skill))
         self.version, self.gamma, self.allocation = people.version, g, allocation.copy()
         return self.sums
 
     def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
         """The people at labs as of the last :meth:`get`, sorted by lab (row order
-        within a lab), and the ``L + 1`` lab bounds (sorted once per :meth:`get`).
+        within a lab), and the ``L + 1`` lab bounds (from the pass of :meth:`get`, sorted
+        again if labs were added since).
         """
         if self.order is None or len(self.order[1]) != n_labs + 1:
             self.order = by_employer(self.staff, people.employer, n_labs)

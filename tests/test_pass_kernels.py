@@ -124,14 +124,18 @@ def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
 @pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
 @pytest.mark.parametrize("g", [0.0, 0.35])
 def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
-    """One pass over all rows: the staff rows, their skills and the sums."""
+    """One pass over all rows: the staff rows, their skills, the sums and the lab order."""
     rng = np.random.default_rng(seed)
     p = random_people(rng, n, n_labs, order_sensitive=True)
     for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
-        raw, staff, skill = full_sums(p, n_labs, allocation, g)
+        raw, staff, skill, (by_lab, bounds) = full_sums(p, n_labs, allocation, g)
         want_staff = np.flatnonzero(p.view("employer") >= 0)
         np.testing.assert_array_equal(staff, want_staff)
         np.testing.assert_array_equal(skill, p.skill[want_staff])
+        lab = p.employer[want_staff]
+        np.testing.assert_array_equal(by_lab, want_staff[np.argsort(lab, kind="stable")])
+        want_bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+        np.testing.assert_array_equal(bounds, want_bounds)
         assert_raw_equal(raw, numpy_raw_sums(p, want_staff, n_labs, allocation, g))
 
 
@@ -161,7 +165,9 @@ def test_full_pass_equals_numpy(seed):
     want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
     for powers in (False, True):
         out = _full_pass(emp, p.skill, p.specialty, p.comp_usd, alloc, powers)
-        staff, s, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
+        staff, s, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, order = out
+        np.testing.assert_array_equal(order[0], by_employer(rows, emp, n_labs)[0])
+        np.testing.assert_array_equal(order[1], by_employer(rows, emp, n_labs)[1])
         np.testing.assert_array_equal(staff, rows)
         np.testing.assert_array_equal(s, skill[rows])
         got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
