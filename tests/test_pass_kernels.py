@@ -23,7 +23,7 @@ from market.lab_sums import (
 )
 from market.people import RESEARCH, People
 from market.phases import vesting
-from market.phases.vesting import lab_vesting_share, merit_raises
+from market.phases.vesting import lab_vesting_share, output_per_head_growth
 
 # -- numpy reference forms (the code before the kernels) ----------------------------
 
@@ -51,6 +51,21 @@ def numpy_raw_sums(people, rows, n_labs, allocation, g):
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
 
 
+def numpy_merit_raises(state, lab, comp):
+    """``vesting.merit_raises`` before the kernels: the raise of each anniversary row."""
+    labs = state.labs
+    growth = output_per_head_growth(state) - 1
+    rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
+    cap = np.maximum(labs.pay_cap_usd[lab] / np.maximum(comp, 1e-9) - 1, 0.0)
+    raise_ = np.minimum(rate[lab], cap)  # never above the pay cap
+    cost = np.bincount(
+        lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
+    )
+    headroom = labs.budget_usd - labs.sign_on_spent_usd - state.lab_state.payroll
+    fit = np.where(cost > 0, np.clip(headroom / np.where(cost > 0, cost, 1.0), 0.0, 1.0), 1.0)
+    return raise_ * fit[lab]
+
+
 def numpy_age_and_vest(state):
     """``vesting.age_and_vest`` before the kernel (gathers, table lookup, scatters)."""
     p, labs = state.people, state.labs
@@ -66,7 +81,7 @@ def numpy_age_and_vest(state):
     comp = p.comp_usd[rows]
     due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))
     if due.size:
-        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
+        raised = comp[due] * (1 + numpy_merit_raises(state, lab[due], comp[due]))
         comp[due] = raised
         p.comp_usd[rows[due]] = raised
         p.touch(rows[due])
@@ -184,15 +199,30 @@ def test_full_pass_equals_numpy(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_age_and_vest_kernel_equals_numpy(seed):
+@pytest.mark.parametrize("binding", [False, True])
+def test_age_and_vest_kernel_equals_numpy(seed, binding):
     """A generic market after a few months, tenures spread over anniversaries, the
-    cliff and past the schedule (a few negative): every column bit for bit."""
+    cliff and past the schedule (a few negative): every column bit for bit. With
+    ``binding``, merit raises pass output growth through, some labs' pay caps sit
+    inside their pay range (some at 0, some infinite) and some budgets leave little or
+    no headroom, so the caps and the budget fit both bind."""
     model = market.TalentMarket(n_labs=8, n_engineers=3000, rng=seed)
     for _ in range(14):
         model.step()
     st = model.state
     rng = np.random.default_rng(seed)
     p = st.people
+    if binding:
+        labs = st.labs
+        n_labs = len(labs)
+        labs.merit_raise_pass_through[:] = rng.uniform(0.0, 2.0, n_labs)
+        labs.merit_raise_max[:] = rng.uniform(0.0, 0.2, n_labs)
+        labs.research_output[:] = rng.uniform(0.5, 3.0, n_labs) * (labs.research_output + 1.0)
+        median = np.median(p.comp_usd[: p.n])
+        labs.pay_cap_usd[:] = rng.choice([0.0, 0.9 * median, 1.1 * median, np.inf], n_labs)
+        payroll = st.lab_state.payroll
+        labs.budget_usd[:] = payroll * rng.choice([0.9, 1.0, 1.0005, 1.01, 2.0], n_labs)
+        assert np.all(labs.merit_raise_max >= 0)
     p.tenure_months[: p.n] = rng.integers(-3, 80, p.n)
     p.unvested_usd[: p.n] = rng.lognormal(11, 1.0, p.n) * (rng.random(p.n) < 0.9)
     a, b = copy.deepcopy(st), copy.deepcopy(st)
