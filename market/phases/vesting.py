@@ -51,16 +51,30 @@ def lab_vesting_share(
     return table[at]
 
 
+_last_table: tuple = (None, None)
+"""The key and the result of the last :func:`vesting_table` call (the schedules rarely
+change from one month to the next), replaced as one tuple (safe across threads)."""
+
+
 def vesting_table(
     months: np.ndarray, cliff: np.ndarray, dtype: np.dtype | type = np.int32
 ) -> tuple[np.ndarray, int]:
     """:func:`vesting_share` for every lab and tenure ``0..last`` (row-major, lab by
     lab, ``last + 1`` a lab) and ``last``, beyond which the share no longer changes.
+    The same (shared, not to be written) table as the last call's if the schedules are.
     """
+    global _last_table
+    key = (months.dtype, months.tobytes(), cliff.dtype, cliff.tobytes(), np.dtype(dtype))
+    kept_key, kept = _last_table
+    if kept_key == key:
+        return kept
     last = int(max(months.max(), cliff.max())) + 1 if len(months) else 0
     grid_tenure = np.tile(np.arange(last + 1, dtype=dtype), len(months))
     grid_lab = np.repeat(np.arange(len(months)), last + 1)
-    return vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab]), last
+    table = vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab])
+    table.flags.writeable = False
+    _last_table = (key, (table, last))
+    return table, last
 
 
 def output_per_head_growth(state: MarketState) -> np.ndarray:
