@@ -47,19 +47,19 @@ class Ledger:
         k = len(rows)
         if k == 0:
             return
-        batch = {
-            "step": np.full(k, step),
+        batch: dict[str, np.ndarray | float] = {
+            "step": step,
             "person_id": rows,
-            "from_lab": np.broadcast_to(from_lab, (k,)),
-            "to_lab": np.broadcast_to(to_lab, (k,)),
+            "from_lab": from_lab,
+            "to_lab": to_lab,
             "specialty": specialty,
             "skill": skill,
             "old_comp_usd": old_comp,
             "new_comp_usd": new_comp,
-            "reason": np.full(k, int(reason)),
+            "reason": int(reason),
         }
         for name, dtype in MOVE_COLUMNS.items():
-            self._moves[name].append(np.array(batch[name], dtype=dtype))  # one copy
+            self._moves[name].append(_column(batch[name], k, dtype))
         self.moves_this_step += k
 
     def move_records(self) -> dict[str, np.ndarray]:
@@ -115,3 +115,12 @@ class Ledger:
     def lab_records(self) -> dict[str, np.ndarray]:
         """All lab rows so far as columns."""
         return {name: np.concatenate(parts) for name, parts in self._labs.items()}
+
+
+def _column(values: np.ndarray | float, k: int, dtype: type) -> np.ndarray:
+    """``values`` (``k`` of them, or one for all) as a new array of ``dtype``:
+    ``np.array(np.broadcast_to(values, (k,)), dtype=dtype)`` in one call.
+    """
+    if isinstance(values, np.ndarray) and values.shape == (k,):
+        return np.array(values, dtype=dtype)  # one copy
+    return np.full(k, values, dtype=dtype)

@@ -75,23 +75,16 @@ class People:
         self.version = 0
         """Bumped by :meth:`add` and :meth:`touch`: who works where, and for what pay,
         may have changed (the aggregate cache keys on it)."""
-        self.touched: list[np.ndarray] | None = []
-        """Rows passed to :meth:`touch` since the lab sums last read them (None: some
-        rows unknown); :class:`market.lab_sums.LabSums` reads and resets it."""
 
     def touch(self, rows: np.ndarray | None = None) -> None:
-        """Say that employer, pay, skill or specialty columns were written, of
-        ``rows`` (all rows may have changed if not given).
+        """Say that employer, pay, skill or specialty columns were written (of ``rows``,
+        or of any row if not given; either way the next ``MarketState.refresh`` sums
+        every lab again).
 
         The model's settlement functions call it; code that writes those columns
-        directly must call it too before the next ``MarketState.refresh``. Naming the
-        rows lets the refresh sum again only the labs they left or joined.
+        directly must call it too before the next ``MarketState.refresh``.
         """
         self.version += 1
-        if rows is None:
-            self.touched = None
-        elif self.touched is not None:
-            self.touched.append(np.asarray(rows, dtype=np.int64))
 
     @property
     def capacity(self) -> int:

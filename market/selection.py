@@ -38,13 +38,24 @@ def counting_sort(
         bounds[j + 1] += 1
     for j in range(n_labs):
         bounds[j + 1] += bounds[j]
+    return place_stably(staff, lab, bounds, indirect), bounds
+
+
+@kernel
+def place_stably(
+    staff: np.ndarray, lab: np.ndarray, bounds: np.ndarray, indirect: bool
+) -> np.ndarray:
+    """The second half of :func:`counting_sort`: ``staff`` placed in row order at the
+    segments of their labs, given the segments' ``bounds`` (the prefix sums of the
+    counts per lab, which the caller proved; labs in range).
+    """
     slot = bounds[:-1].copy()
     order = np.empty(staff.shape[0], dtype=np.int64)
     for i in range(staff.shape[0]):
         j = lab[staff[i]] if indirect else lab[i]
         order[slot[j]] = staff[i]
         slot[j] += 1
-    return order, bounds
+    return order
 
 
 @kernel

@@ -4,8 +4,8 @@ One object holds the people columns, the lab table, search ties, the move ledger
 the month's counters; the phases in :mod:`market.phases` are functions of it and of
 the model's random generator. Derived per-lab aggregates (:class:`LabState`: head
 counts, effective talent, utilisation, output, payroll) are recomputed explicitly by
-:meth:`MarketState.refresh` at the points of the schedule where a phase needs them;
-only the labs whose people changed since the previous refresh are summed again
+:meth:`MarketState.refresh` at the points of the schedule where a phase needs them,
+by one pass over the people unless nobody changed since the previous refresh
 (:class:`market.lab_sums.LabSums`).
 """
 
@@ -53,7 +53,7 @@ class MarketState:
     agg: LabState | None = None
     """Per-lab aggregates as of the last :meth:`refresh`."""
     _cache: LabSums = field(default_factory=LabSums)
-    """Per-lab people sums kept between refreshes (only changed labs are recomputed)."""
+    """Per-lab people sums kept between refreshes (recomputed when the people change)."""
 
     @property
     def n_labs(self) -> int:

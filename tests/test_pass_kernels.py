@@ -14,9 +14,8 @@ import market
 from market.codes import Employer
 from market.lab_sums import (
     RawSums,
-    _partial_pass,
+    _full_pass,
     _rule_rows,
-    add_rows,
     by_employer,
     full_sums,
     raw_sums,
@@ -24,7 +23,7 @@ from market.lab_sums import (
 )
 from market.people import RESEARCH, People
 from market.phases import vesting
-from market.phases.vesting import lab_vesting_share, merit_raises
+from market.phases.vesting import lab_vesting_share, output_per_head_growth
 
 # -- numpy reference forms (the code before the kernels) ----------------------------
 
@@ -52,25 +51,19 @@ def numpy_raw_sums(people, rows, n_labs, allocation, g):
     return RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
 
 
-def numpy_add_rows(raw, people, rows, allocation, g):
-    """``lab_sums.add_rows`` before the kernel: ``np.add.at`` per statistic."""
-    if rows.size == 0:
-        return
-    lab = people.employer[rows].astype(np.intp)
-    s = people.skill[rows]
-    spec = people.specialty[rows].astype(np.intp)
-    np.add.at(raw.headcount, (spec, lab), 1.0)
-    np.add.at(raw.by_spec, (spec, lab), s)
-    r = spec == RESEARCH
-    np.add.at(raw.s2, lab[r], s[r] * s[r])
-    if g > 0 and np.any(allocation > 0):
-        r_rule = np.where(r, allocation[lab], 0)
-        for rule, power, sg in ((1, 1 + g, raw.sg1), (2, 1 + 2 * g, raw.sg2)):
-            sel = r_rule == rule
-            if sel.any():
-                np.add.at(sg, lab[sel], s[sel] ** power)
-    np.add.at(raw.payroll, lab, people.comp_usd[rows])
-    np.add.at(raw.skill_sum, lab, s)
+def numpy_merit_raises(state, lab, comp):
+    """``vesting.merit_raises`` before the kernels: the raise of each anniversary row."""
+    labs = state.labs
+    growth = output_per_head_growth(state) - 1
+    rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
+    cap = np.maximum(labs.pay_cap_usd[lab] / np.maximum(comp, 1e-9) - 1, 0.0)
+    raise_ = np.minimum(rate[lab], cap)  # never above the pay cap
+    cost = np.bincount(
+        lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
+    )
+    headroom = labs.budget_usd - labs.sign_on_spent_usd - state.lab_state.payroll
+    fit = np.where(cost > 0, np.clip(headroom / np.where(cost > 0, cost, 1.0), 0.0, 1.0), 1.0)
+    return raise_ * fit[lab]
 
 
 def numpy_age_and_vest(state):
@@ -88,7 +81,7 @@ def numpy_age_and_vest(state):
     comp = p.comp_usd[rows]
     due = np.flatnonzero((tenure > 0) & (tenure % 12 == 0))
     if due.size:
-        raised = comp[due] * (1 + merit_raises(state, lab[due], comp[due]))
+        raised = comp[due] * (1 + numpy_merit_raises(state, lab[due], comp[due]))
         comp[due] = raised
         p.comp_usd[rows[due]] = raised
         p.touch(rows[due])
@@ -146,32 +139,19 @@ def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
 @pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
 @pytest.mark.parametrize("g", [0.0, 0.35])
 def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
-    """One pass over all rows: the staff rows, their skills and the sums."""
+    """One pass over all rows: the staff rows, their skills, the sums and the lab order."""
     rng = np.random.default_rng(seed)
     p = random_people(rng, n, n_labs, order_sensitive=True)
     for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
-        raw, staff, skill = full_sums(p, n_labs, allocation, g)
+        raw, staff, skill, (by_lab, bounds) = full_sums(p, n_labs, allocation, g)
         want_staff = np.flatnonzero(p.view("employer") >= 0)
         np.testing.assert_array_equal(staff, want_staff)
         np.testing.assert_array_equal(skill, p.skill[want_staff])
+        lab = p.employer[want_staff]
+        np.testing.assert_array_equal(by_lab, want_staff[np.argsort(lab, kind="stable")])
+        want_bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
+        np.testing.assert_array_equal(bounds, want_bounds)
         assert_raw_equal(raw, numpy_raw_sums(p, want_staff, n_labs, allocation, g))
-
-
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("g", [0.0, 0.35])
-def test_add_rows_kernel_equals_add_at(seed, g):
-    rng = np.random.default_rng(seed)
-    n_labs = 5
-    p = random_people(rng, 800, n_labs, order_sensitive=True)
-    allocation = rng.integers(0, 3, n_labs)
-    staff = np.flatnonzero(p.view("employer") >= 0)
-    head, tail = staff[:400], staff[400:]
-    got = raw_sums(p, head, n_labs, allocation, g)
-    want = numpy_raw_sums(p, head, n_labs, allocation, g)
-    add_rows(got, p, tail, allocation, g)
-    numpy_add_rows(want, p, tail, allocation, g)
-    assert_raw_equal(got, want)
 
 
 def test_sums_in_row_order_where_float_order_matters():
@@ -187,36 +167,26 @@ def test_sums_in_row_order_where_float_order_matters():
     assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 @pytest.mark.parametrize("seed", range(6))
-def test_partial_pass_equals_numpy(seed):
-    """Staff and skills, the re-summed labs' rows and sums, the re-paid labs' payroll,
-    the researchers by allocation rule: as flatnonzero, bincounts and masks (bit for
-    bit, signed zeros included)."""
+def test_full_pass_equals_numpy(seed):
+    """Staff and skills, every lab's sums from zero and the researchers by allocation
+    rule: as flatnonzero, bincounts and masks (bit for bit, signed zeros included)."""
     rng = np.random.default_rng(seed)
     n_labs = 6
     p = random_people(rng, 700 * seed, n_labs, order_sensitive=True)
     emp, skill = p.view("employer"), p.view("skill")
-    resum = rng.random(n_labs) < 0.4
-    repay = (rng.random(n_labs) < 0.5) & ~resum
     alloc = rng.integers(0, 3, n_labs).astype(np.int64)
+    rows = np.flatnonzero(emp >= 0)
+    want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
     for powers in (False, True):
-        out = _partial_pass(emp, p.skill, p.specialty, p.comp_usd, resum, repay, alloc, powers)
-        staff, s, rows, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum = out
-        np.testing.assert_array_equal(staff, np.flatnonzero(emp >= 0))
-        np.testing.assert_array_equal(s, skill[emp >= 0])
-        code = np.concatenate([[0, 0], resum + 2 * repay])[emp + 2]
-        np.testing.assert_array_equal(rows, np.flatnonzero(code == 1))
-        want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
+        out = _full_pass(emp, p.skill, p.specialty, p.comp_usd, alloc, powers)
+        staff, s, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, order = out
+        np.testing.assert_array_equal(order[0], by_employer(rows, emp, n_labs)[0])
+        np.testing.assert_array_equal(order[1], by_employer(rows, emp, n_labs)[1])
+        np.testing.assert_array_equal(staff, rows)
+        np.testing.assert_array_equal(s, skill[rows])
         got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
-        paid = np.flatnonzero(code == 2)
-        want_pay = np.bincount(emp[paid], weights=p.comp_usd[paid], minlength=n_labs)
-        np.testing.assert_array_equal(payroll[repay], want_pay[repay])
-        # only the flagged labs' sums are defined (LabSums takes just those)
-        labs = np.flatnonzero(resum)
-        for name in RawSums.__dataclass_fields__:
-            a, b = getattr(got, name)[..., labs], getattr(want, name)[..., labs]
-            assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+        assert_raw_equal(got, want)
         for rule, sel in ((1, rule1), (2, rule2)):
             want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
             np.testing.assert_array_equal(sel, want_rows if powers else want_rows[:0])
@@ -229,15 +199,30 @@ def test_partial_pass_equals_numpy(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_age_and_vest_kernel_equals_numpy(seed):
+@pytest.mark.parametrize("binding", [False, True])
+def test_age_and_vest_kernel_equals_numpy(seed, binding):
     """A generic market after a few months, tenures spread over anniversaries, the
-    cliff and past the schedule (a few negative): every column bit for bit."""
+    cliff and past the schedule (a few negative): every column bit for bit. With
+    ``binding``, merit raises pass output growth through, some labs' pay caps sit
+    inside their pay range (some at 0, some infinite) and some budgets leave little or
+    no headroom, so the caps and the budget fit both bind."""
     model = market.TalentMarket(n_labs=8, n_engineers=3000, rng=seed)
     for _ in range(14):
         model.step()
     st = model.state
     rng = np.random.default_rng(seed)
     p = st.people
+    if binding:
+        labs = st.labs
+        n_labs = len(labs)
+        labs.merit_raise_pass_through[:] = rng.uniform(0.0, 2.0, n_labs)
+        labs.merit_raise_max[:] = rng.uniform(0.0, 0.2, n_labs)
+        labs.research_output[:] = rng.uniform(0.5, 3.0, n_labs) * (labs.research_output + 1.0)
+        median = np.median(p.comp_usd[: p.n])
+        labs.pay_cap_usd[:] = rng.choice([0.0, 0.9 * median, 1.1 * median, np.inf], n_labs)
+        payroll = st.lab_state.payroll
+        labs.budget_usd[:] = payroll * rng.choice([0.9, 1.0, 1.0005, 1.01, 2.0], n_labs)
+        assert np.all(labs.merit_raise_max >= 0)
     p.tenure_months[: p.n] = rng.integers(-3, 80, p.n)
     p.unvested_usd[: p.n] = rng.lognormal(11, 1.0, p.n) * (rng.random(p.n) < 0.9)
     a, b = copy.deepcopy(st), copy.deepcopy(st)
@@ -247,10 +232,6 @@ def test_age_and_vest_kernel_equals_numpy(seed):
         x, y = getattr(a.people, col), getattr(b.people, col)
         assert np.array_equal(x.view(np.uint8), y.view(np.uint8)), col
     assert a.people.version == b.people.version
-    ta, tb = a.people.touched, b.people.touched
-    assert (ta is None) == (tb is None)
-    if ta is not None:
-        np.testing.assert_array_equal(np.concatenate([[], *ta]), np.concatenate([[], *tb]))
 
 
 # -- lab order and pay quantiles -----------------------------------------------------
@@ -377,15 +358,33 @@ def test_kernels_refuse_codes_out_of_range():
     with pytest.raises(IndexError):
         raw_sums(p, np.arange(3), 2, alloc, 0.0)
     with pytest.raises(IndexError):
-        _partial_pass(
-            p.view("employer"),
-            p.skill,
-            p.specialty,
-            p.comp_usd,
-            np.ones(2, dtype=bool),
-            np.zeros(2, dtype=bool),
-            alloc,
-            False,
-        )
+        _full_pass(p.view("employer"), p.skill, p.specialty, p.comp_usd, alloc, False)
     with pytest.raises(IndexError):
         by_employer(np.arange(3), p.employer, 2)
+
+
+def test_ledger_columns_equal_broadcast_copies():
+    """A move batch's columns: fresh arrays equal to ``np.array(np.broadcast_to(values,
+    (k,)), dtype)`` for one value, a value per move, a one-element array and a read-only
+    broadcast view."""
+    from market.ledger import _column
+
+    k = 4
+    cases = [
+        (7, np.int32),
+        (np.int64(-1), np.int32),
+        (np.arange(k, dtype=np.int64), np.int32),
+        (np.array([2]), np.int32),
+        (np.broadcast_to(np.asarray(3, dtype=np.int64), (k,)), np.int32),
+        (np.linspace(0.5, 2.0, k), np.float64),
+        (1.5, np.float64),
+        (np.zeros(0), np.float64),
+    ]
+    for values, dtype in cases:
+        n = 0 if np.size(values) == 0 else k
+        got = _column(values, n, dtype)
+        want = np.array(np.broadcast_to(values, (n,)), dtype=dtype)
+        assert got.dtype == want.dtype and got.flags.writeable
+        np.testing.assert_array_equal(got, want)
+        if isinstance(values, np.ndarray):
+            assert not np.shares_memory(got, values)

@@ -51,16 +51,30 @@ def lab_vesting_share(
     return table[at]
 
 
+_last_table: tuple = (None, None)
+"""The key and the result of the last :func:`vesting_table` call (the schedules rarely
+change from one month to the next), replaced as one tuple (safe across threads)."""
+
+
 def vesting_table(
     months: np.ndarray, cliff: np.ndarray, dtype: np.dtype | type = np.int32
 ) -> tuple[np.ndarray, int]:
     """:func:`vesting_share` for every lab and tenure ``0..last`` (row-major, lab by
     lab, ``last + 1`` a lab) and ``last``, beyond which the share no longer changes.
+    The same (shared, not to be written) table as the last call's if the schedules are.
     """
+    global _last_table
+    key = (months.dtype, months.tobytes(), cliff.dtype, cliff.tobytes(), np.dtype(dtype))
+    kept_key, kept = _last_table
+    if kept_key == key:
+        return kept
     last = int(max(months.max(), cliff.max())) + 1 if len(months) else 0
     grid_tenure = np.tile(np.arange(last + 1, dtype=dtype), len(months))
     grid_lab = np.repeat(np.arange(len(months)), last + 1)
-    return vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab]), last
+    table = vesting_share(grid_tenure, months[grid_lab], cliff[grid_lab])
+    table.flags.writeable = False
+    _last_table = (key, (table, last))
+    return table, last
 
 
 def output_per_head_growth(state: MarketState) -> np.ndarray:
@@ -101,14 +115,20 @@ def age_and_vest(state: MarketState) -> None:
             u - u * share + labs.retention_bonus_frac[lab] * (p.comp_usd[negative]) / 12
         )
     if due.size:  # work anniversaries
-        lab = p.employer[due]
-        comp = p.comp_usd[due]
-        raised = comp * (1 + merit_raises(state, lab, comp))
-        p.comp_usd[due] = raised
+        raise_, fit = merit_raises(state, due)
+        _raise_and_grant(
+            due,
+            p.employer,
+            p.comp_usd,
+            p.unvested_usd,
+            raise_,
+            fit,
+            labs.equity_share,
+            labs.vesting_months,
+            labs.refresh_grant_share,
+            retention,
+        )
         p.touch(due)
-        hire_grant = labs.equity_share[lab] * raised * labs.vesting_months[lab] / 12
-        unvested = p.unvested_usd[due] + labs.refresh_grant_share[lab] * hire_grant
-        p.unvested_usd[due] = unvested + labs.retention_bonus_frac[lab] * raised / 12
 
 
 @kernel
@@ -168,20 +188,97 @@ def _age_and_vest_pass(
     return due[:k], negative[:m]
 
 
-def merit_raises(state: MarketState, lab: np.ndarray, comp: np.ndarray) -> np.ndarray:
-    """Raise (fraction of pay) for people at their work anniversary at ``lab`` on
-    ``comp``: the lab's pass-through of its output-per-head growth, capped at
-    ``merit_raise_max`` and at the lab's pay cap, and scaled down per lab so that the
-    raises (with retention grants) fit its budget headroom.
+def merit_raises(state: MarketState, due: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raises (fraction of pay) for the people at rows ``due`` (ascending) at their work
+    anniversary: the lab's pass-through of its output-per-head growth, capped at
+    ``merit_raise_max`` and at the lab's pay cap (the first array, a row's raise), and
+    scaled down per lab by the second array so that the raises (with retention grants)
+    fit its budget headroom: a row's raise is ``raise_[e] * fit[lab]``.
     """
     labs = state.labs
     growth = output_per_head_growth(state) - 1
     rate = np.clip(labs.merit_raise_pass_through * growth, 0.0, labs.merit_raise_max)
-    cap = np.maximum(labs.pay_cap_usd[lab] / np.maximum(comp, 1e-9) - 1, 0.0)
-    raise_ = np.minimum(rate[lab], cap)  # never above the pay cap
-    cost = np.bincount(
-        lab, weights=raise_ * comp * (1 + labs.retention_bonus_frac[lab]), minlength=len(labs)
+    raise_, cost = _capped_raises(
+        due,
+        state.people.employer,
+        state.people.comp_usd,
+        rate,
+        np.asarray(labs.pay_cap_usd, dtype=np.float64),
+        np.asarray(labs.retention_bonus_frac, dtype=np.float64),
     )
     headroom = labs.budget_usd - labs.sign_on_spent_usd - state.lab_state.payroll
     fit = np.where(cost > 0, np.clip(headroom / np.where(cost > 0, cost, 1.0), 0.0, 1.0), 1.0)
-    return raise_ * fit[lab]
+    return raise_, fit
+
+
+@kernel
+def _np_max(a: float, b: float) -> float:
+    """``np.maximum(a, b)`` of two floats (NaN if either is)."""
+    return a if a >= b or a != a else b
+
+
+@kernel
+def _np_min(a: float, b: float) -> float:
+    """``np.minimum(a, b)`` of two floats (NaN if either is)."""
+    return a if a <= b or a != a else b
+
+
+@kernel
+def _capped_raises(
+    due: np.ndarray,
+    employer: np.ndarray,
+    comp: np.ndarray,
+    rate: np.ndarray,
+    pay_cap: np.ndarray,
+    retention: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each ``due`` row's raise before the budget fit and each lab's cost of them, as
+    numpy computed them on ``lab = employer[due]``, ``c = comp[due]``:
+    ``raise_ = np.minimum(rate[lab], np.maximum(pay_cap[lab] / np.maximum(c, 1e-9) - 1,
+    0.0))`` and ``np.bincount(lab, weights=raise_ * c * (1 + retention[lab]))`` (over
+    ``rate``'s labs; sums in row order).
+    """
+    n_labs = rate.shape[0]
+    raise_ = np.empty(due.shape[0])
+    cost = np.zeros(n_labs)
+    for e in range(due.shape[0]):
+        i = due[e]
+        j = employer[i]
+        if j < 0 or j >= n_labs:  # numba does not check bounds
+            raise IndexError("employer code out of range")
+        c = comp[i]
+        cap = _np_max(pay_cap[j] / _np_max(c, 1e-9) - 1, 0.0)
+        r = _np_min(rate[j], cap)  # never above the pay cap
+        raise_[e] = r
+        cost[j] += r * c * (1 + retention[j])
+    return raise_, cost
+
+
+@kernel
+def _raise_and_grant(
+    due: np.ndarray,
+    employer: np.ndarray,
+    comp: np.ndarray,
+    unvested: np.ndarray,
+    raise_: np.ndarray,
+    fit: np.ndarray,
+    equity: np.ndarray,
+    months: np.ndarray,
+    refresh: np.ndarray,
+    retention: np.ndarray,
+) -> None:
+    """Pay raises, refresh grants and the month's retention grant at the anniversary
+    rows ``due`` (labs checked by :func:`_capped_raises`), in place, as numpy did on
+    ``lab = employer[due]``: ``raised = comp[due] * (1 + raise_ * fit[lab])``,
+    ``comp[due] = raised``, ``unvested[due] = unvested[due] + refresh[lab] *
+    (equity[lab] * raised * months[lab] / 12) + retention[lab] * raised / 12`` (added
+    left to right).
+    """
+    for e in range(due.shape[0]):
+        i = due[e]
+        j = employer[i]
+        raised = comp[i] * (1 + raise_[e] * fit[j])
+        comp[i] = raised
+        hire_grant = equity[j] * raised * months[j] / 12
+        u = unvested[i] + refresh[j] * hire_grant
+        unvested[i] = u + retention[j] * raised / 12

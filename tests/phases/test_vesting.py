@@ -40,3 +40,20 @@ def test_vesting_share_by_month_of_tenure():
     assert share.tolist() == pytest.approx([0, 0, 0.25, 1 / 36, 1 / 2, 1, 2 / 48])
     # no cliff: linear from month 1
     assert vesting_share(np.array([1]), np.array([48.0]), np.array([0.0]))[0] == 1 / 48
+
+
+def test_vesting_table_is_kept_while_the_schedules_stay():
+    """The last table is returned again (read-only) for the same schedules, and a new
+    one, equal to a fresh computation, when a schedule changes."""
+    from market.phases.vesting import vesting_table
+
+    months, cliff = np.array([48.0, 36.0]), np.array([12.0, 0.0])
+    table, last = vesting_table(months, cliff)
+    again, _ = vesting_table(months.copy(), cliff.copy())
+    assert again is table and not table.flags.writeable
+    months[1] = 24.0
+    changed, last2 = vesting_table(months, cliff)
+    assert changed is not table and last2 == last
+    tenure = np.tile(np.arange(last + 1, dtype=np.int32), 2)
+    lab = np.repeat(np.arange(2), last + 1)
+    np.testing.assert_array_equal(changed, vesting_share(tenure, months[lab], cliff[lab]))
