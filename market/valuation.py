@@ -112,9 +112,8 @@ def aggregate(
     """Sum the people of each lab and evaluate production (bincounts over the people).
 
     ``cache``, a :class:`~market.lab_sums.LabSums` the caller keeps between calls,
-    recomputes only the labs whose people (employer, skill, specialty, pay) changed
-    since the previous call, or none when :attr:`~market.people.People.version` is
-    unchanged; the result is bit-identical to a full pass.
+    keeps the last sums while :attr:`~market.people.People.version` is unchanged and
+    otherwise sums everyone again in one compiled pass (the same sums as without it).
     """
     n_labs = len(gpus)
     g = cfg.allocation_gamma
