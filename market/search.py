@@ -276,13 +276,12 @@ def draw_month(
         return empty, empty
     sorted_rows = np.asarray(sorted_rows, dtype=np.int64)
     if star_targeting == 1.0:  # numpy's x ** 1.0 is +x: the skills themselves
-        values, index = people.skill, sorted_rows
-    else:
-        values = np.asarray(people.skill[sorted_rows] ** star_targeting, dtype=np.float64)
-        index = np.arange(len(sorted_rows))
+        values = people.skill
+    else:  # the weights of draw_candidates, each at its row
+        values = np.empty(len(people.skill))
+        values[sorted_rows] = people.skill[sorted_rows] ** star_targeting
     setup = month_setup(
         values,
-        index,
         sorted_rows,
         people.specialty,
         np.asarray(bounds, dtype=np.int64),
@@ -498,7 +497,6 @@ def _count_not_above(cum: np.ndarray, lo: int, n: int, target: float) -> int:
 @kernel
 def month_setup(
     values: np.ndarray,
-    index: np.ndarray,
     sorted_rows: np.ndarray,
     specialty: np.ndarray,
     bounds: np.ndarray,
@@ -509,12 +507,13 @@ def month_setup(
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
 ]:
-    """What :func:`draw_candidates` computes before its random numbers, for every part,
-    in one pass over the rows.
+    """What :func:`draw_candidates` computes before its random numbers, for every part:
+    one pass over the rows puts each in its specialty's space, then one pass a space
+    adds up its weights.
 
     Args:
-        values, index: the weight of ``sorted_rows[i]`` is ``values[index[i]]`` (its
-            ``skill ** star_targeting``).
+        values: the weight of row ``r`` is ``values[r]`` (its ``skill **
+            star_targeting``).
         sorted_rows: the rows of :func:`group_order`, with ``bounds`` their ``G + 1``
             group bounds (``G = L + 1``, pool last).
         specialty: every row's specialty.
@@ -545,34 +544,35 @@ def month_setup(
         part_space[p] = part_spec[p] + 1
         needed[part_space[p]] = True
     space_bounds = np.zeros((n_spaces, n_groups + 1), dtype=np.int64)
-    # one pass over the rows in group order; each space's rows come in its order, so
-    # its cumulative sum is sequential, as np.cumsum's
+    # the rows of each specialty space, in group order (space 0 is sorted_rows)
     n_spec = n_spaces - 1
     fill = np.zeros(n_spaces, dtype=np.int64)
-    acc = np.zeros(n_spaces, dtype=np.float64)
-    ok = True
     for g in range(n_groups):
         for i in range(bounds[g], bounds[g + 1]):
-            row, w = sorted_rows[i], values[index[i]]
-            if needed[0]:
-                if not (0.0 <= w < np.inf):
-                    ok = False
-                o = fill[0]
-                acc[0] = w if o == 0 else acc[0] + w
-                space_cum[0, o] = acc[0]
-                space_rows[0, o] = row
-                fill[0] = o + 1
+            row = sorted_rows[i]
             j = specialty[row] + 1
             if 1 <= j <= n_spec and needed[j]:
-                if not (0.0 <= w < np.inf):
-                    ok = False
                 o = fill[j]
-                acc[j] = w if o == 0 else acc[j] + w
-                space_cum[j, o] = acc[j]
                 space_rows[j, o] = row
                 fill[j] = o + 1
-        for j in range(n_spaces):
+        for j in range(1, n_spaces):
             space_bounds[j, g + 1] = fill[j]
+    if needed[0]:
+        space_bounds[0] = bounds
+        space_rows[0, : sorted_rows.shape[0]] = sorted_rows
+    # each space's cumulative weights, in its order: sequential, as np.cumsum's
+    ok = True
+    for j in range(n_spaces):
+        if not needed[j]:
+            continue
+        rows, cum = space_rows[j], space_cum[j]
+        acc = 0.0
+        for o in range(space_bounds[j, n_groups]):
+            w = values[rows[o]]
+            if not (0.0 <= w < np.inf):
+                ok = False
+            acc = w if o == 0 else acc + w
+            cum[o] = acc
     group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
     total = np.zeros((n_parts, n_labs), dtype=np.float64)
     cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)

@@ -166,7 +166,7 @@ def test_kernels_run_as_python():
     sorted_rows = sorted_rows.astype(np.int64)
     ties = np.stack([rng.random((6, 7)), np.eye(6, 7, 6)])
     spec = np.array([1, -1])
-    args = (p.skill, sorted_rows, sorted_rows, p.specialty, bounds.astype(np.int64), spec, ties)
+    args = (p.skill, sorted_rows, p.specialty, bounds.astype(np.int64), spec, ties)
     n = len(sorted_rows)
 
     def scratch():
