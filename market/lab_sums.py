@@ -195,6 +195,11 @@ def _rule_rows(
     return out[:k]
 
 
+SLOTS = 9
+"""A lab's sums side by side in :func:`_full_pass`'s accumulator: head count (3) and
+skill (3) by specialty, squared research skill, payroll, skill sum."""
+
+
 @kernel
 def _full_pass(
     employer: np.ndarray,
@@ -220,8 +225,11 @@ def _full_pass(
     :func:`_accumulate`'s sums over the staff (head count, skill by specialty, squared
     research skill, payroll and skill sum per lab, from zero in row order), in that
     order (the lab count is ``allocation``'s length), and the staff's lab order
-    (:func:`by_employer`: the counts taken in the pass, then
+    (:func:`by_employer`: the bounds from the head counts, then
     :func:`market.selection.place_stably`).
+
+    A lab's sums sit side by side (:data:`SLOTS`), so that a row's updates touch one
+    cache line or two; each sum still adds its rows one by one in row order.
     """
     n = employer.shape[0]
     n_labs = allocation.shape[0]
@@ -229,12 +237,7 @@ def _full_pass(
     s_out = np.empty(n)
     rule1 = np.empty(n if powers else 0, dtype=np.int64)
     rule2 = np.empty(n if powers else 0, dtype=np.int64)
-    headcount = np.zeros((3, n_labs))
-    by_spec = np.zeros((3, n_labs))
-    s2 = np.zeros(n_labs)
-    payroll = np.zeros(n_labs)
-    skill_sum = np.zeros(n_labs)
-    bounds = np.zeros(n_labs + 1, dtype=np.int64)
+    acc = np.zeros(n_labs * SLOTS)
     m = 0
     for i in range(n):  # no branch: the gone are scattered among the employed
         staff[m] = i
@@ -247,14 +250,14 @@ def _full_pass(
         k = specialty[i]
         if j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
             raise IndexError("employer or specialty code out of range")
-        bounds[j + 1] += 1
         s = skill[i]
         s_out[t] = s
-        headcount[k, j] += 1.0
-        by_spec[k, j] += s
+        at = j * SLOTS
+        acc[at + k] += 1.0
+        acc[at + 3 + k] += s
         research = k == RESEARCH_CODE
         # + 0.0 leaves a sum that started at +0.0 unchanged, bit for bit: no branch
-        s2[j] += s * s if research else 0.0
+        acc[at + 6] += s * s if research else 0.0
         if powers and research:
             rule = allocation[j]
             if rule == 1:
@@ -263,10 +266,23 @@ def _full_pass(
             elif rule == 2:
                 rule2[m2] = i
                 m2 += 1
-        payroll[j] += comp[i]
-        skill_sum[j] += s
+        acc[at + 7] += comp[i]
+        acc[at + 8] += s
+    headcount = np.empty((3, n_labs))
+    by_spec = np.empty((3, n_labs))
+    s2 = np.empty(n_labs)
+    payroll = np.empty(n_labs)
+    skill_sum = np.empty(n_labs)
+    bounds = np.zeros(n_labs + 1, dtype=np.int64)
     for j in range(n_labs):
-        bounds[j + 1] += bounds[j]
+        at = j * SLOTS
+        for k in range(3):
+            headcount[k, j] = acc[at + k]
+            by_spec[k, j] = acc[at + 3 + k]
+        s2[j] = acc[at + 6]
+        payroll[j] = acc[at + 7]
+        skill_sum[j] = acc[at + 8]
+        bounds[j + 1] = bounds[j] + int(acc[at] + acc[at + 1] + acc[at + 2])
     return (
         staff[:m],
         s_out[:m],

@@ -98,7 +98,7 @@ class People:
             self._grow(max(self.capacity * 3 // 2, self.n + k))
         rows = np.arange(self.n, self.n + k)
         for name, values in columns.items():
-            getattr(self, name)[rows] = values
+            getattr(self, name)[self.n : self.n + k] = values
         self.n += k
         self.version += 1
         return rows

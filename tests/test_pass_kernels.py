@@ -326,7 +326,7 @@ def test_quickselect_places_order_statistics():
 @pytest.mark.parametrize("seed", range(5))
 def test_attrition_and_entry_selections_equal_numpy(seed):
     from market.phases.attrition import _at_risk
-    from market.phases.entry import _rows_at, _stale
+    from market.phases.entry import _stale, _values_at
 
     rng = np.random.default_rng(seed)
     n = int(rng.choice([0, 1, 300, 4000]))
@@ -339,8 +339,9 @@ def test_attrition_and_entry_selections_equal_numpy(seed):
     np.testing.assert_array_equal(_at_risk(emp, held, step), want)
     stale = np.flatnonzero((emp == Employer.POOL) & (tenure > 6))
     np.testing.assert_array_equal(_stale(emp, tenure, 6), stale)
+    values = rng.random(n)
     for j in range(6):
-        np.testing.assert_array_equal(_rows_at(emp, j), np.flatnonzero(emp == j))
+        np.testing.assert_array_equal(_values_at(emp, values, j), values[emp == j])
 
 
 def test_kernels_refuse_codes_out_of_range():

@@ -317,3 +317,30 @@ def test_incremental_lab_sums_equal_recomputation_after_random_changes(seed):
             np.testing.assert_array_equal(
                 bounds, np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
             )
+
+
+def test_people_add_writes_columns_as_indexing_by_rows_did():
+    """``People.add`` writes each column's new slice: the same values, casts and
+    broadcasts as assigning at the new rows (``column[rows] = values``), also when the
+    arrays grow; untouched columns keep their defaults."""
+    from market.people import People
+
+    p, q = People.empty(2), People.empty(2)
+    for k in (3, 0, 5):
+        cols = {
+            "skill": np.linspace(1.0, 2.0, k),
+            "employer": np.full(k, 7, dtype=np.int64),
+            "specialty": np.arange(k) % 3,
+            "tenure_months": np.full(k, 2.9),
+            "w_mission": np.float64(0.5),
+        }
+        rows = p.add(**cols)
+        np.testing.assert_array_equal(rows, np.arange(q.n, q.n + k))
+        if q.n + k > q.capacity:
+            q._grow(max(q.capacity * 3 // 2, q.n + k))
+        for name, values in cols.items():
+            getattr(q, name)[rows] = values
+        q.n += k
+    for name in ("skill", "employer", "specialty", "tenure_months", "w_mission", "hired_step"):
+        a, b = getattr(p, name), getattr(q, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name

@@ -59,8 +59,7 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
                 headroom[j] -= cost[: placed.size].sum()
                 move(state, placed, j, p.comp_usd[placed].copy(), Reason.GRADUATE_HIRE)
                 placed_all.append(placed)
-                graduates = _without(graduates, placed, p.n)
-                graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
+                graduates = _without(graduates, placed, p.n)  # still sorted by skill
     if not placed_all:
         return stale
     return _without(stale, np.concatenate(placed_all), p.n)
@@ -71,8 +70,8 @@ def payroll_now(state: MarketState, j: int) -> float:
     aggregates of the last refresh miss this month's anniversary raises).
     """
     p = state.people
-    rows = _rows_at(p.view("employer"), j)
-    return float(p.comp_usd[rows].sum() * (1 + state.labs.retention_bonus_frac[j]))
+    comp = _values_at(p.view("employer"), p.comp_usd, j)
+    return float(comp.sum() * (1 + state.labs.retention_bonus_frac[j]))
 
 
 @kernel
@@ -90,15 +89,15 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
 
 
 @kernel
-def _rows_at(employer: np.ndarray, j: int) -> np.ndarray:
-    """``np.flatnonzero(employer == j)`` in one pass."""
+def _values_at(employer: np.ndarray, values: np.ndarray, j: int) -> np.ndarray:
+    """``values[np.flatnonzero(employer == j)]`` (in row order) in one pass."""
     n = employer.shape[0]
-    rows = np.empty(n, dtype=np.int64)
+    out = np.empty(n, dtype=values.dtype)
     k = 0
     for i in range(n):  # no branch (the outcome is unpredictable row to row)
-        rows[k] = i
+        out[k] = values[i]
         k += employer[i] == j
-    return rows[:k]
+    return out[:k]
 
 
 def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:
