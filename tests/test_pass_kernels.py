@@ -287,18 +287,25 @@ def test_group_quantiles_selection_equals_np_quantile(seed):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_order_stats_are_the_sorted_values(seed):
-    """Large groups (the sampled brackets), ties, constant groups, sorted input, and
-    a bracket that misses (all values but a few equal, then an extreme rank)."""
+    """Large groups (the buckets), ties, constant groups, sorted input, a few values
+    apart from the rest (one bucket holds almost all), an outlier, infinities, a span
+    too wide (overflows) or too narrow (subnormal) to scale."""
     from market.selection import order_stats
 
     rng = np.random.default_rng(seed)
     for n in (1, 2, 17, 257, 3000, 40_000):
+        spikes = np.arange(n) % 97 == 0
         for a in (
             rng.lognormal(12, 1, n),
             rng.integers(0, max(n // 50, 1), n).astype(float),
             np.full(n, 7.0),
             np.sort(rng.random(n)),
-            np.where(np.arange(n) % 97 == 0, rng.random(n), 0.5),
+            np.where(spikes, rng.random(n), 0.5),
+            np.where(np.arange(n) == n // 2, 1e300, rng.random(n)),
+            np.where(spikes, np.inf, rng.normal(size=n)),
+            np.where(spikes, -np.inf, rng.normal(size=n)),
+            np.where(spikes, -1e308, 1e308 * rng.random(n)),
+            np.where(spikes, 0.0, 5e-324 * rng.integers(0, 3, n)),
         ):
             kth = rng.integers(0, n, (1, 6))
             kth[0, :2] = [0, n - 1]
