@@ -110,8 +110,8 @@ def order_stats(
     values: np.ndarray, start: np.ndarray, size: np.ndarray, kth: np.ndarray
 ) -> np.ndarray:
     """``np.partition(group, k)[k]`` for each ``k`` in ``kth[g]`` of each group
-    ``values[start[g] : start[g] + size[g]]`` (no NaN): the ``k``-th smallest value,
-    exactly, without moving ``values``.
+    ``values[start[g] : start[g] + size[g]]``: the ``k``-th smallest value, exactly,
+    without moving ``values`` (NaN for every rank of a group holding a NaN).
 
     Small groups are sorted. A large one is bucketed by value: ``n / 4`` equal buckets
     between its least and greatest value, bucket ``min(int((v - least) x scale), n / 4
@@ -130,14 +130,15 @@ def order_stats(
     for g in range(n_groups):
         n = size[g]
         seg = values[start[g] : start[g] + n]
+        least, most, nan = value_range(seg)
+        if nan:
+            out[g, :] = np.nan
+            continue
         if n <= SMALL_GROUP:
             ranked = np.sort(seg)
             for i in range(n_k):
                 out[g, i] = ranked[kth[g, i]]
             continue
-        least, most = seg[0], seg[0]
-        for j in range(1, n):
-            least, most = min(least, seg[j]), max(most, seg[j])
         order[:] = np.argsort(kth[g])
         if least == most:
             out[g, :] = least
@@ -192,6 +193,36 @@ def order_stats(
             done[c] = k
             out[g, w] = band[k]
     return out
+
+
+@kernel
+def value_range(a: np.ndarray) -> tuple[float, float, bool]:
+    """``np.nanmin(a)``, ``np.nanmax(a)`` (``inf`` and ``-inf`` if ``a`` is all NaN or
+    empty) and ``np.isnan(a).any()``: four running minima, maxima and sums of ``v -
+    v`` (NaN only for a NaN or an infinity, which a second loop tells apart), so that
+    consecutive values do not wait for each other.
+    """
+    n = a.shape[0]
+    l0 = l1 = l2 = l3 = np.inf
+    m0 = m1 = m2 = m3 = -np.inf
+    z0 = z1 = z2 = z3 = 0.0
+    stop = n - n % 4
+    for j in range(0, stop, 4):
+        v0, v1, v2, v3 = a[j], a[j + 1], a[j + 2], a[j + 3]
+        l0, m0, z0 = v0 if v0 < l0 else l0, v0 if v0 > m0 else m0, z0 + (v0 - v0)
+        l1, m1, z1 = v1 if v1 < l1 else l1, v1 if v1 > m1 else m1, z1 + (v1 - v1)
+        l2, m2, z2 = v2 if v2 < l2 else l2, v2 if v2 > m2 else m2, z2 + (v2 - v2)
+        l3, m3, z3 = v3 if v3 < l3 else l3, v3 if v3 > m3 else m3, z3 + (v3 - v3)
+    for j in range(stop, n):
+        v0 = a[j]
+        l0, m0, z0 = v0 if v0 < l0 else l0, v0 if v0 > m0 else m0, z0 + (v0 - v0)
+    least = min(min(l0, l1), min(l2, l3))
+    most = max(max(m0, m1), max(m2, m3))
+    nan = False
+    if np.isnan(z0 + z1 + z2 + z3):
+        for j in range(n):
+            nan |= np.isnan(a[j])
+    return least, most, nan
 
 
 @kernel

@@ -313,6 +313,39 @@ def test_order_stats_are_the_sorted_values(seed):
             np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
 
 
+def test_order_stats_are_nan_for_a_group_holding_nan():
+    from market.selection import order_stats
+
+    values = np.concatenate([np.arange(300.0), [np.nan], np.arange(5.0), [1.0, np.nan, 2.0]])
+    values[7] = np.nan
+    kth = np.array([[0, 1]] * 3)
+    got = order_stats(values, np.array([0, 301, 306]), np.array([301, 5, 3]), kth)
+    assert np.isnan(got[0]).all() and np.isnan(got[2]).all()
+    np.testing.assert_array_equal(got[1], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 8, 1001])
+def test_value_range_is_nanmin_nanmax_and_any_nan(n):
+    from market.selection import value_range
+
+    rng = np.random.default_rng(n)
+    cases = [rng.normal(size=n), np.full(n, np.nan), np.full(n, -0.5)]
+    if n:
+        for fill in (np.nan, np.inf, -np.inf):
+            a = rng.normal(size=n)
+            a[rng.integers(0, n, 1 + n // 10)] = fill
+            cases.append(a)
+        a = rng.normal(size=n)
+        a[[0, -1]] = [np.inf, -np.inf]
+        cases.append(a)
+    for a in cases:
+        least, most, nan = value_range(a)
+        assert nan == bool(np.isnan(a).any())
+        finite = a[~np.isnan(a)]
+        assert least == (finite.min() if finite.size else np.inf)
+        assert most == (finite.max() if finite.size else -np.inf)
+
+
 def test_quickselect_places_order_statistics():
     from market.selection import quickselect
 

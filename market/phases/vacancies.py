@@ -157,20 +157,13 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
 def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
     empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
-    bucket selected exactly (:func:`market.selection.order_stats`), and for an even
-    count their mean as ``(a + b) / 2``, which is what np.median's mean of the two middle
-    values computes.
+    bucket selected exactly (:func:`market.selection.order_stats`, NaN for a bucket
+    holding a NaN), and for an even count their mean as ``(a + b) / 2``, which is what
+    np.median's mean of the two middle values computes.
     """
     n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
-    ok = np.zeros(n_groups, dtype=np.bool_)
-    for g in range(n_groups):
-        ok[g] = start[g + 1] > start[g]
-        for i in range(start[g], start[g + 1]):
-            if np.isnan(values[i]):
-                ok[g] = False
-                break
-    at = np.flatnonzero(ok)
+    at = np.flatnonzero(start[1:] > start[:-1])
     if at.shape[0] == 0:
         return out
     size = np.empty(at.shape[0], dtype=np.int64)
