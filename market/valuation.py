@@ -147,7 +147,8 @@ def _evaluate(
     log_colleagues = np.where(total_people > 0, np.log(relative), 0.0)
     leaders, team, backlog = _leadership_inputs(lead, len(gpus))
     util = _utilisation(infra, gpus, cfg, leaders, team)
-    output = _output(gpus * util * efficiency, talent, cfg)
+    x, y = _normalised_inputs(gpus, util, efficiency, talent, cfg.compute_ref_h100e, cfg.talent_ref)
+    output = ces(x, y, cfg.sigma, cfg.compute_share)
     monetise = monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift)
     return LabState(
         gpus=gpus,
@@ -198,6 +199,26 @@ def _lab_means(
         mean[j] = m
         relative[j] = (m if m >= 1e-12 or np.isnan(m) else 1e-12) / market_mean
     return total, pay, mean, relative
+
+
+@kernel
+def _normalised_inputs(
+    gpus: np.ndarray,
+    util: np.ndarray,
+    efficiency: np.ndarray,
+    talent: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_output`'s CES inputs for effective compute ``gpus * util * efficiency``:
+    ``(gpus * util * efficiency) / compute_ref`` and ``talent / talent_ref``.
+    """
+    n = gpus.shape[0]
+    x, y = np.empty(n), np.empty(n)
+    for j in range(n):
+        x[j] = gpus[j] * util[j] * efficiency[j] / compute_ref
+        y[j] = talent[j] / talent_ref
+    return x, y
 
 
 def _leadership_inputs(lead: tuple, n_labs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

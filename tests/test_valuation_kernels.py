@@ -211,3 +211,16 @@ def test_lab_means_are_the_numpy_forms():
         (relative, np.maximum(want_mean, 1e-12) / market_mean),
     ):
         assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_normalised_inputs_are_output_s_numpy_inputs():
+    """Zero and infinite fleets, zero utilisation or talent."""
+    from market.valuation import _normalised_inputs
+
+    rng = np.random.default_rng(6)
+    n = 30
+    gpus, util, eff, talent = (rng.lognormal(0, 3, n) for _ in range(4))
+    gpus[:2], util[2], talent[3], gpus[4] = 0.0, 0.0, 0.0, np.inf
+    x, y = _normalised_inputs(gpus, util, eff, talent, 1000.0, 3.0)
+    for got, want in ((x, gpus * util * eff / 1000.0), (y, talent / 3.0)):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
