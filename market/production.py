@@ -46,27 +46,47 @@ def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
         # exp(alpha lx + (1 - alpha) ly), or exp(logaddexp(log(alpha) + rho lx,
         # log(1 - alpha) + rho ly) / rho), in place in the two fresh arrays of logs
         if x.ndim and x.shape == y.shape:
-            out, ly = np.log(x), np.log(y)
+            out, ly = np.log(x, order="C"), np.log(y, order="C")
         else:  # scalars or broadcasting inputs: logs into arrays of the result's shape
             shape = np.broadcast_shapes(x.shape, y.shape)
             out, ly = np.log(x, out=np.empty(shape)), np.log(y, out=np.empty(shape))
+        flat = out.reshape(-1)  # views (C order): the kernels take one dimension
         if abs(sigma - 1.0) < SIGMA_COBB_DOUGLAS_TOL:
-            out *= alpha
-            ly *= 1 - alpha
-            out += ly
+            _cobb_douglas_logs(flat, ly.reshape(-1), alpha)
         else:
             rho = (sigma - 1.0) / sigma
-            out *= rho
-            out += np.log(alpha)
-            ly *= rho
-            ly += np.log(1 - alpha)
+            _ces_logs(flat, ly.reshape(-1), rho, np.log(alpha), np.log(1 - alpha))
             np.logaddexp(out, ly, out=out)
             out /= rho
         np.exp(out, out=out)
     # NaN (0 x inf in log space) -> 0, as np.nan_to_num(nan=0, posinf=inf) would (out is
     # an exp, never -inf), without nan_to_num's ~14 us of overhead a call.
-    np.copyto(out, 0.0, where=np.isnan(out))
+    _nan_to_zero(flat)
     return out if out.ndim else out[()]
+
+
+@kernel
+def _cobb_douglas_logs(lx: np.ndarray, ly: np.ndarray, alpha: float) -> None:
+    """``lx *= alpha; ly *= 1 - alpha; lx += ly`` in one loop (``ly`` left as it was)."""
+    beta = 1 - alpha
+    for i in range(lx.shape[0]):
+        lx[i] = lx[i] * alpha + ly[i] * beta
+
+
+@kernel
+def _ces_logs(lx: np.ndarray, ly: np.ndarray, rho: float, log_a: float, log_b: float) -> None:
+    """``lx *= rho; lx += log_a; ly *= rho; ly += log_b`` in one loop."""
+    for i in range(lx.shape[0]):
+        lx[i] = lx[i] * rho + log_a
+        ly[i] = ly[i] * rho + log_b
+
+
+@kernel
+def _nan_to_zero(a: np.ndarray) -> None:
+    """``np.copyto(a, 0.0, where=np.isnan(a))``."""
+    for i in range(a.shape[0]):
+        if np.isnan(a[i]):
+            a[i] = 0.0
 
 
 def utilisation(

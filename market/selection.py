@@ -1,8 +1,8 @@
 """Ordering and order statistics in compiled code: a stable counting sort by small
 integer codes (:func:`counting_sort`: the staff by lab, values by specialty, screened
 pairs by group), selection in place (:func:`quickselect`) and the ``k``-th smallest
-values of groups without moving them (:func:`order_stats`: per-lab pay quantiles, going
-rates).
+values of groups without moving them (:func:`order_stats`, by buckets of value: per-lab
+pay quantiles, going rates).
 """
 
 from __future__ import annotations
@@ -110,95 +110,119 @@ def order_stats(
     values: np.ndarray, start: np.ndarray, size: np.ndarray, kth: np.ndarray
 ) -> np.ndarray:
     """``np.partition(group, k)[k]`` for each ``k`` in ``kth[g]`` of each group
-    ``values[start[g] : start[g] + size[g]]`` (no NaN): the ``k``-th smallest value,
-    exactly, without moving ``values``.
+    ``values[start[g] : start[g] + size[g]]``: the ``k``-th smallest value, exactly,
+    without moving ``values`` (NaN for every rank of a group holding a NaN).
 
-    Small groups are sorted. In a large one, a strided sample of about ``n^(2/3)``
-    values, sorted, brackets each wanted rank: ``[lo, hi]`` a few standard errors
-    either side of ``k``'s sample rank. One pass counts the values below each bracket
-    and copies those inside it; the ``k``-th smallest is then the ``(k - below)``-th
-    of the bracket's values (a quickselect on a few percent of the group) if it lies
-    in the bracket, which the counts prove; otherwise (a bad sample, or a bracket
-    larger than the room kept for it) in a copy of the group, by quickselect.
+    Small groups are sorted. A large one is bucketed by value: ``n / 4`` equal buckets
+    between its least and greatest value, bucket ``min(int((v - least) x scale), n / 4
+    - 1)``, which never decreases as ``v`` grows (every rounding is monotone), so a
+    bucket's values all exceed those of the buckets below it. One pass counts the
+    values per bucket; the prefix counts give each wanted rank's bucket and its rank
+    there; a second pass copies the values of the wanted buckets (a few percent of
+    the group), and the rank is selected among those (quickselect, the next rank by a
+    min scan). A group holding an infinity, or too narrow to scale, is quickselected
+    in a copy.
     """
     n_groups, n_k = kth.shape
     out = np.empty((n_groups, n_k))
     order = np.empty(n_k, dtype=np.int64)
     owner = np.empty(n_k, dtype=np.int64)
-    lo_at = np.empty(n_k, dtype=np.int64)
-    hi_at = np.empty(n_k, dtype=np.int64)
-    below = np.empty(n_k, dtype=np.int64)
-    count = np.empty(n_k, dtype=np.int64)
-    done = np.empty(n_k, dtype=np.int64)
     for g in range(n_groups):
         n = size[g]
         seg = values[start[g] : start[g] + n]
+        least, most, nan = value_range(seg)
+        if nan:
+            out[g, :] = np.nan
+            continue
         if n <= SMALL_GROUP:
             ranked = np.sort(seg)
             for i in range(n_k):
                 out[g, i] = ranked[kth[g, i]]
             continue
-        m = min(n, max(SMALL_GROUP, int(n ** (2.0 / 3.0))))
-        sample = np.empty(m)
-        for i in range(m):
-            sample[i] = seg[(i * n) // m]
-        sample.sort()
         order[:] = np.argsort(kth[g])
-        n_b = 0
+        if least == most:
+            out[g, :] = least
+            continue
+        n_b = n // 4
+        span = most - least
+        scale = n_b / span
+        if not np.isfinite(span) or not np.isfinite(scale):
+            whole = seg.copy()
+            at = -1
+            for w in order:
+                k = kth[g, w]
+                if k != at:
+                    quickselect(whole, at + 1, n - 1, k)
+                    at = k
+                out[g, w] = whole[k]
+            continue
+        first = np.zeros(n_b + 1, dtype=np.int64)  # values per bucket, then below it
+        for j in range(n):
+            first[min(int((seg[j] - least) * scale), n_b - 1) + 1] += 1
+        for b in range(n_b):
+            first[b + 1] += first[b]
+        slot = np.full(n_b, -1, dtype=np.int64)  # a wanted bucket's band, else -1
+        kept = np.empty(n_k + 1, dtype=np.int64)  # the bands' bounds in ``band``
+        below = np.empty(n_k, dtype=np.int64)
+        kept[0] = 0
+        n_w = 0
         for w in order:
-            p = kth[g, w] / (n - 1)
-            r = p * (m - 1)
-            d = 3.0 * np.sqrt(p * (1.0 - p) * m) + 3.0
-            a = int(np.floor(r - d))
-            b = int(np.ceil(r + d))
-            if n_b > 0 and a <= hi_at[n_b - 1]:
-                hi_at[n_b - 1] = max(hi_at[n_b - 1], b)
-            else:
-                lo_at[n_b] = a
-                hi_at[n_b] = b
-                n_b += 1
-            owner[w] = n_b - 1
-        # room for twice the expected bracket (fresh pages are dear: no n-sized buffer)
-        room = 0
-        for c in range(n_b):
-            room = max(room, min(n, 2 * (hi_at[c] - lo_at[c] + 2) * (n // m + 1) + 64))
-        band = np.empty((n_b, room + 1))
-        for c in range(n_b):
-            low = sample[lo_at[c]] if lo_at[c] >= 0 else -np.inf
-            high = sample[hi_at[c]] if hi_at[c] < m else np.inf
-            under = 0
-            inside = 0
-            for j in range(n):  # no branches (they would be mispredicted)
-                v = seg[j]
-                under += v < low
-                band[c, inside] = v  # kept only if inside the bracket
-                inside = min(inside + ((low <= v) & (v <= high)), room)
-            below[c] = under
-            count[c] = inside if inside < room else -1  # -1: full, not usable
-            done[c] = -1
-        whole = sample  # (typed; replaced by a copy of the group if a bracket misses)
-        whole_done = -2
+            b = np.searchsorted(first, kth[g, w], side="right") - 1
+            if slot[b] < 0:
+                slot[b] = n_w
+                below[n_w] = first[b]
+                kept[n_w + 1] = kept[n_w] + first[b + 1] - first[b]
+                n_w += 1
+            owner[w] = slot[b]
+        band = np.empty(kept[n_w])
+        fill = kept[:n_w].copy()
+        for j in range(n):  # the branch is taken by a few percent of the values
+            v = seg[j]
+            c = slot[min(int((v - least) * scale), n_b - 1)]
+            if c >= 0:
+                band[fill[c]] = v
+                fill[c] += 1
+        done = kept[:n_w] - 1  # the band's last selected position
         for w in order:
             c = owner[w]
-            r = kth[g, w] - below[c]
-            if count[c] >= 0 and 0 <= r < count[c]:
-                if r == done[c] + 1 and r > 0:  # next after a selected one: the least left
-                    least_to_front(band[c], r, count[c] - 1)
-                    done[c] = r
-                elif r != done[c]:
-                    quickselect(band[c], done[c] + 1, count[c] - 1, r)
-                    done[c] = r
-                out[g, w] = band[c, r]
-            else:  # the sample missed: select in one copy of the whole group
-                if whole_done == -2:
-                    whole = seg.copy()
-                    whole_done = -1
-                k = kth[g, w]
-                if k != whole_done:
-                    quickselect(whole, whole_done + 1, n - 1, k)
-                    whole_done = k
-                out[g, w] = whole[k]
+            k = kept[c] + kth[g, w] - below[c]
+            if k == done[c] + 1 and k > kept[c]:  # next after a selected one: the least left
+                least_to_front(band, k, kept[c + 1] - 1)
+            elif k != done[c]:
+                quickselect(band, done[c] + 1, kept[c + 1] - 1, k)
+            done[c] = k
+            out[g, w] = band[k]
     return out
+
+
+@kernel
+def value_range(a: np.ndarray) -> tuple[float, float, bool]:
+    """``np.nanmin(a)``, ``np.nanmax(a)`` (``inf`` and ``-inf`` if ``a`` is all NaN or
+    empty) and ``np.isnan(a).any()``: four running minima, maxima and sums of ``v -
+    v`` (NaN only for a NaN or an infinity, which a second loop tells apart), so that
+    consecutive values do not wait for each other.
+    """
+    n = a.shape[0]
+    l0 = l1 = l2 = l3 = np.inf
+    m0 = m1 = m2 = m3 = -np.inf
+    z0 = z1 = z2 = z3 = 0.0
+    stop = n - n % 4
+    for j in range(0, stop, 4):
+        v0, v1, v2, v3 = a[j], a[j + 1], a[j + 2], a[j + 3]
+        l0, m0, z0 = v0 if v0 < l0 else l0, v0 if v0 > m0 else m0, z0 + (v0 - v0)
+        l1, m1, z1 = v1 if v1 < l1 else l1, v1 if v1 > m1 else m1, z1 + (v1 - v1)
+        l2, m2, z2 = v2 if v2 < l2 else l2, v2 if v2 > m2 else m2, z2 + (v2 - v2)
+        l3, m3, z3 = v3 if v3 < l3 else l3, v3 if v3 > m3 else m3, z3 + (v3 - v3)
+    for j in range(stop, n):
+        v0 = a[j]
+        l0, m0, z0 = v0 if v0 < l0 else l0, v0 if v0 > m0 else m0, z0 + (v0 - v0)
+    least = min(min(l0, l1), min(l2, l3))
+    most = max(max(m0, m1), max(m2, m3))
+    nan = False
+    if np.isnan(z0 + z1 + z2 + z3):
+        for j in range(n):
+            nan |= np.isnan(a[j])
+    return least, most, nan
 
 
 @kernel

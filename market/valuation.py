@@ -139,19 +139,16 @@ def _evaluate(
     """Lab aggregates from the people sums and this month's lab columns
     (``lead``: leader units, capped team skill and GPU backlog, :mod:`market.leadership`).
     """
-    headcount, by_spec, s2, talent, payroll, skill_sum, market_mean = (
-        x.copy() if isinstance(x, np.ndarray) else x for x in sums
-    )
+    headcount, by_spec, s2, talent = (x.copy() for x in sums[:4])
     research, infra, product = by_spec
-    total_people = headcount.sum(axis=0)
-    payroll = payroll * (1 + retention_frac)
-    skill_mean = skill_sum / np.maximum(total_people, 1)
-    log_colleagues = np.where(
-        total_people > 0, np.log(np.maximum(skill_mean, 1e-12) / market_mean), 0.0
+    total_people, payroll, skill_mean, relative = _lab_means(
+        headcount, sums[4], retention_frac, sums[5], sums[6]
     )
+    log_colleagues = np.where(total_people > 0, np.log(relative), 0.0)
     leaders, team, backlog = _leadership_inputs(lead, len(gpus))
     util = _utilisation(infra, gpus, cfg, leaders, team)
-    output = _output(gpus * util * efficiency, talent, cfg)
+    x, y = _normalised_inputs(gpus, util, efficiency, talent, cfg.compute_ref_h100e, cfg.talent_ref)
+    output = ces(x, y, cfg.sigma, cfg.compute_share)
     monetise = monetisation(product, cfg.product_half_saturation, cfg.product_max_uplift)
     return LabState(
         gpus=gpus,
@@ -175,6 +172,53 @@ def _evaluate(
         backlog=backlog,
         bring_up=_bring_up(leaders, gpus + backlog, cfg),
     )
+
+
+@kernel
+def _lab_means(
+    headcount: np.ndarray,
+    payroll: np.ndarray,
+    retention: np.ndarray,
+    skill_sum: np.ndarray,
+    market_mean: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Before the log of :func:`_evaluate`, per lab: ``headcount.sum(axis=0)`` (the
+    rows added in order, as numpy reduces the outer axis), ``payroll * (1 +
+    retention)``, ``skill_mean = skill_sum / np.maximum(total, 1)`` and
+    ``np.maximum(skill_mean, 1e-12) / market_mean`` (NaN kept, as np.maximum keeps it).
+    """
+    n = payroll.shape[0]
+    total, pay, mean, relative = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for j in range(n):
+        t = headcount[0, j]
+        for s in range(1, headcount.shape[0]):
+            t += headcount[s, j]
+        total[j] = t
+        pay[j] = payroll[j] * (1 + retention[j])
+        m = skill_sum[j] / (t if t >= 1.0 or np.isnan(t) else 1.0)
+        mean[j] = m
+        relative[j] = (m if m >= 1e-12 or np.isnan(m) else 1e-12) / market_mean
+    return total, pay, mean, relative
+
+
+@kernel
+def _normalised_inputs(
+    gpus: np.ndarray,
+    util: np.ndarray,
+    efficiency: np.ndarray,
+    talent: np.ndarray,
+    compute_ref: float,
+    talent_ref: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_output`'s CES inputs for effective compute ``gpus * util * efficiency``:
+    ``(gpus * util * efficiency) / compute_ref`` and ``talent / talent_ref``.
+    """
+    n = gpus.shape[0]
+    x, y = np.empty(n), np.empty(n)
+    for j in range(n):
+        x[j] = gpus[j] * util[j] * efficiency[j] / compute_ref
+        y[j] = talent[j] / talent_ref
+    return x, y
 
 
 def _leadership_inputs(lead: tuple, n_labs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

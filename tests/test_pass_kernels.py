@@ -287,23 +287,63 @@ def test_group_quantiles_selection_equals_np_quantile(seed):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_order_stats_are_the_sorted_values(seed):
-    """Large groups (the sampled brackets), ties, constant groups, sorted input, and
-    a bracket that misses (all values but a few equal, then an extreme rank)."""
+    """Large groups (the buckets), ties, constant groups, sorted input, a few values
+    apart from the rest (one bucket holds almost all), an outlier, infinities, a span
+    too wide (overflows) or too narrow (subnormal) to scale."""
     from market.selection import order_stats
 
     rng = np.random.default_rng(seed)
     for n in (1, 2, 17, 257, 3000, 40_000):
+        spikes = np.arange(n) % 97 == 0
         for a in (
             rng.lognormal(12, 1, n),
             rng.integers(0, max(n // 50, 1), n).astype(float),
             np.full(n, 7.0),
             np.sort(rng.random(n)),
-            np.where(np.arange(n) % 97 == 0, rng.random(n), 0.5),
+            np.where(spikes, rng.random(n), 0.5),
+            np.where(np.arange(n) == n // 2, 1e300, rng.random(n)),
+            np.where(spikes, np.inf, rng.normal(size=n)),
+            np.where(spikes, -np.inf, rng.normal(size=n)),
+            np.where(spikes, -1e308, 1e308 * rng.random(n)),
+            np.where(spikes, 0.0, 5e-324 * rng.integers(0, 3, n)),
         ):
             kth = rng.integers(0, n, (1, 6))
             kth[0, :2] = [0, n - 1]
             got = order_stats(a, np.array([0]), np.array([n]), kth)
             np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
+
+
+def test_order_stats_are_nan_for_a_group_holding_nan():
+    from market.selection import order_stats
+
+    values = np.concatenate([np.arange(300.0), [np.nan], np.arange(5.0), [1.0, np.nan, 2.0]])
+    values[7] = np.nan
+    kth = np.array([[0, 1]] * 3)
+    got = order_stats(values, np.array([0, 301, 306]), np.array([301, 5, 3]), kth)
+    assert np.isnan(got[0]).all() and np.isnan(got[2]).all()
+    np.testing.assert_array_equal(got[1], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 8, 1001])
+def test_value_range_is_nanmin_nanmax_and_any_nan(n):
+    from market.selection import value_range
+
+    rng = np.random.default_rng(n)
+    cases = [rng.normal(size=n), np.full(n, np.nan), np.full(n, -0.5)]
+    if n:
+        for fill in (np.nan, np.inf, -np.inf):
+            a = rng.normal(size=n)
+            a[rng.integers(0, n, 1 + n // 10)] = fill
+            cases.append(a)
+        a = rng.normal(size=n)
+        a[[0, -1]] = [np.inf, -np.inf]
+        cases.append(a)
+    for a in cases:
+        least, most, nan = value_range(a)
+        assert nan == bool(np.isnan(a).any())
+        finite = a[~np.isnan(a)]
+        assert least == (finite.min() if finite.size else np.inf)
+        assert most == (finite.max() if finite.size else -np.inf)
 
 
 def test_quickselect_places_order_statistics():

@@ -186,3 +186,41 @@ def test_person_terms_are_the_gathered_columns():
         np.testing.assert_array_equal(terms.w_mission, people.w_mission[r])
         np.testing.assert_array_equal(terms.w_colleagues, people.w_colleagues[r])
         assert terms.is_research.dtype == bool
+
+
+def test_lab_means_are_the_numpy_forms():
+    """Labs with nobody, one person, a NaN skill sum, tiny and huge means."""
+    from market.valuation import _lab_means
+
+    rng = np.random.default_rng(5)
+    n = 40
+    headcount = rng.integers(0, 4, (3, n)).astype(float)
+    headcount[:, :3] = 0.0
+    headcount[:, 3] = [0.0, 1.0, 0.0]
+    payroll, retention = rng.lognormal(13, 1, n), rng.random(n)
+    skill_sum = rng.lognormal(0, 3, n) * headcount.sum(axis=0)
+    skill_sum[5], skill_sum[6], skill_sum[7] = np.nan, 1e-300, 1e300
+    market_mean = np.float64(1.3)
+    total, pay, mean, relative = _lab_means(headcount, payroll, retention, skill_sum, market_mean)
+    want_total = headcount.sum(axis=0)
+    want_mean = skill_sum / np.maximum(want_total, 1)
+    for got, want in (
+        (total, want_total),
+        (pay, payroll * (1 + retention)),
+        (mean, want_mean),
+        (relative, np.maximum(want_mean, 1e-12) / market_mean),
+    ):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_normalised_inputs_are_output_s_numpy_inputs():
+    """Zero and infinite fleets, zero utilisation or talent."""
+    from market.valuation import _normalised_inputs
+
+    rng = np.random.default_rng(6)
+    n = 30
+    gpus, util, eff, talent = (rng.lognormal(0, 3, n) for _ in range(4))
+    gpus[:2], util[2], talent[3], gpus[4] = 0.0, 0.0, 0.0, np.inf
+    x, y = _normalised_inputs(gpus, util, eff, talent, 1000.0, 3.0)
+    for got, want in ((x, gpus * util * eff / 1000.0), (y, talent / 3.0)):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Specialty
+from market.jit import kernel
 from market.selection import order_stats
 from market.state import MarketState
 
@@ -63,36 +64,54 @@ def _or_zeros(values: np.ndarray | None, n: int) -> np.ndarray:
 
 def group_quantiles(values: np.ndarray, bounds: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
     """Quantiles ``q`` of each group ``values[bounds[j] : bounds[j + 1]]`` ((G, len(q));
-    NaN rows for empty groups). May reorder ``values`` in place.
+    NaN rows for empty groups).
 
-    Bit-identical to ``np.quantile(group, q)`` with numpy's default ``linear`` method
-    (virtual index ``(n - 1) q``, the neighbouring order statistics, numpy's two-sided
-    lerp), but the order statistics of all groups by one compiled selection
-    (:func:`market.selection.order_stats`) and the index and interpolation arithmetic vectorised
-    over groups, instead of numpy.quantile's ~100 us of overhead per call. Falls back
-    to ``np.quantile`` if ``values`` holds NaN.
+    Bit-identical to ``np.quantile(group, q)`` with numpy's default ``linear`` method,
+    by one compiled call (:func:`_group_quantiles`) instead of numpy.quantile's ~100 us
+    of overhead per group. Falls back to ``np.quantile`` if ``values`` holds NaN.
     """
     q_arr = np.asarray(q, dtype=float)
-    sizes = np.diff(bounds)
-    out = np.full((len(sizes), len(q_arr)), np.nan)
-    groups = np.flatnonzero(sizes)
-    if groups.size == 0:
-        return out
-    if np.isnan(values).any():
-        for j in groups:
+    out, ok = _group_quantiles(values, bounds, q_arr)
+    if not ok:
+        for j in np.flatnonzero(np.diff(bounds)):
             out[j] = np.quantile(values[bounds[j] : bounds[j + 1]], q_arr)
-        return out
-    n = sizes[groups, None]
-    virtual = (n - 1).astype(float) * q_arr
-    prev = np.floor(virtual)
-    above = virtual >= n - 1
-    prev_idx = np.where(above, n - 1, prev).astype(np.intp)
-    next_idx = np.where(above, n - 1, prev + 1).astype(np.intp)
-    gamma = virtual - np.where(above, -1, prev_idx)
-    kth = np.concatenate([prev_idx, next_idx], axis=1).astype(np.int64)
-    start = bounds[groups].astype(np.int64)
-    stats = order_stats(values, start, sizes[groups].astype(np.int64), kth)
-    a, b = stats[:, : len(q_arr)], stats[:, len(q_arr) :]
-    diff = b - a
-    out[groups] = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
     return out
+
+
+@kernel
+def _group_quantiles(
+    values: np.ndarray, bounds: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """:func:`group_quantiles` without NaN (``ok`` False and the rows of non-empty
+    groups undefined if ``values`` holds one): per group of ``n`` and quantile ``q``,
+    numpy's virtual index ``(n - 1) q``, its two neighbouring order statistics ``a <=
+    b`` (:func:`market.selection.order_stats`, all groups in one call) and numpy's
+    two-sided lerp, ``b - (b - a)(1 - gamma)`` if ``gamma >= 0.5`` else ``a + (b -
+    a) gamma``, with numpy's operations and their order.
+    """
+    n_groups, n_q = bounds.shape[0] - 1, q.shape[0]
+    out = np.full((n_groups, n_q), np.nan)
+    for i in range(bounds[-1] - bounds[0]):
+        if np.isnan(values[bounds[0] + i]):
+            return out, False
+    at = np.flatnonzero(bounds[1:] > bounds[:-1])
+    size = np.empty(at.shape[0], dtype=np.int64)
+    kth = np.empty((at.shape[0], 2 * n_q), dtype=np.int64)
+    gamma = np.empty((at.shape[0], n_q))
+    for g in range(at.shape[0]):
+        n = bounds[at[g] + 1] - bounds[at[g]]
+        size[g] = n
+        for i in range(n_q):
+            virtual = float(n - 1) * q[i]
+            prev = np.floor(virtual)
+            above = virtual >= float(n - 1)
+            kth[g, i] = n - 1 if above else int(prev)
+            kth[g, n_q + i] = n - 1 if above else int(prev + 1.0)
+            gamma[g, i] = virtual - float(-1 if above else kth[g, i])
+    stats = order_stats(values, bounds[at].astype(np.int64), size, kth)
+    for g in range(at.shape[0]):
+        for i in range(n_q):
+            a, b, t = stats[g, i], stats[g, n_q + i], gamma[g, i]
+            diff = b - a
+            out[at[g], i] = b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+    return out, True

@@ -120,39 +120,27 @@ def _staff_pass(
     n = staff.shape[0]
     heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
     pay = np.zeros((N_SPECIALTIES, n_labs))
-    # runs of rows in one (specialty, lab) cell are summed in registers: the same
-    # additions in the same order as into memory, without a store and a load per row
-    s_run, j_run, heads_run, pay_run = -1, -1, 0, 0.0
+    # into memory row by row: branching on runs of one cell, the specialty changing
+    # from row to row, is mispredicted (the staff of a month are not the last month's)
     for i in range(n):
         r = staff[i]
         s, j = spec[r], employer[r]
         if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
             raise IndexError("specialty or lab code out of range")
-        if s != s_run or j != j_run:
-            if s_run >= 0:
-                heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
-            s_run, j_run, heads_run, pay_run = s, j, heads[s, j], pay[s, j]
-        heads_run += 1
-        pay_run += comp[r]
-    if s_run >= 0:
-        heads[s_run, j_run], pay[s_run, j_run] = heads_run, pay_run
+        heads[s, j] += 1
+        pay[s, j] += comp[r]
     start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
     for s in range(N_SPECIALTIES):
         start[s + 1] = start[s] + heads[s].sum()
     slot = start[:-1].copy()
     by_comp = np.empty(n)
     by_skill = np.empty(n)
-    s_run, at = -1, 0
     for i in range(n):
         r = staff[i]
-        s = spec[r]
-        if s != s_run:  # the next free slot of a run's specialty, in a register
-            if s_run >= 0:
-                slot[s_run] = at
-            s_run, at = s, slot[s]
+        at = slot[spec[r]]
         by_comp[at] = comp[r]
         by_skill[at] = skill[r]
-        at += 1
+        slot[spec[r]] = at + 1
     return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
 
 
@@ -169,20 +157,13 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
 def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
     empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
-    bucket selected exactly (:func:`market.selection.order_stats`), and for an even
-    count their mean as ``(a + b) / 2``, which is what np.median's mean of the two middle
-    values computes.
+    bucket selected exactly (:func:`market.selection.order_stats`, NaN for a bucket
+    holding a NaN), and for an even count their mean as ``(a + b) / 2``, which is what
+    np.median's mean of the two middle values computes.
     """
     n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
-    ok = np.zeros(n_groups, dtype=np.bool_)
-    for g in range(n_groups):
-        ok[g] = start[g + 1] > start[g]
-        for i in range(start[g], start[g + 1]):
-            if np.isnan(values[i]):
-                ok[g] = False
-                break
-    at = np.flatnonzero(ok)
+    at = np.flatnonzero(start[1:] > start[:-1])
     if at.shape[0] == 0:
         return out
     size = np.empty(at.shape[0], dtype=np.int64)
