@@ -22,6 +22,7 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.labs import LabTable
 from market.people import People
+from market.selection import unique_inverse
 from market.valuation import (
     LabState,
     PersonTerms,
@@ -127,7 +128,7 @@ def make_offers(
     this function would compute, so the offers do not depend on it).
     """
     gamma = cfg.allocation_gamma
-    cands, cand_idx = np.unique(rows, return_inverse=True)
+    cands, cand_idx = unique_inverse(np.asarray(rows, dtype=np.int64))
     inc_lab = people.employer[cands].astype(np.int64)
     headroom = pol.budget_usd - state.payroll
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from market.jit import kernel
 from market.people import GONE, POOL, People
+from market.selection import bit_length, radix_sort
 
 
 def group_order(
@@ -406,51 +407,6 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @kernel
-def _bit_length(n: int) -> int:
-    """Bits needed to write ``0 .. n`` (``int.bit_length``)."""
-    bits = 0
-    while (n >> bits) > 0:
-        bits += 1
-    return bits
-
-
-RADIX_BITS = 12
-"""Most bits per pass of :func:`radix_sort` (4,096 counters: they stay in the L1
-cache)."""
-
-
-@kernel
-def radix_sort(keys: np.ndarray) -> np.ndarray:
-    """``np.sort(keys)`` for non-negative int64 keys: a least-significant-digit radix
-    sort in as few passes of at most ``RADIX_BITS`` as the largest key needs, the bits
-    shared evenly between them (two passes of 12 bits for a 23-bit key, not three of 11).
-    """
-    n = keys.shape[0]
-    top = 0
-    for i in range(n):
-        top = max(top, keys[i])
-    bits = _bit_length(top)
-    n_passes = (bits + RADIX_BITS - 1) // RADIX_BITS
-    width = (bits + n_passes - 1) // n_passes if n_passes else 1
-    src, dst = keys.copy(), np.empty(n, dtype=np.int64)
-    n_bins = 1 << width
-    mask = n_bins - 1
-    start = np.empty(n_bins + 1, dtype=np.int64)
-    for shift in range(0, n_passes * width, width):
-        start[:] = 0
-        for i in range(n):
-            start[((src[i] >> shift) & mask) + 1] += 1
-        for b in range(n_bins):
-            start[b + 1] += start[b]
-        for i in range(n):
-            d = (src[i] >> shift) & mask
-            dst[start[d]] = src[i]
-            start[d] += 1
-        src, dst = dst, src
-    return src
-
-
-@kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
     """Buckets for the search within :func:`month_draws`: with at least 256 targets
     and a finite positive last element, ``(n_buckets, scale, start)``: bucket ``b =
@@ -633,7 +589,7 @@ def month_draws(
     index fell outside the groups (the numpy form would raise).
     """
     n_parts, n_labs, n_groups = cdf.shape
-    part_bits, row_bits = _bit_length(n_parts), _bit_length(n_rows)
+    part_bits, row_bits = bit_length(n_parts), bit_length(n_rows)
     n_draws = 0
     for p in range(n_parts):
         for lab in range(n_labs):

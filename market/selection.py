@@ -2,7 +2,9 @@
 integer codes (:func:`counting_sort`: the staff by lab, values by specialty, screened
 pairs by group), selection in place (:func:`quickselect`) and the ``k``-th smallest
 values of groups without moving them (:func:`order_stats`, by buckets of value: per-lab
-pay quantiles, going rates).
+pay quantiles, going rates), and a radix sort of non-negative integers
+(:func:`radix_sort`: the search's dedup keys; :func:`unique_inverse`: the candidates of a
+month's bids).
 """
 
 from __future__ import annotations
@@ -233,3 +235,81 @@ def least_to_front(a: np.ndarray, left: int, right: int) -> None:
         if a[i] < a[best]:
             best = i
     a[left], a[best] = a[best], a[left]
+
+
+@kernel
+def bit_length(n: int) -> int:
+    """Bits needed to write ``0 .. n`` (``int.bit_length``)."""
+    bits = 0
+    while (n >> bits) > 0:
+        bits += 1
+    return bits
+
+
+RADIX_BITS = 12
+"""Most bits per pass of :func:`radix_sort` (4,096 counters: they stay in the L1
+cache)."""
+
+
+@kernel
+def radix_sort(keys: np.ndarray) -> np.ndarray:
+    """``np.sort(keys)`` for non-negative int64 keys: a least-significant-digit radix
+    sort in as few passes of at most ``RADIX_BITS`` as the largest key needs, the bits
+    shared evenly between them (two passes of 12 bits for a 23-bit key, not three of 11).
+    """
+    n = keys.shape[0]
+    top = 0
+    for i in range(n):
+        top = max(top, keys[i])
+    bits = bit_length(top)
+    n_passes = (bits + RADIX_BITS - 1) // RADIX_BITS
+    width = (bits + n_passes - 1) // n_passes if n_passes else 1
+    src, dst = keys.copy(), np.empty(n, dtype=np.int64)
+    n_bins = 1 << width
+    mask = n_bins - 1
+    start = np.empty(n_bins + 1, dtype=np.int64)
+    for shift in range(0, n_passes * width, width):
+        start[:] = 0
+        for i in range(n):
+            start[((src[i] >> shift) & mask) + 1] += 1
+        for b in range(n_bins):
+            start[b + 1] += start[b]
+        for i in range(n):
+            d = (src[i] >> shift) & mask
+            dst[start[d]] = src[i]
+            start[d] += 1
+        src, dst = dst, src
+    return src
+
+
+@kernel
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative int64 ``values``: one
+    :func:`radix_sort` of ``value << b | position`` (``b`` bits for the positions), then
+    one walk along the sorted keys that keeps the first of each value and gives every
+    position its value's rank among the distinct ones.
+    """
+    n = values.shape[0]
+    top = 0
+    for i in range(n):
+        if values[i] < 0:
+            raise ValueError("unique_inverse takes non-negative values")
+        top = max(top, values[i])
+    b = bit_length(max(n - 1, 0))
+    if bit_length(top) + b > 62:
+        raise ValueError("values too large to pack with their positions")
+    keys = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        keys[i] = (values[i] << b) | i
+    keys = radix_sort(keys)
+    mask = (1 << b) - 1
+    distinct = np.empty(n, dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
+    n_distinct = 0
+    for k in range(n):
+        v = keys[k] >> b
+        if n_distinct == 0 or distinct[n_distinct - 1] != v:
+            distinct[n_distinct] = v
+            n_distinct += 1
+        inverse[keys[k] & mask] = n_distinct - 1
+    return distinct[:n_distinct], inverse

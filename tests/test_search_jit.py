@@ -18,9 +18,9 @@ from market.search import (
     month_draws,
     month_setup,
     pairwise_sum,
-    radix_sort,
     specialty_groups,
 )
+from market.selection import radix_sort, unique_inverse
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -311,3 +311,20 @@ def test_lab_draws_of_a_model_match_the_numpy_form(kwargs, nan_skill):
     np.testing.assert_array_equal(got[1], rows[n_first:])
     assert nan_skill or len(got[0]) > 10
     assert a.random() == b.random()
+
+
+@pytest.mark.parametrize("top", [0, 1, 300, 30_000, 2**40])
+def test_unique_inverse_is_np_unique(top):
+    rng = np.random.default_rng(top % 97)
+    for m in (0, 1, 7, 3_000):
+        values = rng.integers(0, top + 1, m)
+        want, want_inv = np.unique(values, return_inverse=True)
+        got, got_inv = unique_inverse(values)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got_inv, want_inv)
+        np.testing.assert_array_equal(got[got_inv], values)
+
+
+def test_unique_inverse_refuses_negative_values():
+    with pytest.raises(ValueError, match="non-negative"):
+        unique_inverse(np.array([3, -1, 2]))
