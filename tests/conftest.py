@@ -3,8 +3,10 @@ calibrated scenario's numbers."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import numpy as np
 import pytest
 
 import market
@@ -72,3 +74,29 @@ def two_labs():
 def small_scenario() -> market.Scenario:
     """A generic 6-lab market of 600 people, 24 months."""
     return market.generic_scenario(n_labs=6, n_engineers=600).with_overrides({"steps": 24})
+
+
+def every_rule_and_an_empty_lab(agg):
+    """``agg`` (a :class:`market.valuation.LabState`) with allocation rules 0, 1, 2 in
+    turn and lab 1 without researchers, research sums, talent, product staff or GPUs."""
+    n_labs = agg.n_labs
+    empty = np.arange(n_labs) == 1
+    heads = agg.headcount.copy()
+    heads[0, empty] = 0.0
+    zero = np.zeros(n_labs)
+    return dataclasses.replace(
+        agg,
+        allocation=np.arange(n_labs) % 3,
+        headcount=heads,
+        research_s1=np.where(empty, zero, agg.research_s1),
+        research_s2=np.where(empty, zero, agg.research_s2),
+        talent=np.where(empty, zero, agg.talent),
+        product=np.where(empty, zero, agg.product),
+        gpus=np.where(empty, zero, agg.gpus),
+    )
+
+
+@pytest.fixture
+def with_every_rule_and_an_empty_lab():
+    """:func:`every_rule_and_an_empty_lab`, as a fixture."""
+    return every_rule_and_an_empty_lab

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -68,30 +66,13 @@ def _marginal_value_reference(state, people, rows, labs, incumbent, cfg, price):
 
 
 def _market(market: dict):
-    """A stepped generic market and its lab state with every allocation rule and a lab
-    (1) without researchers, GPUs or product staff."""
+    """A stepped generic market and its lab state."""
     sc = tm.generic_scenario(6, 900).with_overrides(
         {"steps": 1, **{f"market.{k}": v for k, v in market.items()}}
     )
     model = tm.TalentMarket(scenario=sc, rng=4)
     model.step()
-    agg = model.state.lab_state
-    n_labs = agg.n_labs
-    empty = np.arange(n_labs) == 1
-    heads = agg.headcount.copy()
-    heads[0, empty] = 0.0
-    zero = np.zeros(n_labs)
-    agg = dataclasses.replace(
-        agg,
-        allocation=np.arange(n_labs) % 3,
-        headcount=heads,
-        research_s1=np.where(empty, zero, agg.research_s1),
-        research_s2=np.where(empty, zero, agg.research_s2),
-        talent=np.where(empty, zero, agg.talent),
-        product=np.where(empty, zero, agg.product),
-        gpus=np.where(empty, zero, agg.gpus),
-    )
-    return model, agg
+    return model, model.state.lab_state
 
 
 @pytest.mark.parametrize(
@@ -104,11 +85,12 @@ def _market(market: dict):
         {"infra_leadership_enabled": True},
     ],
 )
-def test_marginal_values_are_the_numpy_composition(market):
+def test_marginal_values_are_the_numpy_composition(market, with_every_rule_and_an_empty_lab):
     """Random pairs of people and labs, incumbents and not, under every allocation rule,
     at a lab without researchers, GPUs or product staff; also no pairs and one
     specialty only."""
     model, agg = _market(market)
+    agg = with_every_rule_and_an_empty_lab(agg)
     cfg, people, n_labs = model.cfg, model.state.people, agg.n_labs
     rng = np.random.default_rng(6)
     n = 3000
@@ -152,8 +134,9 @@ def _amenity_reference(state, people, rows, labs, incumbent, gamma):
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.25, 1.0])
-def test_amenities_are_the_numpy_composition(gamma):
+def test_amenities_are_the_numpy_composition(gamma, with_every_rule_and_an_empty_lab):
     model, agg = _market({})
+    agg = with_every_rule_and_an_empty_lab(agg)
     people = model.state.people
     rng = np.random.default_rng(8)
     n = 3000

@@ -107,12 +107,12 @@ def test_staff_pass_of_nobody_and_of_a_nan():
         {"product_max_uplift": 0.0, "infra_scale_exponent": 0.7},
     ],
 )
-def test_hire_values_are_marginal_values_at_the_pseudo_labs(market):
+def test_hire_values_are_marginal_values_at_the_pseudo_labs(
+    market, with_every_rule_and_an_empty_lab
+):
     """The compiled typical-hire values equal ``marginal_value`` of the representatives
     at :func:`with_extra_hires`' pseudo-labs, bit for bit, under every allocation rule,
     at labs without researchers, GPUs or product staff and for large hire counts."""
-    import dataclasses
-
     import market as tm
     from market.phases.vacancies import hire_values, representatives, with_extra_hires
     from market.valuation import marginal_value
@@ -122,21 +122,8 @@ def test_hire_values_are_marginal_values_at_the_pseudo_labs(market):
     )
     model = tm.TalentMarket(scenario=sc, rng=3)
     cfg, agg = model.cfg, model.state.lab_state
+    agg = with_every_rule_and_an_empty_lab(agg)
     n_labs = agg.n_labs
-    zero = np.zeros(n_labs)
-    empty = np.arange(n_labs) == 1  # lab 1: no researchers, no product staff, no GPUs
-    heads = agg.headcount.copy()
-    heads[0, empty] = 0.0
-    agg = dataclasses.replace(
-        agg,
-        allocation=np.arange(n_labs) % 3,
-        headcount=heads,
-        research_s1=np.where(empty, zero, agg.research_s1),
-        research_s2=np.where(empty, zero, agg.research_s2),
-        talent=np.where(empty, zero, agg.talent),
-        product=np.where(empty, zero, agg.product),
-        gpus=np.where(empty, zero, agg.gpus),
-    )
     rep = representatives(np.array([1.3, 0.8, 1.1]))
     rows = np.repeat(np.arange(3), n_labs)
     rng = np.random.default_rng(5)
