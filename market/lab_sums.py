@@ -45,43 +45,12 @@ class RawSums:
     payroll: np.ndarray
     skill_sum: np.ndarray
 
-    @classmethod
-    def zeros(cls, n_labs: int) -> RawSums:
-        """Sums over nobody."""
-        by_lab = (np.zeros(n_labs) for _ in range(5))
-        return cls(np.zeros((3, n_labs)), np.zeros((3, n_labs)), *by_lab)
-
-
-def raw_sums(
-    people: People, rows: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
-) -> RawSums:
-    """Per-lab sums over ``rows`` (people at labs, ascending), from scratch: each
-    statistic a sequential sum per lab (or per specialty and lab) in row order from 0,
-    as ``np.bincount(key, weights=...)`` computes it.
-    """
-    raw = RawSums.zeros(n_labs)
-    if rows.size == 0:
-        return raw
-    _accumulate(
-        _rows64(rows),
-        people.employer,
-        people.skill,
-        people.specialty,
-        people.comp_usd,
-        raw.headcount,
-        raw.by_spec,
-        raw.s2,
-        raw.payroll,
-        raw.skill_sum,
-    )
-    _add_powers(raw.sg1, raw.sg2, people, rows, allocation, g)
-    return raw
-
 
 def full_sums(
     people: People, n_labs: int, allocation: np.ndarray, g: float
 ) -> tuple[RawSums, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """:func:`raw_sums` over everyone at a lab, with those rows (ascending), their
+    """Per-lab sums over everyone at a lab (each a sequential sum in row order from 0,
+    as ``np.bincount(key, weights=...)`` computes it), with those rows (ascending), their
     skills and their lab order (:func:`by_employer`), by one compiled pass over all rows
     (:func:`_full_pass`).
     """
@@ -114,85 +83,9 @@ def _power_sums(
     return sg1, sg2
 
 
-def _add_powers(
-    sg1: np.ndarray,
-    sg2: np.ndarray,
-    people: People,
-    rows: np.ndarray,
-    allocation: np.ndarray,
-    g: float,
-) -> None:
-    """Add ``s^(1+g)`` (rule 1) and ``s^(1+2g)`` (rule 2) of the researchers among
-    ``rows`` at labs with that allocation rule to ``sg1``/``sg2``, in row order.
-
-    The powers are numpy's (``**``), evaluated only for those researchers; the sums
-    ``np.add.at``'s (sequential, as ``np.bincount``'s from zero).
-    """
-    if not (g > 0 and np.any(allocation > 0)):
-        return
-    alloc = np.asarray(allocation, dtype=np.int64)
-    for rule, power, sg in ((1, 1 + g, sg1), (2, 1 + 2 * g, sg2)):
-        sel = _rule_rows(_rows64(rows), people.employer, people.specialty, alloc, rule)
-        if sel.size:
-            lab = people.employer[sel].astype(np.intp)
-            np.add.at(sg, lab, people.skill[sel] ** power)
-
-
 def _rows64(rows: np.ndarray) -> np.ndarray:
     """``rows`` as int64 (the kernels' one row type, so they compile once)."""
     return rows if rows.dtype == np.int64 else rows.astype(np.int64)
-
-
-@kernel
-def _accumulate(
-    rows: np.ndarray,
-    employer: np.ndarray,
-    skill: np.ndarray,
-    specialty: np.ndarray,
-    comp: np.ndarray,
-    headcount: np.ndarray,
-    by_spec: np.ndarray,
-    s2: np.ndarray,
-    payroll: np.ndarray,
-    skill_sum: np.ndarray,
-) -> None:
-    """Add each row's statistics to its lab's sums, in row order: head count and
-    skill by (specialty, lab), squared skill of researchers, pay and skill by lab.
-
-    Reproduces ``np.bincount(key, weights=w)`` from zeroed sums for every statistic at
-    once: it adds each bin's weights sequentially in input order, and so does this loop.
-    """
-    n_labs = payroll.shape[0]
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        j = employer[r]
-        k = specialty[r]
-        if j < 0 or j >= n_labs or k < 0 or k > 2:  # numba does not check bounds
-            raise IndexError("employer or specialty code out of range")
-        s = skill[r]
-        headcount[k, j] += 1.0
-        by_spec[k, j] += s
-        if k == RESEARCH_CODE:
-            s2[j] += s * s
-        payroll[j] += comp[r]
-        skill_sum[j] += s
-
-
-@kernel
-def _rule_rows(
-    rows: np.ndarray, employer: np.ndarray, specialty: np.ndarray, allocation: np.ndarray, rule: int
-) -> np.ndarray:
-    """The researchers among ``rows`` whose lab has allocation ``rule``, in order
-    (``rows[(specialty[rows] == RESEARCH) & (allocation[employer[rows]] == rule)]``).
-    """
-    out = np.empty(rows.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if specialty[r] == RESEARCH_CODE and allocation[employer[r]] == rule:
-            out[k] = r
-            k += 1
-    return out[:k]
 
 
 SLOTS = 9
@@ -222,8 +115,8 @@ def _full_pass(
 ]:
     """One pass over all rows: the staff rows (``np.flatnonzero(employer >= 0)``), their
     skills, (if ``powers``) their researchers at labs with allocation rule 1 and 2,
-    :func:`_accumulate`'s sums over the staff (head count, skill by specialty, squared
-    research skill, payroll and skill sum per lab, from zero in row order), in that
+    the sums over the staff (head count, skill by specialty, squared research
+    skill, payroll and skill sum per lab, from zero in row order, as ``np.bincount``), in that
     order (the lab count is ``allocation``'s length), and the staff's lab order
     (:func:`by_employer`: the bounds from the head counts, then
     :func:`market.selection.place_stably`).
@@ -329,12 +222,10 @@ def mean_skill(skill: np.ndarray) -> float:
     return skill.mean() if len(skill) else 1.0
 
 
-def people_sums(
-    people: People, staff: np.ndarray, n_labs: int, allocation: np.ndarray, g: float
-) -> Sums:
-    """All sums over ``staff`` (everyone at a lab, ascending), from scratch."""
-    raw = raw_sums(people, staff, n_labs, allocation, g)
-    return finish(raw, allocation, g, mean_skill(people.skill[staff]))
+def people_sums(people: People, n_labs: int, allocation: np.ndarray, g: float) -> Sums:
+    """All sums over everyone at a lab, from scratch (:func:`full_sums`)."""
+    raw, _, skill, _ = full_sums(people, n_labs, allocation, g)
+    return finish(raw, allocation, g, mean_skill(skill))
 
 
 class LabSums:

@@ -119,8 +119,7 @@ def aggregate(
     g = cfg.allocation_gamma
     lead = (*leadership_sums(people, n_labs, cfg, None if cache is None else cache.memo), backlog)
     if cache is None:
-        staff = np.flatnonzero(people.view("employer") >= 0)
-        sums = people_sums(people, staff, n_labs, allocation, g)
+        sums = people_sums(people, n_labs, allocation, g)
     else:
         sums = cache.get(people, n_labs, allocation, g)
     return _evaluate(sums, gpus, efficiency, allocation, mission, retention_frac, cfg, lead)

@@ -15,10 +15,8 @@ from market.codes import Employer
 from market.lab_sums import (
     RawSums,
     _full_pass,
-    _rule_rows,
     by_employer,
     full_sums,
-    raw_sums,
     staff_by_lab,
 )
 from market.people import RESEARCH, People
@@ -125,19 +123,6 @@ CASES += [(seed, 3000, 40) for seed in range(3)]  # many labs, some empty
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (-1e16) ** 1.35
 @pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
 @pytest.mark.parametrize("g", [0.0, 0.35])
-def test_raw_sums_kernel_equals_bincounts(seed, n, n_labs, g):
-    rng = np.random.default_rng(seed)
-    p = random_people(rng, n, n_labs, order_sensitive=True)
-    allocation = rng.integers(0, 3, n_labs)
-    staff = np.flatnonzero(p.view("employer") >= 0)
-    for rows in (staff, staff[: len(staff) // 2], staff[::3].astype(np.int32)):
-        want = numpy_raw_sums(p, rows, n_labs, allocation, g)
-        assert_raw_equal(raw_sums(p, rows, n_labs, allocation, g), want)
-
-
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
-@pytest.mark.parametrize(("seed", "n", "n_labs"), CASES)
-@pytest.mark.parametrize("g", [0.0, 0.35])
 def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
     """One pass over all rows: the staff rows, their skills, the sums and the lab order."""
     rng = np.random.default_rng(seed)
@@ -162,7 +147,7 @@ def test_sums_in_row_order_where_float_order_matters():
         employer=np.array([0, 0, 0, 1], dtype=np.int32),
         comp_usd=np.array([1e16, 1.0, -1e16, 2.0]),
     )
-    raw = raw_sums(p, np.arange(4), 3, np.zeros(3, dtype=np.int64), 0.0)
+    raw = full_sums(p, 3, np.zeros(3, dtype=np.int64), 0.0)[0]
     assert raw.by_spec[RESEARCH].tolist() == [0.0, 3.0, 0.0]  # the 1 is lost, as in order
     assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
 
@@ -190,9 +175,6 @@ def test_full_pass_equals_numpy(seed):
         for rule, sel in ((1, rule1), (2, rule2)):
             want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
             np.testing.assert_array_equal(sel, want_rows if powers else want_rows[:0])
-            np.testing.assert_array_equal(
-                _rule_rows(rows, p.employer, p.specialty, alloc, rule), want_rows
-            )
 
 
 # -- vesting -------------------------------------------------------------------------
@@ -396,8 +378,6 @@ def test_kernels_refuse_codes_out_of_range():
     alloc = np.zeros(2, dtype=np.int64)
     with pytest.raises(IndexError):
         full_sums(p, 2, alloc, 0.0)
-    with pytest.raises(IndexError):
-        raw_sums(p, np.arange(3), 2, alloc, 0.0)
     with pytest.raises(IndexError):
         _full_pass(p.view("employer"), p.skill, p.specialty, p.comp_usd, alloc, False)
     with pytest.raises(IndexError):
