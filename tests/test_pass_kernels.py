@@ -16,7 +16,9 @@ from market.lab_sums import (
     RawSums,
     _full_pass,
     by_employer,
+    finish,
     full_sums,
+    mean_skill,
     staff_by_lab,
 )
 from market.people import RESEARCH, People
@@ -150,6 +152,30 @@ def test_sums_in_row_order_where_float_order_matters():
     raw = full_sums(p, 3, np.zeros(3, dtype=np.int64), 0.0)[0]
     assert raw.by_spec[RESEARCH].tolist() == [0.0, 3.0, 0.0]  # the 1 is lost, as in order
     assert raw.payroll.tolist() == [0.0, 2.0, 0.0] and raw.headcount[0].tolist() == [3, 1, 0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_effective_talent_and_mean_skill_equal_their_numpy_forms(seed):
+    """``finish``'s talent by allocation rule is ``np.select`` of the three forms, and
+    ``mean_skill`` is ``np.mean`` (pairwise sums: sizes past 128 and 8,192 included).
+    """
+    rng = np.random.default_rng(seed)
+    n_labs, g = 9, 0.35
+    p = random_people(rng, 20_000, n_labs, order_sensitive=False)
+    allocation = rng.integers(0, 3, n_labs)
+    raw, _, skill, _ = full_sums(p, n_labs, allocation, g)
+    talent = finish(raw, allocation, g, 1.0)[3]
+    research = raw.by_spec[RESEARCH]
+    n_r = np.maximum(raw.headcount[RESEARCH], 1)
+    m1 = np.maximum(research / n_r, 1e-12)
+    m2 = np.maximum(raw.s2 / n_r, 1e-12)
+    want = np.select(
+        [allocation == 1, allocation == 2], [raw.sg1 / m1**g, raw.sg2 / m2**g], research
+    )
+    np.testing.assert_array_equal(talent, want)
+    for n in (1, 7, 129, 8_193, len(skill)):
+        assert mean_skill(skill[:n]) == skill[:n].mean()
+    assert mean_skill(skill[:0]) == 1.0
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -348,7 +374,7 @@ def test_quickselect_places_order_statistics():
 @pytest.mark.parametrize("seed", range(5))
 def test_attrition_and_entry_selections_equal_numpy(seed):
     from market.phases.attrition import _at_risk
-    from market.phases.entry import _stale, _values_at
+    from market.phases.entry import _pay_sums, _stale
 
     rng = np.random.default_rng(seed)
     n = int(rng.choice([0, 1, 300, 4000]))
@@ -361,9 +387,26 @@ def test_attrition_and_entry_selections_equal_numpy(seed):
     np.testing.assert_array_equal(_at_risk(emp, held, step), want)
     stale = np.flatnonzero((emp == Employer.POOL) & (tenure > 6))
     np.testing.assert_array_equal(_stale(emp, tenure, 6), stale)
-    values = rng.random(n)
-    for j in range(6):
-        np.testing.assert_array_equal(_values_at(emp, values, j), values[emp == j])
+    values = rng.random(n) * 10.0 ** rng.integers(0, 8, n)  # magnitudes apart: order shows
+    labs = rng.permutation(8)[: int(rng.integers(0, 5))]  # codes 6, 7: nobody there
+    want = [values[emp == j].sum() for j in labs]
+    np.testing.assert_array_equal(_pay_sums(emp, values, labs.astype(np.int64)), want)
+
+
+def test_pay_sums_are_numpys_pairwise_sums_of_large_labs():
+    """Above 128 values numpy sums by halves: a sequential sum would differ."""
+    from market.phases.entry import _pay_sums
+
+    rng = np.random.default_rng(3)
+    n = 50_000
+    emp = rng.integers(-2, 3, n).astype(np.int32)
+    values = rng.random(n) * 10.0 ** rng.integers(0, 9, n)
+    got = _pay_sums(emp, values, np.array([2, 0], dtype=np.int64))
+    np.testing.assert_array_equal(got, [values[emp == 2].sum(), values[emp == 0].sum()])
+    sequential = 0.0
+    for v in values[emp == 2]:
+        sequential += v
+    assert sequential != got[0]  # the test would catch a sequential sum
 
 
 def test_kernels_refuse_codes_out_of_range():

@@ -8,6 +8,7 @@ from market.codes import Employer, Reason, Specialty
 from market.jit import kernel
 from market.moves import leave, move
 from market.population import add_graduates
+from market.search import pairwise_sum
 from market.state import MarketState
 
 POOL_CODE = int(Employer.POOL)
@@ -42,14 +43,16 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
     if graduates.size == 0:
         return stale
     graduates = graduates[np.argsort(-p.skill[graduates], kind="stable")]
-    outside = [int(j) for j in np.flatnonzero(labs.outside_sector)]
-    headroom = {j: labs.budget_usd[j] - payroll_now(state, j) for j in outside}
+    outside_labs = np.flatnonzero(labs.outside_sector)
+    payroll = payrolls_now(state, outside_labs)
+    outside = outside_labs.tolist()
+    headroom = {j: labs.budget_usd[j] - payroll[k] for k, j in enumerate(outside)}
     placed_all = []
     for matching_only in (True, False):
+        is_research = p.specialty[graduates] == Specialty.RESEARCH
         for j in sorted(outside, key=lambda j: -headroom[j]):
             wants = graduates
             if matching_only:
-                is_research = p.specialty[graduates] == Specialty.RESEARCH
                 wants = graduates[is_research == (labs.kinds[j] == "academia")]
             if wants.size == 0 or headroom[j] <= 0:
                 continue
@@ -60,18 +63,21 @@ def absorb_into_outside_sector(state: MarketState, stale: np.ndarray) -> np.ndar
                 move(state, placed, j, p.comp_usd[placed].copy(), Reason.GRADUATE_HIRE)
                 placed_all.append(placed)
                 graduates = _without(graduates, placed, p.n)  # still sorted by skill
+                is_research = p.specialty[graduates] == Specialty.RESEARCH
     if not placed_all:
         return stale
     return _without(stale, np.concatenate(placed_all), p.n)
 
 
-def payroll_now(state: MarketState, j: int) -> float:
-    """Lab ``j``'s payroll with retention grants as the people columns stand now (the
-    aggregates of the last refresh miss this month's anniversary raises).
+def payrolls_now(state: MarketState, labs: np.ndarray) -> np.ndarray:
+    """The payroll with retention grants of each lab in ``labs`` as the people columns
+    stand now (the aggregates of the last refresh miss this month's anniversary raises):
+    ``comp_usd[employer == j].sum() * (1 + retention_bonus_frac[j])``, numpy's pairwise
+    sum of the lab's pay in row order (:func:`_pay_sums`, one compiled call).
     """
     p = state.people
-    comp = _values_at(p.view("employer"), p.comp_usd, j)
-    return float(comp.sum() * (1 + state.labs.retention_bonus_frac[j]))
+    sums = _pay_sums(p.view("employer"), p.comp_usd, np.asarray(labs, dtype=np.int64))
+    return sums * (1 + state.labs.retention_bonus_frac[labs])
 
 
 @kernel
@@ -89,15 +95,36 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
 
 
 @kernel
-def _values_at(employer: np.ndarray, values: np.ndarray, j: int) -> np.ndarray:
-    """``values[np.flatnonzero(employer == j)]`` (in row order) in one pass."""
+def _pay_sums(employer: np.ndarray, comp: np.ndarray, labs: np.ndarray) -> np.ndarray:
+    """``comp[employer == j].sum()`` for each ``j`` in ``labs`` (distinct codes), bit for
+    bit: the pay of each lab's rows gathered in row order (one pass to count, one to
+    gather), then numpy's pairwise sum (:func:`market.search.pairwise_sum`).
+    """
     n = employer.shape[0]
-    out = np.empty(n, dtype=values.dtype)
-    k = 0
-    for i in range(n):  # no branch (the outcome is unpredictable row to row)
-        out[k] = values[i]
-        k += employer[i] == j
-    return out[:k]
+    n_codes = 0
+    for j in labs:
+        n_codes = max(n_codes, j + 1)
+    slot = np.full(n_codes, -1, dtype=np.int64)
+    for k in range(labs.shape[0]):
+        slot[labs[k]] = k
+    start = np.zeros(labs.shape[0] + 1, dtype=np.int64)
+    for i in range(n):
+        j = employer[i]
+        if 0 <= j < n_codes and slot[j] >= 0:
+            start[slot[j] + 1] += 1
+    for k in range(labs.shape[0]):
+        start[k + 1] += start[k]
+    fill = start[:-1].copy()
+    values = np.empty(start[-1])
+    for i in range(n):
+        j = employer[i]
+        if 0 <= j < n_codes and slot[j] >= 0:
+            values[fill[slot[j]]] = comp[i]
+            fill[slot[j]] += 1
+    out = np.empty(labs.shape[0])
+    for k in range(labs.shape[0]):
+        out[k] = pairwise_sum(values, start[k], start[k + 1] - start[k])
+    return out
 
 
 def _without(rows: np.ndarray, drop: np.ndarray, n: int) -> np.ndarray:
