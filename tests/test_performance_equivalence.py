@@ -115,11 +115,15 @@ def test_group_quantiles_match_numpy_bitwise(seed):
             assert np.isnan(got[j]).all()
 
 
-def test_group_quantiles_with_nan_fall_back_to_numpy():
-    values = np.array([1.0, np.nan, 3.0, 4.0, 5.0])
-    bounds = np.array([0, 3, 5])
-    got = group_quantiles(values.copy(), bounds, (0.5,))
-    np.testing.assert_array_equal(got[:, 0], [np.nan, 4.5])
+def test_group_quantiles_of_a_group_with_nan_are_nan_as_numpys():
+    values = np.array([1.0, np.nan, 3.0, 4.0, 5.0, np.nan, 7.0])
+    bounds = np.array([0, 3, 5, 5, 7])
+    got = group_quantiles(values.copy(), bounds, (0.0, 0.5, 1.0))
+    for j in range(4):
+        seg = values[bounds[j] : bounds[j + 1]]
+        want = np.quantile(seg, (0.0, 0.5, 1.0)) if seg.size else np.full(3, np.nan)
+        np.testing.assert_array_equal(got[j], want)
+    assert np.isnan(got[0]).all() and not np.isnan(got[1]).any()
 
 
 def test_months_per_distinct_step_match_per_row(spun_out_model):

@@ -64,36 +64,26 @@ def _or_zeros(values: np.ndarray | None, n: int) -> np.ndarray:
 
 def group_quantiles(values: np.ndarray, bounds: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
     """Quantiles ``q`` of each group ``values[bounds[j] : bounds[j + 1]]`` ((G, len(q));
-    NaN rows for empty groups).
+    NaN rows for empty groups and for groups holding a NaN).
 
     Bit-identical to ``np.quantile(group, q)`` with numpy's default ``linear`` method,
     by one compiled call (:func:`_group_quantiles`) instead of numpy.quantile's ~100 us
-    of overhead per group. Falls back to ``np.quantile`` if ``values`` holds NaN.
+    of overhead per group.
     """
-    q_arr = np.asarray(q, dtype=float)
-    out, ok = _group_quantiles(values, bounds, q_arr)
-    if not ok:
-        for j in np.flatnonzero(np.diff(bounds)):
-            out[j] = np.quantile(values[bounds[j] : bounds[j + 1]], q_arr)
-    return out
+    return _group_quantiles(values, bounds, np.asarray(q, dtype=float))
 
 
 @kernel
-def _group_quantiles(
-    values: np.ndarray, bounds: np.ndarray, q: np.ndarray
-) -> tuple[np.ndarray, bool]:
-    """:func:`group_quantiles` without NaN (``ok`` False and the rows of non-empty
-    groups undefined if ``values`` holds one): per group of ``n`` and quantile ``q``,
-    numpy's virtual index ``(n - 1) q``, its two neighbouring order statistics ``a <=
-    b`` (:func:`market.selection.order_stats`, all groups in one call) and numpy's
-    two-sided lerp, ``b - (b - a)(1 - gamma)`` if ``gamma >= 0.5`` else ``a + (b -
-    a) gamma``, with numpy's operations and their order.
+def _group_quantiles(values: np.ndarray, bounds: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """:func:`group_quantiles`: per group of ``n`` and quantile ``q``, numpy's virtual
+    index ``(n - 1) q``, its two neighbouring order statistics ``a <= b``
+    (:func:`market.selection.order_stats`, all groups in one call; NaN for a group
+    holding a NaN, as np.quantile gives) and numpy's two-sided lerp, ``b - (b - a)(1 -
+    gamma)`` if ``gamma >= 0.5`` else ``a + (b - a) gamma``, with numpy's operations and
+    their order.
     """
     n_groups, n_q = bounds.shape[0] - 1, q.shape[0]
     out = np.full((n_groups, n_q), np.nan)
-    for i in range(bounds[-1] - bounds[0]):
-        if np.isnan(values[bounds[0] + i]):
-            return out, False
     at = np.flatnonzero(bounds[1:] > bounds[:-1])
     size = np.empty(at.shape[0], dtype=np.int64)
     kth = np.empty((at.shape[0], 2 * n_q), dtype=np.int64)
@@ -114,4 +104,4 @@ def _group_quantiles(
             a, b, t = stats[g, i], stats[g, n_q + i], gamma[g, i]
             diff = b - a
             out[at[g], i] = b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
-    return out, True
+    return out
