@@ -96,34 +96,21 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
 
 @kernel
 def _pay_sums(employer: np.ndarray, comp: np.ndarray, labs: np.ndarray) -> np.ndarray:
-    """``comp[employer == j].sum()`` for each ``j`` in ``labs`` (distinct codes), bit for
-    bit: the pay of each lab's rows gathered in row order (one pass to count, one to
-    gather), then numpy's pairwise sum (:func:`market.search.pairwise_sum`).
+    """``comp[employer == j].sum()`` for each ``j`` in ``labs``, bit for bit: a lab's pay
+    gathered in row order (a pass over the rows without branches, whose outcome is
+    unpredictable row to row), then numpy's pairwise sum
+    (:func:`market.search.pairwise_sum`).
     """
     n = employer.shape[0]
-    n_codes = 0
-    for j in labs:
-        n_codes = max(n_codes, j + 1)
-    slot = np.full(n_codes, -1, dtype=np.int64)
-    for k in range(labs.shape[0]):
-        slot[labs[k]] = k
-    start = np.zeros(labs.shape[0] + 1, dtype=np.int64)
-    for i in range(n):
-        j = employer[i]
-        if 0 <= j < n_codes and slot[j] >= 0:
-            start[slot[j] + 1] += 1
-    for k in range(labs.shape[0]):
-        start[k + 1] += start[k]
-    fill = start[:-1].copy()
-    values = np.empty(start[-1])
-    for i in range(n):
-        j = employer[i]
-        if 0 <= j < n_codes and slot[j] >= 0:
-            values[fill[slot[j]]] = comp[i]
-            fill[slot[j]] += 1
+    values = np.empty(n)
     out = np.empty(labs.shape[0])
     for k in range(labs.shape[0]):
-        out[k] = pairwise_sum(values, start[k], start[k + 1] - start[k])
+        j = labs[k]
+        m = 0
+        for i in range(n):
+            values[m] = comp[i]
+            m += employer[i] == j
+        out[k] = pairwise_sum(values, 0, m)
     return out
 
 
