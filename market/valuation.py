@@ -92,6 +92,14 @@ class LabState:
         staff = self.headcount.sum(axis=0)
         return float(np.average(self.mission, weights=staff)) if staff.sum() > 0 else 0.0
 
+    @cached_property
+    def allocates_by_skill(self) -> bool:
+        """Whether a lab allocates compute by skill (rules 1 and 2, kept after the first
+        read): if none does, every researcher's allocation factor is 1 and the kernels
+        do not read the factors, so their ``**`` is skipped (:func:`allocation_power`).
+        """
+        return bool(((self.allocation == 1) | (self.allocation == 2)).any())
+
     @property
     def research_headcount(self) -> np.ndarray:
         """Researchers per lab."""
@@ -311,6 +319,14 @@ def allocation_factor(
     return out
 
 
+def allocation_power(state: LabState, bases: np.ndarray, gamma: float) -> np.ndarray:
+    """The researchers' allocation factors ``bases**gamma`` (:func:`allocation_base`),
+    or, when no lab allocates by skill (:attr:`LabState.allocates_by_skill`), the bases
+    themselves: the kernels read a factor only at a lab with rule 1 or 2.
+    """
+    return bases**gamma if state.allocates_by_skill else bases
+
+
 def marginal_value(
     state: LabState,
     people: People,
@@ -342,7 +358,7 @@ def marginal_value(
         state.infra,
         state.gpus,
     )
-    factor = base**cfg.allocation_gamma
+    factor = allocation_power(state, base, cfg.allocation_gamma)
     if cfg.infra_leadership_enabled and state.leaders is not None:
         inc = incumbent[at_i].astype(float)
         compute = np.concatenate(_led_compute(state, people, rows[at_i], labs[at_i], inc, cfg))
@@ -596,7 +612,7 @@ def compute_per_head(
         state.gpus,
         state.util,
     )
-    return _per_head(base, bases**gamma, at_r, labs, state.allocation)
+    return _per_head(base, allocation_power(state, bases, gamma), at_r, labs, state.allocation)
 
 
 @kernel
@@ -657,18 +673,14 @@ def amenity(
     labs: np.ndarray,
     incumbent: np.ndarray,
     gamma: float,
-    *,
-    terms: PersonTerms | None = None,
 ) -> np.ndarray:
     """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers.
 
     Each term is measured against the market's typical level (compute per researcher,
     mean mission, mean skill), so the job pool, which has no amenities, is an average
-    outside option rather than the worst possible job. ``terms``: the people's columns
-    already gathered (:meth:`PersonTerms.of`, for several calls on the same rows).
+    outside option rather than the worst possible job.
     """
-    if terms is None:
-        terms = PersonTerms.of(people, rows)
+    terms = PersonTerms.of(people, rows)
     cph = compute_per_head(state, people, rows, labs, incumbent, gamma, terms=terms)
     log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
     return _amenity_sum(
@@ -706,6 +718,127 @@ def _amenity_sum(
             + w_colleagues[k] * log_colleagues[lab]
         )
     return out
+
+
+def amenity_here_and_there(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    here: np.ndarray,
+    there: np.ndarray,
+    gamma: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``amenity(state, people, rows, here, ones, gamma)`` (each person at ``here`` as an
+    incumbent) and ``amenity(state, people, rows, there, zeros, gamma)`` (joining
+    ``there``), the same numbers from one pass over both: the ``**``, ``maximum`` and
+    ``log`` of :func:`amenity` each run once over the two halves.
+    """
+    labs, base, bases, at_r, w_compute, w_mission, w_colleagues = _here_and_there_inputs(
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(here, dtype=np.int64),
+        np.asarray(there, dtype=np.int64),
+        people.skill,
+        people.specialty,
+        people.w_compute,
+        people.w_mission,
+        people.w_colleagues,
+        COMPUTE_PREF_BY_SPECIALTY,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.gpus,
+        state.util,
+    )
+    cph = _per_head(base, allocation_power(state, bases, gamma), at_r, labs, state.allocation)
+    log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
+    return _here_and_there_sums(
+        log_cph,
+        labs,
+        w_compute,
+        w_mission,
+        w_colleagues,
+        state.reference_log_compute,
+        state.mission,
+        state.reference_mission,
+        state.log_colleagues,
+    )
+
+
+@kernel
+def _here_and_there_inputs(
+    rows: np.ndarray,
+    here: np.ndarray,
+    there: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    pref: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` of :func:`amenity_here_and_there`: the people's terms
+    (:func:`_person_terms`) and :func:`_per_head_inputs` of the pairs ``(rows, here)``
+    as incumbents then ``(rows, there)`` as joiners, with their labs
+    ``concatenate([here, there])``.
+    """
+    sk, is_r, wc, wm, wl = _person_terms(
+        rows, skill, spec, w_compute, w_mission, w_colleagues, pref
+    )
+    n = rows.shape[0]
+    labs = np.empty(2 * n, dtype=np.int64)
+    incumbent = np.empty(2 * n, dtype=np.bool_)
+    sk2 = np.empty(2 * n)
+    is_r2 = np.empty(2 * n, dtype=np.bool_)
+    for k in range(n):
+        labs[k], labs[n + k] = here[k], there[k]
+        incumbent[k], incumbent[n + k] = True, False
+        sk2[k], sk2[n + k] = sk[k], sk[k]
+        is_r2[k], is_r2[n + k] = is_r[k], is_r[k]
+    base, bases, at_r = _per_head_inputs(
+        labs, incumbent, sk2, is_r2, rule, heads, s1, s2, gpus, util
+    )
+    return labs, base, bases, at_r, wc, wm, wl
+
+
+@kernel
+def _here_and_there_sums(
+    log_cph: np.ndarray,
+    labs: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    ref_compute: float,
+    mission: np.ndarray,
+    ref_mission: float,
+    log_colleagues: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_amenity_sum` of the first and of the second half of the pairs (the same
+    people's terms for both).
+    """
+    n = w_compute.shape[0]
+    halves = []
+    for h in range(2):
+        halves.append(
+            _amenity_sum(
+                log_cph[h * n : (h + 1) * n],
+                labs[h * n : (h + 1) * n],
+                w_compute,
+                w_mission,
+                w_colleagues,
+                ref_compute,
+                mission,
+                ref_mission,
+                log_colleagues,
+            )
+        )
+    return halves[0], halves[1]
 
 
 @dataclass

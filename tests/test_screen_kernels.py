@@ -13,7 +13,7 @@ import market
 from market import bidding
 from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling, noncompete_and_forfeit
 from market.phases.search import _acceptance_score, _bid_groups, _top_per_group, top_per_group
-from market.valuation import PersonTerms, amenity
+from market.valuation import amenity
 
 # The inputs hold NaN and infinities on purpose (numpy warns where they combine).
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -121,11 +121,10 @@ def test_acceptance_pay_is_the_numpy_form(model):
     inc_lab = p.employer[rows].astype(np.int64)
     employed = inc_lab >= 0
     assert employed.any() and not employed.all()
-    terms = PersonTerms.of(p, rows)
     gamma = cfg.allocation_gamma
     safe = np.where(employed, inc_lab, 0)
-    here = amenity(agg, p, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
-    there = amenity(agg, p, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
+    here = amenity(agg, p, rows, safe, np.ones(len(rows), bool), gamma)
+    there = amenity(agg, p, rows, labs, np.zeros(len(rows), bool), gamma)
     delay, one_off = _noncompete_numpy(
         p.comp_usd,
         p.unvested_usd,
