@@ -29,6 +29,7 @@ from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
 from market.production import (
     bring_up_share,
     ces,
+    fleet_compute,
     led_utilisation,
     monetisation,
     online_within_year,
@@ -283,6 +284,26 @@ def _utilisation(
     )
 
 
+def _compute_of(
+    infra: np.ndarray, lab: np.ndarray, gpus: np.ndarray, cfg: MarketConfig
+) -> np.ndarray:
+    """``gpus[lab] * _utilisation(infra, gpus[lab], cfg)`` without leadership: the
+    effective compute (before efficiency) of labs ``lab`` with infrastructure skill
+    ``infra`` (:func:`market.production.fleet_compute`).
+    """
+    if not cfg.infra_enabled:
+        return gpus[lab] * cfg.utilisation_max
+    return fleet_compute(
+        infra,
+        lab,
+        gpus,
+        cfg.utilisation_min,
+        cfg.utilisation_max,
+        cfg.infra_half_saturation,
+        cfg.infra_scale_exponent,
+    )
+
+
 def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> np.ndarray:
     return ces(
         compute_eff / cfg.compute_ref_h100e,
@@ -342,10 +363,11 @@ def marginal_value(
     otherwise what it gains if they join. Compiled glue (:func:`_value_inputs`,
     :func:`_value_ces_inputs`, :func:`_value_of`) around numpy's ``**`` of the
     researchers' allocation factors, one utilisation of the infrastructure people's
-    labs with and without them, and one CES call for every change of output.
+    labs with and without them (the fleets' ``**`` once per lab), and one CES call for
+    every change of output.
     """
     skill, spec = people.skill, people.specialty
-    base, at_r, infra, gpus, at_i = _value_inputs(
+    base, at_r, infra, at_lab, at_i = _value_inputs(
         rows,
         labs,
         incumbent,
@@ -356,14 +378,13 @@ def marginal_value(
         state.research_s1,
         state.research_s2,
         state.infra,
-        state.gpus,
     )
     factor = allocation_power(state, base, cfg.allocation_gamma)
     if cfg.infra_leadership_enabled and state.leaders is not None:
         inc = incumbent[at_i].astype(float)
         compute = np.concatenate(_led_compute(state, people, rows[at_i], labs[at_i], inc, cfg))
     else:
-        compute = gpus * _utilisation(infra, gpus, cfg)
+        compute = _compute_of(infra, at_lab, state.gpus, cfg)
     x, y = _value_ces_inputs(
         at_r,
         at_i,
@@ -426,13 +447,12 @@ def _value_inputs(
     s1: np.ndarray,
     s2: np.ndarray,
     infra: np.ndarray,
-    gpus: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Before the ``**`` and the utilisation of :func:`marginal_value`: the pairs of
     researchers (``at_r``) and their allocation bases (:func:`allocation_base`), and the
-    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill and
-    GPUs with them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them
-    (``[n_i:]``, that minus ``s``).
+    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill with
+    them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them (``[n_i:]``,
+    that minus ``s``) and those labs (both halves).
     """
     n = rows.shape[0]
     n_r = 0
@@ -444,7 +464,7 @@ def _value_inputs(
     base = np.empty(n_r)
     at_r = np.empty(n_r, dtype=np.int64)
     at = np.empty(2 * n_i)
-    fleet = np.empty(2 * n_i)
+    at_lab = np.empty(2 * n_i, dtype=np.int64)
     at_i = np.empty(n_i, dtype=np.int64)
     m_r = 0
     m_i = 0
@@ -458,10 +478,10 @@ def _value_inputs(
         elif s == INFRASTRUCTURE:
             with_ = infra[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
             at[m_i], at[n_i + m_i] = with_, with_ - sk
-            fleet[m_i], fleet[n_i + m_i] = gpus[lab], gpus[lab]
+            at_lab[m_i], at_lab[n_i + m_i] = lab, lab
             at_i[m_i] = k
             m_i += 1
-    return base, at_r, at, fleet, at_i
+    return base, at_r, at, at_lab, at_i
 
 
 @kernel
