@@ -131,6 +131,10 @@ SEARCH_BUCKETS_PER_ROW = 2
 """Buckets per element of the bucketed search (:func:`search_right`)."""
 SEARCH_MAX_SCANS = 8
 """Steps of the in-bucket scan before the rest falls back to ``np.searchsorted``."""
+SEARCH_ROWS_PER_TARGET = 8
+"""Above this many elements a target, :func:`search_buckets` makes no buckets: one
+pass over every element of a large space costs more than bisecting the few draws
+within their groups (a 100k market draws ~1,500 of 60,000 researchers a month)."""
 
 
 def search_right(cum: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -408,17 +412,22 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 @kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
-    """Buckets for the search within :func:`month_draws`: with at least 256 targets
-    and a finite positive last element, ``(n_buckets, scale, start)``: bucket ``b =
-    min(int(x * scale), n_buckets - 1)`` (non-decreasing in ``x``) holds the elements
-    ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every element before
-    a target's bucket is ``<=`` it and every one after it above it; else ``(0, 0.0,
-    empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4 a target (on a
-    large market with few draws a bucket holds several elements, searched by
-    bisection, instead of a bisection over a whole group in memory).
+    """Buckets for the search within :func:`month_draws`: with at least 256 targets,
+    at most ``SEARCH_ROWS_PER_TARGET`` elements a target and a finite positive last
+    element, ``(n_buckets, scale, start)``: bucket ``b = min(int(x * scale), n_buckets
+    - 1)`` (non-decreasing in ``x``) holds the elements ``start[b] : start[b + 1]`` of
+    the non-decreasing ``cum``, so every element before a target's bucket is ``<=`` it
+    and every one after it above it; else ``(0, 0.0, empty)``. ``SEARCH_BUCKETS_PER_ROW``
+    buckets an element, at most 4 a target (with fewer draws a bucket holds several
+    elements, searched by bisection, instead of a bisection over a whole group).
     """
     n = cum.shape[0]
-    if n == 0 or n_targets < 256 or not (0.0 < cum[n - 1] < np.inf):
+    if (
+        n == 0
+        or n_targets < 256
+        or SEARCH_ROWS_PER_TARGET * n_targets < n
+        or not (0.0 < cum[n - 1] < np.inf)
+    ):
         return 0, 0.0, np.zeros(1, dtype=np.int64)
     n_buckets = min(SEARCH_BUCKETS_PER_ROW * n, 4 * n_targets)
     scale = n_buckets / cum[n - 1]
