@@ -300,8 +300,7 @@ def draw_month(
     k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
     u, n_u = _uniforms(), 0
     for i, lam in enumerate(means):
-        k[i] = np.where(total[i] > 0, rng.poisson(lam), 0)
-        n_draws = int(k[i].sum())
+        n_draws = _part_draws(k[i], rng.poisson(lam), total[i])
         if n_draws:  # rng.random(2 * n_draws), written after the uniforms before
             if len(u) < n_u + 2 * n_draws:
                 u = _uniforms(n_u + 2 * n_draws, u[:n_u])
@@ -323,6 +322,18 @@ def draw_month(
     if not ok:
         raise IndexError("a source draw fell outside the groups (cdf not normalised)")
     return out_labs, out_rows
+
+
+@kernel
+def _part_draws(k: np.ndarray, drawn: np.ndarray, total: np.ndarray) -> int:
+    """``k[:] = np.where(total > 0, drawn, 0)`` (labs that see nobody draw nothing) and
+    ``int(k.sum())``.
+    """
+    n = 0
+    for lab in range(k.shape[0]):
+        k[lab] = drawn[lab] if total[lab] > 0 else 0
+        n += k[lab]
+    return n
 
 
 #

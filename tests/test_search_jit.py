@@ -98,6 +98,20 @@ def test_search_buckets_only_for_enough_targets():
         )
 
 
+def test_part_draws_is_the_masked_poisson_counts():
+    from market.search import _part_draws
+
+    rng = np.random.default_rng(2)
+    drawn = rng.poisson(3.0, 9)
+    total = np.array([1.0, 0.0, -0.0, np.nan, np.inf, -1.0, 1e-300, 2.0, 5.0])
+    want = np.where(total > 0, drawn, 0)
+    for fn in (_part_draws, _python(_part_draws)):
+        k = np.full(9, -7, dtype=np.int64)
+        assert fn(k, drawn, total) == want.sum()
+        np.testing.assert_array_equal(k, want)
+    assert _part_draws(np.empty(0, np.int64), drawn[:0], total[:0]) == 0
+
+
 def test_draw_month_grows_its_uniforms_within_a_month():
     """The month's uniforms go into a buffer kept between months: one that has to grow
     after a part keeps that part's uniforms."""
