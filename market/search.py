@@ -645,10 +645,14 @@ def month_draws(
             base += 2 * m
     for s in range(n_parts * n_groups):
         start[s + 1] += start[s]
-    order = np.empty(n_draws, dtype=np.int64)
+    # the draws' slots, targets and labs in that order (read in turn below)
+    by_slot = np.empty(n_draws, dtype=np.int64)
+    by_target = np.empty(n_draws, dtype=np.float64)
+    by_owner = np.empty(n_draws, dtype=np.int64)
     for d in range(n_draws):
-        order[start[slot[d]]] = d
-        start[slot[d]] += 1
+        at = start[slot[d]]
+        by_slot[at], by_target[at], by_owner[at] = slot[d], target[d], owner[d]
+        start[slot[d]] = at + 1
     # 2. each draw's row, group by group; keys (lab, row, part + 1), the first pairs 0
     n_first = first_labs.shape[0]
     keys = np.empty(n_draws + n_first, dtype=np.int64)
@@ -659,11 +663,10 @@ def month_draws(
         j = part_space[p]
         cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
         n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
-        while i < n_draws and slot[order[i]] < (p + 1) * n_groups:
-            d = order[i]
-            g = slot[d] - p * n_groups
+        while i < n_draws and by_slot[i] < (p + 1) * n_groups:
+            g = by_slot[i] - p * n_groups
             lo, hi = bounds[g], bounds[g + 1]
-            t = target[d]
+            t = by_target[i]
             if n_buckets and 0.0 <= t < np.inf:
                 b = int(t * scale)
                 if b > n_buckets - 1:
@@ -677,7 +680,7 @@ def month_draws(
             if idx < 0:
                 idx += size
             row = rows[idx]
-            keys[n_first + i] = (((owner[d] << row_bits) | row) << part_bits) | (p + 1)
+            keys[n_first + i] = (((by_owner[i] << row_bits) | row) << part_bits) | (p + 1)
             i += 1
     # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new
     keys = radix_sort(keys)
