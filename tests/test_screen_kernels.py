@@ -183,8 +183,12 @@ def test_acceptance_score_is_the_numpy_form(seed):
         pol.pay_cap_usd,
         headroom,
     )
+    specialty = rng.integers(0, 3, n_rows).astype(np.int8)
+    want_group = _bid_groups(want, labs, rows, specialty, n_labs, 15)
     for fn in (_acceptance_score, _python(_acceptance_score)):
-        np.testing.assert_array_equal(fn(*args), want)
+        score, group = fn(*args, specialty, n_labs, 15)
+        np.testing.assert_array_equal(score, want)
+        np.testing.assert_array_equal(group, want_group)
     assert np.isneginf(want).any() and np.isfinite(want).any()
 
 
