@@ -25,8 +25,8 @@ from market.people import People
 from market.selection import unique_inverse
 from market.valuation import (
     LabState,
-    PersonTerms,
     amenity,
+    amenity_here_and_there,
     marginal_value,
 )
 
@@ -214,9 +214,7 @@ def acceptance_pay(
         people.unvested_usd,
         *_noncompete_terms(pol, cfg),
     )
-    terms = PersonTerms.of(people, rows)
-    here = amenity(state, people, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
-    there = amenity(state, people, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
+    here, there = amenity_here_and_there(state, people, rows, safe, labs, gamma)
     with np.errstate(over="ignore"):
         gap = np.exp(_gap_exponent(employed, here, there, cfg.move_threshold))
     need = _need(comp, gap, one_off, cfg.switch_cost_horizon_years)

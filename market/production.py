@@ -120,8 +120,56 @@ def _saturation(
     """
     out = np.empty(gpus.shape[0])
     for i in range(gpus.shape[0]):
-        z = ratio(infra[i], fleet[i]) if gpus[i] > 0 else np.inf
-        out[i] = low + span * (1.0 if np.isinf(z) else ratio(z, z + half))
+        out[i] = _saturated(infra[i], gpus[i], fleet[i], half, low, span)
+    return out
+
+
+@kernel
+def _saturated(
+    infra: float, gpus: float, fleet: float, half: float, low: float, span: float
+) -> float:
+    """One element of :func:`_saturation`."""
+    z = ratio(infra, fleet) if gpus > 0 else np.inf
+    return low + span * (1.0 if np.isinf(z) else ratio(z, z + half))
+
+
+def fleet_compute(
+    infra_skill: np.ndarray,
+    lab: np.ndarray,
+    gpus_h100e: np.ndarray,
+    u_min: float,
+    u_max: float,
+    half_saturation: float,
+    scale_exponent: float = 1.0,
+) -> np.ndarray:
+    """Effective compute ``gpus[lab] * utilisation(infra_skill, gpus[lab], ...)`` of
+    labs ``lab`` with infrastructure skill ``infra_skill``: the fleet's ``**`` once per
+    lab (elementwise, the same numbers as per element), then one compiled pass.
+    """
+    with np.errstate(invalid="ignore"):
+        fleet = (gpus_h100e / 1000.0) ** scale_exponent
+    return _fleet_compute(
+        infra_skill, lab, gpus_h100e, fleet, half_saturation, u_min, max(u_max, u_min) - u_min
+    )
+
+
+@kernel
+def _fleet_compute(
+    infra: np.ndarray,
+    lab: np.ndarray,
+    gpus: np.ndarray,
+    fleet: np.ndarray,
+    half: float,
+    low: float,
+    span: float,
+) -> np.ndarray:
+    """:func:`fleet_compute` after the ``**``: ``gpus[lab] * _saturation(infra,
+    gpus[lab], fleet[lab], ...)``.
+    """
+    out = np.empty(infra.shape[0])
+    for i in range(infra.shape[0]):
+        j = lab[i]
+        out[i] = gpus[j] * _saturated(infra[i], gpus[j], fleet[j], half, low, span)
     return out
 
 

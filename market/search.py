@@ -131,6 +131,10 @@ SEARCH_BUCKETS_PER_ROW = 2
 """Buckets per element of the bucketed search (:func:`search_right`)."""
 SEARCH_MAX_SCANS = 8
 """Steps of the in-bucket scan before the rest falls back to ``np.searchsorted``."""
+SEARCH_ROWS_PER_TARGET = 8
+"""Above this many elements a target, :func:`search_buckets` makes no buckets: one
+pass over every element of a large space costs more than bisecting the few draws
+within their groups (a 100k market draws ~1,500 of 60,000 researchers a month)."""
 
 
 def search_right(cum: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -296,8 +300,7 @@ def draw_month(
     k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
     u, n_u = _uniforms(), 0
     for i, lam in enumerate(means):
-        k[i] = np.where(total[i] > 0, rng.poisson(lam), 0)
-        n_draws = int(k[i].sum())
+        n_draws = _part_draws(k[i], rng.poisson(lam), total[i])
         if n_draws:  # rng.random(2 * n_draws), written after the uniforms before
             if len(u) < n_u + 2 * n_draws:
                 u = _uniforms(n_u + 2 * n_draws, u[:n_u])
@@ -319,6 +322,18 @@ def draw_month(
     if not ok:
         raise IndexError("a source draw fell outside the groups (cdf not normalised)")
     return out_labs, out_rows
+
+
+@kernel
+def _part_draws(k: np.ndarray, drawn: np.ndarray, total: np.ndarray) -> int:
+    """``k[:] = np.where(total > 0, drawn, 0)`` (labs that see nobody draw nothing) and
+    ``int(k.sum())``.
+    """
+    n = 0
+    for lab in range(k.shape[0]):
+        k[lab] = drawn[lab] if total[lab] > 0 else 0
+        n += k[lab]
+    return n
 
 
 #
@@ -408,17 +423,22 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 @kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
-    """Buckets for the search within :func:`month_draws`: with at least 256 targets
-    and a finite positive last element, ``(n_buckets, scale, start)``: bucket ``b =
-    min(int(x * scale), n_buckets - 1)`` (non-decreasing in ``x``) holds the elements
-    ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every element before
-    a target's bucket is ``<=`` it and every one after it above it; else ``(0, 0.0,
-    empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4 a target (on a
-    large market with few draws a bucket holds several elements, searched by
-    bisection, instead of a bisection over a whole group in memory).
+    """Buckets for the search within :func:`month_draws`: with at least 256 targets,
+    at most ``SEARCH_ROWS_PER_TARGET`` elements a target and a finite positive last
+    element, ``(n_buckets, scale, start)``: bucket ``b = min(int(x * scale), n_buckets
+    - 1)`` (non-decreasing in ``x``) holds the elements ``start[b] : start[b + 1]`` of
+    the non-decreasing ``cum``, so every element before a target's bucket is ``<=`` it
+    and every one after it above it; else ``(0, 0.0, empty)``. ``SEARCH_BUCKETS_PER_ROW``
+    buckets an element, at most 4 a target (with fewer draws a bucket holds several
+    elements, searched by bisection, instead of a bisection over a whole group).
     """
     n = cum.shape[0]
-    if n == 0 or n_targets < 256 or not (0.0 < cum[n - 1] < np.inf):
+    if (
+        n == 0
+        or n_targets < 256
+        or SEARCH_ROWS_PER_TARGET * n_targets < n
+        or not (0.0 < cum[n - 1] < np.inf)
+    ):
         return 0, 0.0, np.zeros(1, dtype=np.int64)
     n_buckets = min(SEARCH_BUCKETS_PER_ROW * n, 4 * n_targets)
     scale = n_buckets / cum[n - 1]
@@ -625,10 +645,14 @@ def month_draws(
             base += 2 * m
     for s in range(n_parts * n_groups):
         start[s + 1] += start[s]
-    order = np.empty(n_draws, dtype=np.int64)
+    # the draws' slots, targets and labs in that order (read in turn below)
+    by_slot = np.empty(n_draws, dtype=np.int64)
+    by_target = np.empty(n_draws, dtype=np.float64)
+    by_owner = np.empty(n_draws, dtype=np.int64)
     for d in range(n_draws):
-        order[start[slot[d]]] = d
-        start[slot[d]] += 1
+        at = start[slot[d]]
+        by_slot[at], by_target[at], by_owner[at] = slot[d], target[d], owner[d]
+        start[slot[d]] = at + 1
     # 2. each draw's row, group by group; keys (lab, row, part + 1), the first pairs 0
     n_first = first_labs.shape[0]
     keys = np.empty(n_draws + n_first, dtype=np.int64)
@@ -639,11 +663,10 @@ def month_draws(
         j = part_space[p]
         cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
         n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
-        while i < n_draws and slot[order[i]] < (p + 1) * n_groups:
-            d = order[i]
-            g = slot[d] - p * n_groups
+        while i < n_draws and by_slot[i] < (p + 1) * n_groups:
+            g = by_slot[i] - p * n_groups
             lo, hi = bounds[g], bounds[g + 1]
-            t = target[d]
+            t = by_target[i]
             if n_buckets and 0.0 <= t < np.inf:
                 b = int(t * scale)
                 if b > n_buckets - 1:
@@ -657,7 +680,7 @@ def month_draws(
             if idx < 0:
                 idx += size
             row = rows[idx]
-            keys[n_first + i] = (((owner[d] << row_bits) | row) << part_bits) | (p + 1)
+            keys[n_first + i] = (((by_owner[i] << row_bits) | row) << part_bits) | (p + 1)
             i += 1
     # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new
     keys = radix_sort(keys)

@@ -29,6 +29,7 @@ from market.people import INFRASTRUCTURE, PRODUCT, RESEARCH, People
 from market.production import (
     bring_up_share,
     ces,
+    fleet_compute,
     led_utilisation,
     monetisation,
     online_within_year,
@@ -91,6 +92,14 @@ class LabState:
         """
         staff = self.headcount.sum(axis=0)
         return float(np.average(self.mission, weights=staff)) if staff.sum() > 0 else 0.0
+
+    @cached_property
+    def allocates_by_skill(self) -> bool:
+        """Whether a lab allocates compute by skill (rules 1 and 2, kept after the first
+        read): if none does, every researcher's allocation factor is 1 and the kernels
+        do not read the factors, so their ``**`` is skipped (:func:`allocation_power`).
+        """
+        return bool(((self.allocation == 1) | (self.allocation == 2)).any())
 
     @property
     def research_headcount(self) -> np.ndarray:
@@ -275,6 +284,26 @@ def _utilisation(
     )
 
 
+def _compute_of(
+    infra: np.ndarray, lab: np.ndarray, gpus: np.ndarray, cfg: MarketConfig
+) -> np.ndarray:
+    """``gpus[lab] * _utilisation(infra, gpus[lab], cfg)`` without leadership: the
+    effective compute (before efficiency) of labs ``lab`` with infrastructure skill
+    ``infra`` (:func:`market.production.fleet_compute`).
+    """
+    if not cfg.infra_enabled:
+        return gpus[lab] * cfg.utilisation_max
+    return fleet_compute(
+        infra,
+        lab,
+        gpus,
+        cfg.utilisation_min,
+        cfg.utilisation_max,
+        cfg.infra_half_saturation,
+        cfg.infra_scale_exponent,
+    )
+
+
 def _output(compute_eff: np.ndarray, talent: np.ndarray, cfg: MarketConfig) -> np.ndarray:
     return ces(
         compute_eff / cfg.compute_ref_h100e,
@@ -311,6 +340,14 @@ def allocation_factor(
     return out
 
 
+def allocation_power(state: LabState, bases: np.ndarray, gamma: float) -> np.ndarray:
+    """The researchers' allocation factors ``bases**gamma`` (:func:`allocation_base`),
+    or, when no lab allocates by skill (:attr:`LabState.allocates_by_skill`), the bases
+    themselves: the kernels read a factor only at a lab with rule 1 or 2.
+    """
+    return bases**gamma if state.allocates_by_skill else bases
+
+
 def marginal_value(
     state: LabState,
     people: People,
@@ -326,10 +363,11 @@ def marginal_value(
     otherwise what it gains if they join. Compiled glue (:func:`_value_inputs`,
     :func:`_value_ces_inputs`, :func:`_value_of`) around numpy's ``**`` of the
     researchers' allocation factors, one utilisation of the infrastructure people's
-    labs with and without them, and one CES call for every change of output.
+    labs with and without them (the fleets' ``**`` once per lab), and one CES call for
+    every change of output.
     """
     skill, spec = people.skill, people.specialty
-    base, at_r, infra, gpus, at_i = _value_inputs(
+    base, at_r, infra, at_lab, at_i = _value_inputs(
         rows,
         labs,
         incumbent,
@@ -340,14 +378,13 @@ def marginal_value(
         state.research_s1,
         state.research_s2,
         state.infra,
-        state.gpus,
     )
-    factor = base**cfg.allocation_gamma
+    factor = allocation_power(state, base, cfg.allocation_gamma)
     if cfg.infra_leadership_enabled and state.leaders is not None:
         inc = incumbent[at_i].astype(float)
         compute = np.concatenate(_led_compute(state, people, rows[at_i], labs[at_i], inc, cfg))
     else:
-        compute = gpus * _utilisation(infra, gpus, cfg)
+        compute = _compute_of(infra, at_lab, state.gpus, cfg)
     x, y = _value_ces_inputs(
         at_r,
         at_i,
@@ -410,13 +447,12 @@ def _value_inputs(
     s1: np.ndarray,
     s2: np.ndarray,
     infra: np.ndarray,
-    gpus: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Before the ``**`` and the utilisation of :func:`marginal_value`: the pairs of
     researchers (``at_r``) and their allocation bases (:func:`allocation_base`), and the
-    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill and
-    GPUs with them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them
-    (``[n_i:]``, that minus ``s``).
+    pairs of infrastructure people (``at_i``) with their labs' infrastructure skill with
+    them (``[:n_i]``, ``infra + s x (1 - incumbent)``) and without them (``[n_i:]``,
+    that minus ``s``) and those labs (both halves).
     """
     n = rows.shape[0]
     n_r = 0
@@ -428,7 +464,7 @@ def _value_inputs(
     base = np.empty(n_r)
     at_r = np.empty(n_r, dtype=np.int64)
     at = np.empty(2 * n_i)
-    fleet = np.empty(2 * n_i)
+    at_lab = np.empty(2 * n_i, dtype=np.int64)
     at_i = np.empty(n_i, dtype=np.int64)
     m_r = 0
     m_i = 0
@@ -442,10 +478,10 @@ def _value_inputs(
         elif s == INFRASTRUCTURE:
             with_ = infra[lab] + sk * (1.0 - (1.0 if incumbent[k] else 0.0))
             at[m_i], at[n_i + m_i] = with_, with_ - sk
-            fleet[m_i], fleet[n_i + m_i] = gpus[lab], gpus[lab]
+            at_lab[m_i], at_lab[n_i + m_i] = lab, lab
             at_i[m_i] = k
             m_i += 1
-    return base, at_r, at, fleet, at_i
+    return base, at_r, at, at_lab, at_i
 
 
 @kernel
@@ -596,7 +632,7 @@ def compute_per_head(
         state.gpus,
         state.util,
     )
-    return _per_head(base, bases**gamma, at_r, labs, state.allocation)
+    return _per_head(base, allocation_power(state, bases, gamma), at_r, labs, state.allocation)
 
 
 @kernel
@@ -657,18 +693,14 @@ def amenity(
     labs: np.ndarray,
     incumbent: np.ndarray,
     gamma: float,
-    *,
-    terms: PersonTerms | None = None,
 ) -> np.ndarray:
     """Non-pay utility of working at ``labs`` (log-pay units): compute, mission, peers.
 
     Each term is measured against the market's typical level (compute per researcher,
     mean mission, mean skill), so the job pool, which has no amenities, is an average
-    outside option rather than the worst possible job. ``terms``: the people's columns
-    already gathered (:meth:`PersonTerms.of`, for several calls on the same rows).
+    outside option rather than the worst possible job.
     """
-    if terms is None:
-        terms = PersonTerms.of(people, rows)
+    terms = PersonTerms.of(people, rows)
     cph = compute_per_head(state, people, rows, labs, incumbent, gamma, terms=terms)
     log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
     return _amenity_sum(
@@ -706,6 +738,127 @@ def _amenity_sum(
             + w_colleagues[k] * log_colleagues[lab]
         )
     return out
+
+
+def amenity_here_and_there(
+    state: LabState,
+    people: People,
+    rows: np.ndarray,
+    here: np.ndarray,
+    there: np.ndarray,
+    gamma: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``amenity(state, people, rows, here, ones, gamma)`` (each person at ``here`` as an
+    incumbent) and ``amenity(state, people, rows, there, zeros, gamma)`` (joining
+    ``there``), the same numbers from one pass over both: the ``**``, ``maximum`` and
+    ``log`` of :func:`amenity` each run once over the two halves.
+    """
+    labs, base, bases, at_r, w_compute, w_mission, w_colleagues = _here_and_there_inputs(
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(here, dtype=np.int64),
+        np.asarray(there, dtype=np.int64),
+        people.skill,
+        people.specialty,
+        people.w_compute,
+        people.w_mission,
+        people.w_colleagues,
+        COMPUTE_PREF_BY_SPECIALTY,
+        state.allocation,
+        state.research_headcount,
+        state.research_s1,
+        state.research_s2,
+        state.gpus,
+        state.util,
+    )
+    cph = _per_head(base, allocation_power(state, bases, gamma), at_r, labs, state.allocation)
+    log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
+    return _here_and_there_sums(
+        log_cph,
+        labs,
+        w_compute,
+        w_mission,
+        w_colleagues,
+        state.reference_log_compute,
+        state.mission,
+        state.reference_mission,
+        state.log_colleagues,
+    )
+
+
+@kernel
+def _here_and_there_inputs(
+    rows: np.ndarray,
+    here: np.ndarray,
+    there: np.ndarray,
+    skill: np.ndarray,
+    spec: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    pref: np.ndarray,
+    rule: np.ndarray,
+    heads: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    gpus: np.ndarray,
+    util: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Before the ``**`` of :func:`amenity_here_and_there`: the people's terms
+    (:func:`_person_terms`) and :func:`_per_head_inputs` of the pairs ``(rows, here)``
+    as incumbents then ``(rows, there)`` as joiners, with their labs
+    ``concatenate([here, there])``.
+    """
+    sk, is_r, wc, wm, wl = _person_terms(
+        rows, skill, spec, w_compute, w_mission, w_colleagues, pref
+    )
+    n = rows.shape[0]
+    labs = np.empty(2 * n, dtype=np.int64)
+    incumbent = np.empty(2 * n, dtype=np.bool_)
+    sk2 = np.empty(2 * n)
+    is_r2 = np.empty(2 * n, dtype=np.bool_)
+    for k in range(n):
+        labs[k], labs[n + k] = here[k], there[k]
+        incumbent[k], incumbent[n + k] = True, False
+        sk2[k], sk2[n + k] = sk[k], sk[k]
+        is_r2[k], is_r2[n + k] = is_r[k], is_r[k]
+    base, bases, at_r = _per_head_inputs(
+        labs, incumbent, sk2, is_r2, rule, heads, s1, s2, gpus, util
+    )
+    return labs, base, bases, at_r, wc, wm, wl
+
+
+@kernel
+def _here_and_there_sums(
+    log_cph: np.ndarray,
+    labs: np.ndarray,
+    w_compute: np.ndarray,
+    w_mission: np.ndarray,
+    w_colleagues: np.ndarray,
+    ref_compute: float,
+    mission: np.ndarray,
+    ref_mission: float,
+    log_colleagues: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_amenity_sum` of the first and of the second half of the pairs (the same
+    people's terms for both).
+    """
+    n = w_compute.shape[0]
+    halves = []
+    for h in range(2):
+        halves.append(
+            _amenity_sum(
+                log_cph[h * n : (h + 1) * n],
+                labs[h * n : (h + 1) * n],
+                w_compute,
+                w_mission,
+                w_colleagues,
+                ref_compute,
+                mission,
+                ref_mission,
+                log_colleagues,
+            )
+        )
+    return halves[0], halves[1]
 
 
 @dataclass

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.production import capability_increment, ces, monetisation, utilisation
+from market.production import (
+    capability_increment,
+    ces,
+    fleet_compute,
+    monetisation,
+    utilisation,
+)
 
 positive = st.floats(min_value=1e-3, max_value=1e3)
 sigmas = st.floats(min_value=0.0, max_value=2.6)
@@ -161,6 +167,25 @@ def test_utilisation_kernel_is_the_where_chain(beta, n):
             want = _utilisation_reference(x, g, 0.1, 0.9, half, beta)
             assert np.shape(got) == np.shape(want)
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.7, 1.0])
+@pytest.mark.parametrize("n", [0, 1, 3000])
+def test_fleet_compute_is_gpus_times_utilisation(beta, n):
+    """Per lab fleets gathered, bit for bit: labs with no, negative, NaN and subnormal
+    fleets, zero and infinite skill, labs drawn in any order and some never."""
+    rng = np.random.default_rng(n + 1)
+    gpus = rng.lognormal(8, 3, 12)
+    gpus[:4] = [0.0, -1.0, np.nan, 5e-324]
+    lab = rng.integers(0, 11, n)  # the last lab never
+    infra = rng.lognormal(0, 2, n)
+    if n > 6:
+        infra[4:6], lab[:6] = [0.0, np.inf], [0, 1, 2, 3, 3, 4]
+        infra[3] = 0.0  # 0 / 0: NaN, as numpy
+    for half in (1e-3, 4.8):
+        got = fleet_compute(infra, lab, gpus, 0.1, 0.9, half, beta)
+        want = gpus[lab] * _utilisation_reference(infra, gpus[lab], 0.1, 0.9, half, beta)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_ratio_divides_as_numpy():

@@ -13,7 +13,7 @@ import market
 from market import bidding
 from market.bidding import PolicyArrays, acceptance_pay, bid_ceiling, noncompete_and_forfeit
 from market.phases.search import _acceptance_score, _bid_groups, _top_per_group, top_per_group
-from market.valuation import PersonTerms, amenity
+from market.valuation import amenity
 
 # The inputs hold NaN and infinities on purpose (numpy warns where they combine).
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -121,11 +121,10 @@ def test_acceptance_pay_is_the_numpy_form(model):
     inc_lab = p.employer[rows].astype(np.int64)
     employed = inc_lab >= 0
     assert employed.any() and not employed.all()
-    terms = PersonTerms.of(p, rows)
     gamma = cfg.allocation_gamma
     safe = np.where(employed, inc_lab, 0)
-    here = amenity(agg, p, rows, safe, np.ones(len(rows), bool), gamma, terms=terms)
-    there = amenity(agg, p, rows, labs, np.zeros(len(rows), bool), gamma, terms=terms)
+    here = amenity(agg, p, rows, safe, np.ones(len(rows), bool), gamma)
+    there = amenity(agg, p, rows, labs, np.zeros(len(rows), bool), gamma)
     delay, one_off = _noncompete_numpy(
         p.comp_usd,
         p.unvested_usd,
@@ -184,8 +183,12 @@ def test_acceptance_score_is_the_numpy_form(seed):
         pol.pay_cap_usd,
         headroom,
     )
+    specialty = rng.integers(0, 3, n_rows).astype(np.int8)
+    want_group = _bid_groups(want, labs, rows, specialty, n_labs, 15)
     for fn in (_acceptance_score, _python(_acceptance_score)):
-        np.testing.assert_array_equal(fn(*args), want)
+        score, group = fn(*args, specialty, n_labs, 15)
+        np.testing.assert_array_equal(score, want)
+        np.testing.assert_array_equal(group, want_group)
     assert np.isneginf(want).any() and np.isfinite(want).any()
 
 

@@ -13,11 +13,13 @@ import pytest
 from market.people import People
 from market.phases.search import _top_per_group, first_pairs, top_per_group
 from market.search import (
+    SEARCH_ROWS_PER_TARGET,
     draw_candidates,
     draw_month,
     month_draws,
     month_setup,
     pairwise_sum,
+    search_buckets,
     specialty_groups,
 )
 from market.selection import radix_sort, unique_inverse
@@ -76,8 +78,38 @@ def test_draw_month_is_draw_candidates_then_first_pairs(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_draw_month_on_a_large_market_with_few_draws(seed):
-    """Several rows a search bucket (at most 4 buckets a target), searched by bisection."""
+    """Several rows a search bucket (at most 4 buckets a target), or no buckets (fewer
+    targets than one per ``SEARCH_ROWS_PER_TARGET`` rows), searched by bisection."""
     _check_draw_month(seed, 40_000, 0.15)
+
+
+def test_search_buckets_only_for_enough_targets():
+    """No buckets below 256 targets or one target per ``SEARCH_ROWS_PER_TARGET`` rows;
+    else each element in the bucket of its value, the buckets in order."""
+    cum = np.cumsum(np.random.default_rng(0).random(8000))
+    assert search_buckets(cum, 255)[0] == 0
+    assert search_buckets(cum, 8000 // SEARCH_ROWS_PER_TARGET - 1)[0] == 0
+    for n_targets in (8000 // SEARCH_ROWS_PER_TARGET, 3000, 20_000):
+        n_buckets, scale, start = search_buckets(cum, n_targets)
+        assert n_buckets == min(2 * 8000, 4 * n_targets)
+        bucket = np.minimum((cum * scale).astype(np.int64), n_buckets - 1)
+        np.testing.assert_array_equal(
+            start, np.r_[0, np.cumsum(np.bincount(bucket, minlength=n_buckets))]
+        )
+
+
+def test_part_draws_is_the_masked_poisson_counts():
+    from market.search import _part_draws
+
+    rng = np.random.default_rng(2)
+    drawn = rng.poisson(3.0, 9)
+    total = np.array([1.0, 0.0, -0.0, np.nan, np.inf, -1.0, 1e-300, 2.0, 5.0])
+    want = np.where(total > 0, drawn, 0)
+    for fn in (_part_draws, _python(_part_draws)):
+        k = np.full(9, -7, dtype=np.int64)
+        assert fn(k, drawn, total) == want.sum()
+        np.testing.assert_array_equal(k, want)
+    assert _part_draws(np.empty(0, np.int64), drawn[:0], total[:0]) == 0
 
 
 def test_draw_month_grows_its_uniforms_within_a_month():

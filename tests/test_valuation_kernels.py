@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from market.valuation import (
     _utilisation,
     allocation_factor,
     amenity,
+    amenity_here_and_there,
     compute_per_head,
     marginal_value,
 )
@@ -85,12 +88,13 @@ def _market(market: dict):
         {"infra_leadership_enabled": True},
     ],
 )
-def test_marginal_values_are_the_numpy_composition(market, with_every_rule_and_an_empty_lab):
-    """Random pairs of people and labs, incumbents and not, under every allocation rule,
-    at a lab without researchers, GPUs or product staff; also no pairs and one
-    specialty only."""
+@pytest.mark.parametrize("equal", [False, True])
+def test_marginal_values_are_the_numpy_composition(market, equal, with_every_rule_and_an_empty_lab):
+    """Random pairs of people and labs, incumbents and not, under every allocation rule
+    (or the equal rule everywhere: no ``**``), at a lab without researchers, GPUs or
+    product staff; also no pairs and one specialty only."""
     model, agg = _market(market)
-    agg = with_every_rule_and_an_empty_lab(agg)
+    agg = _rules(with_every_rule_and_an_empty_lab(agg), equal)
     cfg, people, n_labs = model.cfg, model.state.people, agg.n_labs
     rng = np.random.default_rng(6)
     n = 3000
@@ -134,9 +138,10 @@ def _amenity_reference(state, people, rows, labs, incumbent, gamma):
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.25, 1.0])
-def test_amenities_are_the_numpy_composition(gamma, with_every_rule_and_an_empty_lab):
+@pytest.mark.parametrize("equal", [False, True])
+def test_amenities_are_the_numpy_composition(gamma, equal, with_every_rule_and_an_empty_lab):
     model, agg = _market({})
-    agg = with_every_rule_and_an_empty_lab(agg)
+    agg = _rules(with_every_rule_and_an_empty_lab(agg), equal)
     people = model.state.people
     rng = np.random.default_rng(8)
     n = 3000
@@ -147,10 +152,26 @@ def test_amenities_are_the_numpy_composition(gamma, with_every_rule_and_an_empty
         cph, value = _amenity_reference(agg, people, r, j, inc, gamma)
         np.testing.assert_array_equal(compute_per_head(agg, people, r, j, inc, gamma), cph)
         np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma), value)
-        terms = PersonTerms.of(people, r)
-        np.testing.assert_array_equal(amenity(agg, people, r, j, inc, gamma, terms=terms), value)
     full = compute_per_head(agg, people, rows, labs, incumbent, gamma)
-    assert np.unique(full).size > (10 if gamma == 0 else 100)  # not trivially constant
+    assert np.unique(full).size > (10 if gamma == 0 or equal else 100)  # not constant
+    # each person at one lab as an incumbent and at another joining, in one pass
+    here = np.where(incumbent, labs, rng.integers(0, agg.n_labs, n))
+    for r, h, j in ((rows, here, labs), (rows[:0], here[:0], labs[:0])):
+        got = amenity_here_and_there(agg, people, r, h, j, gamma)
+        want_here = amenity(agg, people, r, h, np.ones(len(r), bool), gamma)
+        want_there = amenity(agg, people, r, j, np.zeros(len(r), bool), gamma)
+        np.testing.assert_array_equal(got[0], want_here)
+        np.testing.assert_array_equal(got[1], want_there)
+
+
+def _rules(agg, equal):
+    """``agg`` as it is (every rule), or with the equal rule at every lab."""
+    if not equal:
+        assert agg.allocates_by_skill
+        return agg
+    agg = dataclasses.replace(agg, allocation=np.zeros(agg.n_labs, dtype=np.int64))
+    assert not agg.allocates_by_skill
+    return agg
 
 
 def test_person_terms_are_the_gathered_columns():

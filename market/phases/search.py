@@ -152,10 +152,14 @@ def screen(
     value = marginal_value(agg, p, rows, labs, np.zeros(len(rows), bool), cfg, state.price)
     if values is not None:
         values.value = value
+    # Pairs scored -inf (or NaN) are never bid for; they rank after every other pair of
+    # their group, so the ranks of the rest do not depend on them: they go to an extra
+    # group that keeps none.
+    k = openings.ravel()
     if cfg.screen_by_acceptance:
         pol = PolicyArrays.of(state.labs, cfg)
         need, delay = acceptance_pay(agg, p, rows, labs, pol, cfg, out=values)
-        score = _acceptance_score(
+        score, group = _acceptance_score(
             value,
             need,
             delay,
@@ -167,14 +171,13 @@ def screen(
             pol.star_pay_multiplier,
             pol.pay_cap_usd,
             pol.budget_usd - agg.payroll,
+            p.specialty,
+            state.n_labs,
+            len(k),
         )
     else:
         score = value - p.comp_usd[rows]
-    # Pairs scored -inf (or NaN) are never bid for; they rank after every other pair of
-    # their group, so the ranks of the rest do not depend on them: they go to an extra
-    # group that keeps none.
-    k = openings.ravel()
-    group = _bid_groups(score, labs, rows, p.specialty, state.n_labs, len(k))
+        group = _bid_groups(score, labs, rows, p.specialty, state.n_labs, len(k))
     return _top_per_group(group, score, np.append(k, 0.0).astype(np.float64))
 
 
@@ -191,13 +194,18 @@ def _acceptance_score(
     star_pay_multiplier: np.ndarray,
     pay_cap_usd: np.ndarray,
     headroom: np.ndarray,
-) -> np.ndarray:
+    specialty: np.ndarray,
+    n_labs: int,
+    none: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """The screening score by acceptance pay: ``np.where(ceiling >= need, value * delay -
     need, -np.inf)``, ``ceiling`` :func:`market.bidding.bid_ceiling` with ``star =
     skill[rows] >= star_skill`` (its minima and maximum NaN if an argument is, as
-    numpy's; the sign of a zero ceiling may differ, which the comparison does not see).
+    numpy's; the sign of a zero ceiling may differ, which the comparison does not see);
+    and the pairs' groups, ``_bid_groups(score, labs, rows, specialty, n_labs, none)``.
     """
     score = np.empty(value.shape[0])
+    group = np.empty(value.shape[0], dtype=np.int64)
     for i in range(value.shape[0]):
         lab = labs[i]
         will = pay_multiplier[lab] * (
@@ -208,7 +216,8 @@ def _acceptance_score(
             room = 0.0
         ceiling = _nan_min(_nan_min(value[i] * will * delay[i], pay_cap_usd[lab]), room)
         score[i] = value[i] * delay[i] - need[i] if ceiling >= need[i] else -np.inf
-    return score
+        group[i] = _bid_group(score[i], lab, specialty[rows[i]], n_labs, none)
+    return score, group
 
 
 @kernel
@@ -231,8 +240,14 @@ def _bid_groups(
     """
     group = np.empty(score.shape[0], dtype=np.int64)
     for i in range(score.shape[0]):
-        group[i] = specialty[rows[i]] * n_labs + labs[i] if score[i] > -np.inf else none
+        group[i] = _bid_group(score[i], labs[i], specialty[rows[i]], n_labs, none)
     return group
+
+
+@kernel
+def _bid_group(score: float, lab: int, specialty: int, n_labs: int, none: int) -> int:
+    """One pair's group in :func:`_bid_groups`."""
+    return specialty * n_labs + lab if score > -np.inf else none
 
 
 def top_per_group(group: np.ndarray, score: np.ndarray, k: np.ndarray, n_labs: int) -> np.ndarray:
