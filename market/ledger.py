@@ -41,9 +41,11 @@ class Ledger:
         skill: np.ndarray,
         old_comp: np.ndarray,
         new_comp: np.ndarray,
-        reason: Reason,
+        reason: Reason | np.ndarray,
     ) -> None:
-        """Record a batch of moves that share a reason (lab codes -1 mean none)."""
+        """Record a batch of moves, with one reason for all or one each (lab codes -1
+        mean none).
+        """
         k = len(rows)
         if k == 0:
             return
@@ -56,7 +58,7 @@ class Ledger:
             "skill": skill,
             "old_comp_usd": old_comp,
             "new_comp_usd": new_comp,
-            "reason": int(reason),
+            "reason": reason if isinstance(reason, np.ndarray) else int(reason),
         }
         for name, dtype in MOVE_COLUMNS.items():
             self._moves[name].append(_column(batch[name], k, dtype))

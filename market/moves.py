@@ -19,9 +19,10 @@ def move(
     rows: np.ndarray,
     to: int | np.ndarray,
     pay: np.ndarray,
-    reason: Reason,
+    reason: Reason | np.ndarray,
 ) -> None:
-    """Move ``rows`` to lab(s) ``to`` at ``pay`` with a fresh equity grant.
+    """Move ``rows`` to lab(s) ``to`` at ``pay`` with a fresh equity grant, for one
+    ``reason`` or one each.
 
     The grant is ``equity_share * pay * vesting_months / 12`` of the new lab; tenure
     restarts; ties from the new lab to the old one grow by ``tie_learning``.

@@ -1,13 +1,20 @@
 """The compiled clearing glue against the numpy forms it replaced, bit for bit: the
 auction's :func:`market.auction.resolve` on random markets (ties, several bids per
-candidate, NaN and infinite offers, every option) and empty input.
+candidate, NaN and infinite offers, every option) and empty input; budget rationing on
+random commitments; rationing, the fallback round and the settlement inside model runs
+(each call checked against the numpy form on the same inputs, every option).
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections import Counter
+
 import numpy as np
 import pytest
 
+import market
 from market.auction import (
     BERTRAND,
     EXCEED,
@@ -19,6 +26,10 @@ from market.auction import (
     Outcome,
     resolve,
 )
+from market.bidding import within_budget
+from market.codes import Reason
+from market.moves import move
+from market.phases import clearing
 
 # -- numpy reference forms (the code before the kernels) ----------------------------
 
@@ -199,3 +210,200 @@ def test_resolve_of_no_candidates():
     bids, inc = random_market(0, 0, 0, False)
     out = resolve(bids, inc, 0.02, True, OPTIONS[1])
     assert all(len(getattr(out, f)) == 0 for f in ("winner", "pay", "countered"))
+
+
+# -- clearing: numpy reference forms --------------------------------------------------
+
+
+def numpy_ration(out, offers, pol, bid_lab, room):
+    """``clearing.ration`` before the kernels."""
+    movers = np.flatnonzero(out.winner >= 0)
+    counters = np.flatnonzero(out.countered)
+    win = out.winner[movers]
+    inc_comp = offers.incumbents.comp
+    lab_of = np.concatenate([bid_lab[win], offers.inc_lab[counters]])
+    cost = np.concatenate([out.pay[movers], out.pay[counters] - inc_comp[counters]]) * (
+        1 + pol.retention_frac[lab_of]
+    )
+    cost[: len(movers)] += out.sign_on[movers]
+    surplus = np.concatenate(
+        [offers.bid_value[win] - out.pay[movers], offers.inc_value[counters] - out.pay[counters]]
+    )
+    ok = within_budget(lab_of, cost, surplus, room)
+    used = np.bincount(lab_of[ok], weights=cost[ok], minlength=len(room))
+    return movers[ok[: len(movers)]], counters[ok[len(movers) :]], used
+
+
+def numpy_fall_back(out, offers, pol, cands, lapse, cfg, option_value=BERTRAND):
+    """``clearing.fall_back`` before the kernels."""
+    movers, counters, left = lapse
+    accepted = np.zeros(len(out.pay), dtype=bool)
+    accepted[movers] = accepted[counters] = True
+    lapsed = ((out.winner >= 0) | out.countered) & ~accepted
+    if not lapsed.any():
+        return out, movers, counters
+    bids, inc = offers.bids, offers.incumbents
+    idx = np.flatnonzero(lapsed[bids.cand])
+    lab = cands.labs[idx]
+    one_off = np.zeros(len(idx)) if bids.sign_on is None else bids.sign_on[idx]
+    afford = (left[lab] - one_off) / (1 + pol.retention_frac[lab]) + np.where(
+        one_off > 0, bids.switch_cost[idx], 0.0
+    )
+    sub = Bids(
+        cand=bids.cand[idx],
+        max_pay=np.minimum(bids.max_pay[idx], np.maximum(afford, 0.0)),
+        amenity=bids.amenity[idx],
+        switch_cost=bids.switch_cost[idx],
+        min_pay=None if bids.min_pay is None else bids.min_pay[idx],
+        sign_on=None if bids.sign_on is None else bids.sign_on[idx],
+    )
+    employed = offers.inc_lab >= 0
+    safe_inc = np.where(employed, offers.inc_lab, 0)
+    inc_left = np.where(employed, left[safe_inc] / (1 + pol.retention_frac[safe_inc]), 0.0)
+    inc2 = dataclasses.replace(inc, limit=np.minimum(inc.limit, inc.comp + inc_left))
+    second = numpy_resolve(sub, inc2, cfg.move_threshold, cfg.counter_match_utility, option_value)
+    winner = np.full(len(second.winner), -1)
+    won = second.winner >= 0
+    winner[won] = idx[second.winner[won]]
+    second = dataclasses.replace(second, winner=np.where(lapsed, winner, -1))
+    second.countered &= lapsed
+    movers2, counters2, _ = numpy_ration(second, offers, pol, cands.labs, left)
+    merged = Outcome(
+        *(
+            np.where(lapsed, getattr(second, f), getattr(out, f))
+            for f in ("winner", "pay", "countered", "sign_on", "floor_binds")
+        )
+    )
+    return (
+        merged,
+        np.sort(np.concatenate([movers, movers2])),
+        np.sort(np.concatenate([counters, counters2])),
+    )
+
+
+def numpy_settle_counters(state, offers, out, pol, counters):
+    """``clearing.settle_counters`` before the kernels."""
+    if counters.size == 0:
+        return
+    p = state.people
+    rows = offers.cands[counters]
+    k = offers.inc_lab[counters]
+    old = offers.incumbents.comp[counters]
+    new = out.pay[counters]
+    state.ledger.add_moves(
+        state.step, rows, k, k, p.specialty[rows], p.skill[rows], old, new, Reason.COUNTERED
+    )
+    p.comp_usd[rows] = new
+    p.touch(rows)
+    p.unvested_usd[rows] += pol.equity_share[k] * (new - old) * pol.vesting_months[k] / 12
+
+
+def numpy_settle_moves(state, offers, out, cands, movers):
+    """``clearing.settle_moves`` before the kernels: one move per reason."""
+    if movers.size == 0:
+        return
+    p = state.people
+    win = out.winner[movers]
+    rows = offers.cands[movers]
+    to = cands.labs[win]
+    np.add.at(state.labs.sign_on_spent_usd, to, out.sign_on[movers])
+    from_pool = offers.inc_lab[movers] < 0
+    never_hired = p.hired_step[rows] < 0
+    hire = np.where(
+        from_pool, np.where(never_hired, Reason.GRADUATE_HIRE, Reason.REHIRE), Reason.POACHED
+    )
+    reason = np.where(cands.spin[win], Reason.SPIN_OUT, hire)
+    order = np.lexsort((to, reason))
+    rows, to, reason, pay = rows[order], to[order], reason[order], out.pay[movers][order]
+    for code in clearing.HIRE_ORDER:
+        sel = reason == code
+        if sel.any():
+            move(state, rows[sel], to[sel], pay[sel], code)
+
+
+# -- clearing: tests ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_within_budget_matches_numpy(seed):
+    rng = np.random.default_rng(seed)
+    k, n_labs = [0, 1, 9, 300, 2000][seed], [1, 2, 3, 7, 20][seed]
+    lab = rng.integers(0, n_labs, k)
+    cost = rng.choice([0.0, 1e5, 2.5e5, 1e6, 3e6], k) * rng.choice([1.0, 1.1], k)
+    priority = rng.choice([-1e5, 0.0, 1e5, 2e5, np.nan, np.inf, -np.inf], k)  # ties
+    headroom = rng.choice([-1.0, 0.0, 5e5, 3e6, 1e7], n_labs)
+    got = clearing._within_budget(lab, cost, priority, headroom)
+    np.testing.assert_array_equal(got, within_budget(lab, cost, priority, headroom))
+
+
+VARIANTS = {
+    "frontier": {"scenario": "frontier-2025", "n_engineers": 3000},
+    "spinouts": {"n_labs": 10, "n_engineers": 3000, "spinout_rate_per_year": 0.3},
+    "v1": {
+        "n_engineers": 2000,
+        "sign_on_once": False,
+        "counter_match_utility": False,
+        "option_value_enabled": False,
+    },
+}
+
+
+def assert_same_state(got, want) -> None:
+    """People columns, lab sign-ons, this month's counters, ties and the ledger."""
+    for f in dataclasses.fields(got.people):
+        assert_same_bits(getattr(got.people, f.name), getattr(want.people, f.name))
+    assert_same_bits(got.labs.sign_on_spent_usd, want.labs.sign_on_spent_usd)
+    for name in ("hires", "departures", "ties"):
+        assert_same_bits(getattr(got, name), getattr(want, name))
+    assert got.ledger.moves_this_step == want.ledger.moves_this_step
+    got_moves, want_moves = got.ledger.move_records(), want.ledger.move_records()
+    for name, col in want_moves.items():
+        assert got_moves[name].dtype == col.dtype
+        assert_same_bits(got_moves[name], col)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_clearing_matches_numpy_in_a_run(variant, monkeypatch):
+    real = {
+        name: getattr(clearing, name)
+        for name in ("ration", "fall_back", "settle_counters", "settle_moves")
+    }
+    calls: Counter[str] = Counter()
+
+    def ration(*args):
+        got = real["ration"](*args)
+        for g, w in zip(got, numpy_ration(*args), strict=True):
+            assert_same_bits(g, w)
+        calls["ration"] += 1
+        return got
+
+    def fall_back(*args):
+        got = real["fall_back"](*args)
+        want = numpy_fall_back(*args)
+        assert_same_outcome(got[0], want[0])
+        assert_same_bits(got[1], want[1])
+        assert_same_bits(got[2], want[2])
+        calls["fall_back"] += got[0] is not args[0]  # a second round ran
+        return got
+
+    def settling(name, reference):
+        def settle(state, *args):
+            want = copy.deepcopy(state)
+            reference(want, *args)
+            real[name](state, *args)
+            assert_same_state(state, want)
+            calls[name] += 1
+
+        return settle
+
+    monkeypatch.setattr(clearing, "ration", ration)
+    monkeypatch.setattr(clearing, "fall_back", fall_back)
+    monkeypatch.setattr(
+        clearing, "settle_counters", settling("settle_counters", numpy_settle_counters)
+    )
+    monkeypatch.setattr(clearing, "settle_moves", settling("settle_moves", numpy_settle_moves))
+    model = market.TalentMarket(**VARIANTS[variant], rng=3)
+    for _ in range(18):
+        model.step()
+    assert calls["ration"] > 18 and calls["fall_back"] > 0
+    assert calls["settle_counters"] == calls["settle_moves"] == 18
