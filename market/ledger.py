@@ -140,7 +140,7 @@ class Ledger:
         return {name: np.concatenate(parts) for name, parts in self._labs.items()}
 
 
-_NO_REASONS = np.empty(0, dtype=np.int8)
+_NO_REASONS = np.empty(0, dtype=np.int64)  # the type of settle_moves' reasons
 
 
 @kernel

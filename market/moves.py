@@ -28,7 +28,7 @@ def move(
     restarts; ties from the new lab to the old one grow by ``tie_learning``.
     """
     p, labs = state.people, state.labs
-    to = np.broadcast_to(np.asarray(to, dtype=np.int64), rows.shape)
+    to = np.full(len(rows), to) if isinstance(to, int | np.integer) else np.asarray(to, np.int64)
     old_lab, specialty, skill, old_comp = _settle(
         rows,
         to,
