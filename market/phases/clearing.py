@@ -200,7 +200,7 @@ def fall_back(
     once, floored = bids.sign_on is not None, bids.min_pay is not None
     min_pay = bids.max_pay if bids.min_pay is None else bids.min_pay  # unread if not floored
     sign_on = bids.max_pay if bids.sign_on is None else bids.sign_on  # unread if not once
-    lapsed, idx, sub_bids, limit = _lapsed(
+    who, idx, sub_bids, sub_inc = _lapsed(
         out.winner,
         out.countered,
         movers,
@@ -217,9 +217,12 @@ def fall_back(
         pol.retention_frac,
         offers.inc_lab,
         inc.comp,
+        inc.amenity,
         inc.limit,
+        inc.rule,
+        inc.can_counter,
     )
-    if idx.size == 0:
+    if who.size == 0:
         return out, movers, counters
     cand, max_pay, amenity, switch_cost, sub_min, sub_sign_on = sub_bids
     sub = Bids(
@@ -230,13 +233,14 @@ def fall_back(
         sub_min if floored else None,
         sub_sign_on if once else None,
     )
-    inc2 = Incumbents(inc.comp, inc.amenity, limit, inc.rule, inc.can_counter)
-    second = resolve(sub, inc2, cfg.move_threshold, cfg.counter_match_utility, option_value)
-    winner, countered = _lapsed_only(idx, lapsed, second.winner, second.countered)
-    second = Outcome(winner, second.pay, countered, second.sign_on, second.floor_binds)
-    movers2, counters2, _ = ration(second, offers, pol, cands.labs, left)
-    merged = _merge(lapsed, out, second)
-    return merged, _union(movers, movers2, len(lapsed)), _union(counters, counters2, len(lapsed))
+    second = resolve(
+        sub, Incumbents(*sub_inc), cfg.move_threshold, cfg.counter_match_utility, option_value
+    )
+    merged, winner, countered = _merge(who, idx, second, out)
+    lapsed_only = Outcome(winner, merged.pay, countered, merged.sign_on, merged.floor_binds)
+    movers2, counters2, _ = ration(lapsed_only, offers, pol, cands.labs, left)
+    n = len(out.pay)
+    return merged, _union(movers, movers2, n), _union(counters, counters2, n)
 
 
 @kernel
@@ -257,23 +261,32 @@ def _lapsed(
     retention_frac: np.ndarray,
     inc_lab: np.ndarray,
     comp: np.ndarray,
+    inc_amenity: np.ndarray,
     limit: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
-    """:func:`fall_back`'s second-round offers: which candidates' commitment lapsed
-    (won or countered, not accepted), the bids on them (``idx``) with their columns,
-    each bid's maximum cut to ``max(afford, 0)`` with ``afford = (left - sign_on) / (1 +
-    retention) + (switch_cost if sign_on > 0 else 0)`` (``sign_on`` 0 unless ``once``),
-    and each incumbent's limit cut to ``comp + left / (1 + retention)`` (``comp`` in
-    the pool).
+    rule: np.ndarray,
+    can_counter: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """:func:`fall_back`'s second round, for the candidates whose commitment lapsed
+    (won or countered, not accepted; ``who``, in order) only: the bids on them
+    (``idx``) with their columns, each bid's candidate as its place in ``who`` and its
+    maximum cut to ``max(afford, 0)`` with ``afford = (left - sign_on) / (1 +
+    retention) + (switch_cost if sign_on > 0 else 0)`` (``sign_on`` 0 unless ``once``);
+    their incumbents' columns, each limit cut to ``comp + left / (1 + retention)``
+    (``comp`` in the pool). Each candidate's auction depends on its own bids and
+    incumbent only, so this is the numpy form's round over all candidates, restricted.
     """
     n = winner.shape[0]
     accepted = np.zeros(n, dtype=np.bool_)
     accepted[movers] = True
     accepted[counters] = True
-    lapsed = np.empty(n, dtype=np.bool_)
+    place = np.full(n, -1, dtype=np.int64)
+    L = 0
     for c in range(n):
-        lapsed[c] = (winner[c] >= 0 or countered[c]) and not accepted[c]
-    idx = np.flatnonzero(lapsed[cand])
+        if (winner[c] >= 0 or countered[c]) and not accepted[c]:
+            place[c] = L
+            L += 1
+    who = np.flatnonzero(place >= 0)
+    idx = np.flatnonzero(place[cand] >= 0)
     k = idx.shape[0]
     sub_cand, sub_max = np.empty(k, dtype=np.int64), np.empty(k)
     sub_amenity, sub_switch = np.empty(k), np.empty(k)
@@ -285,56 +298,55 @@ def _lapsed(
         afford = (left[j] - one_off) / (1 + retention_frac[j]) + (
             switch_cost[i] if one_off > 0 else 0.0
         )
-        sub_cand[t] = cand[i]
+        sub_cand[t] = place[cand[i]]
         sub_max[t] = np_minimum(max_pay[i], np_maximum(afford, 0.0))
         sub_amenity[t], sub_switch[t] = amenity[i], switch_cost[i]
         sub_min[t], sub_sign_on[t] = min_pay[i], sign_on[i]
-    cut = np.empty(n)
-    for c in range(n):
+    inc_comp, inc_am, cut = np.empty(L), np.empty(L), np.empty(L)
+    inc_rule, inc_can = np.empty(L, dtype=rule.dtype), np.empty(L, dtype=np.bool_)
+    for t in range(L):
+        c = who[t]
         j = inc_lab[c]
         room = left[j] / (1 + retention_frac[j]) if j >= 0 else 0.0
-        cut[c] = np_minimum(limit[c], comp[c] + room)
-    return lapsed, idx, (sub_cand, sub_max, sub_amenity, sub_switch, sub_min, sub_sign_on), cut
-
-
-@kernel
-def _lapsed_only(
-    idx: np.ndarray, lapsed: np.ndarray, winner: np.ndarray, countered: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The second round's winners as indices into all bids (``idx[winner]``) and its
-    counters, of lapsed candidates only (-1 and False elsewhere).
-    """
-    n = winner.shape[0]
-    bid, kept = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.bool_)
-    for c in range(n):
-        if lapsed[c]:
-            bid[c] = idx[winner[c]] if winner[c] >= 0 else -1
-            kept[c] = countered[c]
-    return bid, kept
-
-
-def _merge(lapsed: np.ndarray, first: Outcome, second: Outcome) -> Outcome:
-    """The second round's outcome for the ``lapsed`` candidates, the first's elsewhere."""
-    return Outcome(
-        *_merge_columns(
-            lapsed,
-            first.winner,
-            second.winner,
-            first.pay,
-            second.pay,
-            first.countered,
-            second.countered,
-            first.sign_on,
-            second.sign_on,
-            first.floor_binds,
-            second.floor_binds,
+        inc_comp[t], inc_am[t], inc_rule[t], inc_can[t] = (
+            comp[c],
+            inc_amenity[c],
+            rule[c],
+            can_counter[c],
         )
+        cut[t] = np_minimum(limit[c], comp[c] + room)
+    bids = (sub_cand, sub_max, sub_amenity, sub_switch, sub_min, sub_sign_on)
+    return who, idx, bids, (inc_comp, inc_am, cut, inc_rule, inc_can)
+
+
+def _merge(
+    who: np.ndarray, idx: np.ndarray, second: Outcome, first: Outcome
+) -> tuple[Outcome, np.ndarray, np.ndarray]:
+    """The first round's outcome with the second's for the candidates ``who`` (its
+    winners as indices into all bids, ``idx[winner]``), and the second round's winners
+    and counters alone (-1 and False elsewhere).
+    """
+    *merged, winner, countered = _merge_columns(
+        who,
+        idx,
+        first.winner,
+        second.winner,
+        first.pay,
+        second.pay,
+        first.countered,
+        second.countered,
+        first.sign_on,
+        second.sign_on,
+        first.floor_binds,
+        second.floor_binds,
     )
+    return Outcome(*merged), winner, countered
 
 
 @kernel
 def _merge_columns(
-    lapsed: np.ndarray,
+    who: np.ndarray,
+    idx: np.ndarray,
     winner1: np.ndarray,
     winner2: np.ndarray,
     pay1: np.ndarray,
@@ -345,15 +357,21 @@ def _merge_columns(
     sign_on2: np.ndarray,
     floor1: np.ndarray,
     floor2: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``np.where(lapsed, second, first)`` for each of :class:`Outcome`'s columns."""
+) -> tuple[np.ndarray, ...]:
+    """:func:`_merge`: the first round's columns with ``who``'s from the second (row
+    ``t`` for ``who[t]``), then the second's winners and counters alone.
+    """
     winner, pay, sign_on = winner1.copy(), pay1.copy(), sign_on1.copy()
     countered, floor_binds = countered1.copy(), floor1.copy()
-    for c in range(lapsed.shape[0]):
-        if lapsed[c]:
-            winner[c], pay[c], sign_on[c] = winner2[c], pay2[c], sign_on2[c]
-            countered[c], floor_binds[c] = countered2[c], floor2[c]
-    return winner, pay, countered, sign_on, floor_binds
+    won = np.full(winner1.shape[0], -1, dtype=np.int64)
+    kept = np.zeros(winner1.shape[0], dtype=np.bool_)
+    for t in range(who.shape[0]):
+        c = who[t]
+        won[c] = idx[winner2[t]] if winner2[t] >= 0 else -1
+        kept[c] = countered2[t]
+        winner[c], pay[c], sign_on[c] = won[c], pay2[t], sign_on2[t]
+        countered[c], floor_binds[c] = kept[c], floor2[t]
+    return winner, pay, countered, sign_on, floor_binds, won, kept
 
 
 @kernel
