@@ -35,6 +35,10 @@ class Ledger:
         self._labs: dict[str, list[np.ndarray]] = defaultdict(list)
         self._lab_steps: list[tuple[int, int] | None] = []
         """First and last step of each lab-record batch."""
+        self._batches_at: dict[int, list[int]] = defaultdict(list)
+        """The lab-record batches of one step (all their rows), by step."""
+        self._wide: list[int] = []
+        """The lab-record batches of more than one step."""
         self.moves_this_step = 0
 
     def add_moves(
@@ -98,7 +102,11 @@ class Ledger:
             self._labs[name].append(np.asarray(values))
         if "step" in columns:
             step = self._labs["step"][-1]
-            self._lab_steps.append((int(step.min()), int(step.max())) if step.size else None)
+            span = (int(step.min()), int(step.max())) if step.size else None
+            if span is not None:
+                one = span[0] == span[1]
+                (self._batches_at[span[0]] if one else self._wide).append(len(self._lab_steps))
+            self._lab_steps.append(span)
 
     def lab_records_at(self, step: int, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
         """``columns`` of the lab rows of ``step``: the rows of :meth:`lab_records` whose
@@ -114,10 +122,12 @@ class Ledger:
             records = self.lab_records()
             at = np.flatnonzero(records["step"] == step)
             return {c: records[c][at] for c in columns}
-        batches = [
-            i for i, span in enumerate(self._lab_steps) if span and span[0] <= step <= span[1]
+        wide = [
+            i for i in self._wide if (span := self._lab_steps[i]) and span[0] <= step <= span[1]
         ]
-        picks = [np.flatnonzero(steps[i] == step) for i in batches]
+        batches = sorted(self._batches_at.get(step, []) + wide)
+        whole = slice(None)  # every row of a batch of this one step
+        picks = [np.flatnonzero(steps[i] == step) if i in wide else whole for i in batches]
         return {
             c: np.concatenate(
                 [self._labs[c][i][at] for i, at in zip(batches, picks, strict=True)]

@@ -46,3 +46,22 @@ def test_an_empty_ledger_has_empty_columns():
     assert {name: (col.dtype, col.size) for name, col in got.items()} == {
         name: (np.dtype(dtype), 0) for name, dtype in MOVE_COLUMNS.items()
     }
+
+
+def test_lab_records_at_a_step_with_batches_of_several_steps():
+    rng = np.random.default_rng(4)
+    ledger = Ledger()
+    for steps in ([1, 1], [2, 3, 2], [], [3], [5, 5, 5], [4, 6], [3, 3]):
+        n = len(steps)
+        ledger.add_lab_records(
+            {"step": np.array(steps, dtype=np.int64), "x": rng.random(n), "k": np.arange(n)}
+        )
+    everything = ledger.lab_records()
+    for step in range(8):
+        got = ledger.lab_records_at(step, ("x", "k"))
+        at = everything["step"] == step
+        for c in ("x", "k"):
+            assert got[c].dtype == everything[c].dtype
+            np.testing.assert_array_equal(got[c], everything[c][at])
+        got["x"][:] = -1.0  # a copy: the ledger keeps its own
+    assert (ledger.lab_records()["x"] >= 0).all()
