@@ -193,9 +193,18 @@ def resolve(
     if tail:
         stakes = np.expm1(stakes)
     u_counter, wage_args = _wage_args(
-        runner_up, u1, stakes, move, best, bids.amenity, inc.amenity, float(threshold),
-        kappa, scale, tail,
-    )  # fmt: skip
+        runner_up,
+        u1,
+        stakes,
+        move,
+        best,
+        bids.amenity,
+        inc.amenity,
+        float(threshold),
+        kappa,
+        scale,
+        tail,
+    )
     with np.errstate(over="ignore"):
         wages = np.exp(wage_args)  # a mover's pay, then a stayer's matching pay
     once, floored = bids.sign_on is not None, bids.min_pay is not None
