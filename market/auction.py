@@ -45,6 +45,7 @@ from market.jit import kernel
 from market.selection import ranks_before
 
 NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
+_NONE, _MATCH = int(NONE), int(MATCH)  # compile-time constants in the kernels
 __all__ = [
     "BERTRAND",
     "COUNTER_RULES",
@@ -52,7 +53,6 @@ __all__ = [
     "Incumbents",
     "OptionValue",
     "Outcome",
-    "best_utility",
     "resolve",
 ]
 
@@ -91,13 +91,6 @@ class Outcome:
     floor_binds: np.ndarray  # bool: a move's pay was lifted by the bidder's pay band
 
 
-def best_utility(max_pay: np.ndarray, amenity: np.ndarray, switch_cost: np.ndarray):
-    """A bidder's best offer in utility terms (-inf when it cannot cover the switch)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        net = max_pay - switch_cost
-        return np.where(net > 0, np.log(np.where(net > 0, net, 1.0)) + amenity, -np.inf)
-
-
 @dataclass(frozen=True)
 class OptionValue:
     """The option value of future offers in the auction's wages: ``kappa = lambda F /
@@ -116,14 +109,6 @@ class OptionValue:
         ``rho`` and ``delta`` (the annual rate at which a job's rent ends for good).
         """
         return cls(offer_rate / (discount_rate + separation_rate), tail_scale)
-
-    def discount(self, gap: np.ndarray) -> np.ndarray:
-        """Utility given up now for a maximum ``gap`` above the runner-up's:
-        ``kappa s (1 - exp(-gap / s))`` (``kappa gap`` for a constant tail).
-        """
-        if np.isinf(self.tail_scale):
-            return self.kappa * gap
-        return self.kappa * self.tail_scale * -np.expm1(-gap / self.tail_scale)
 
 
 BERTRAND = OptionValue()
@@ -173,71 +158,268 @@ def resolve(
     ``threshold`` is a utility margin a move must clear (the hassle of moving);
     ``match_utility`` selects how the ``match`` rule counters (utility, or v1 pay);
     ``option_value`` prices future offers into the wages (default :data:`BERTRAND`).
+
+    Five kernels around numpy's ``log``, ``exp`` and ``expm1``, each with the float
+    operations of the numpy form (``tests/test_auction_kernels.py``) in its order.
     """
     n = len(inc.comp)
     if len(bids.cand) == 0:
         nothing = np.zeros(n, dtype=bool)
         return Outcome(np.full(n, -1), inc.comp.copy(), nothing, np.zeros(n), nothing.copy())
-    u_bid = best_utility(bids.max_pay, bids.amenity, bids.switch_cost) - threshold
-    best, second = _best_two(bids.cand, u_bid, n)
-    has_bid = best >= 0
-    b = np.maximum(best, 0)
-    u1 = np.where(has_bid, u_bid[b], -np.inf)
-    u2_bid = np.where(second >= 0, u_bid[np.maximum(second, 0)], -np.inf)
-
-    may = inc.can_counter & (inc.rule != NONE)
-    u_inc_now = np.log(inc.comp) + inc.amenity
-    with np.errstate(over="ignore"):
-        need = np.exp(u1 - inc.amenity)  # pay at the incumbent worth the best outside offer
-    top = np.maximum(inc.comp, inc.limit)
-    if match_utility:
-        w_inc = np.where(may, top, inc.comp)
-    else:  # v1: match pays up to the outside pay, exceed up to the limit
-        best_pay = np.where(has_bid, bids.max_pay[b], 0.0)
-        w_match = np.maximum(inc.comp, np.minimum(inc.limit, best_pay))
-        w_inc = np.where(may & (inc.rule == MATCH), w_match, np.where(may, top, inc.comp))
-    u_inc_limit = np.log(w_inc) + inc.amenity
-    # An incumbent that can afford the matching pay ties the best offer exactly (no
-    # rounding through log/exp), and ties stay.
-    u_inc_best = np.where(may & (w_inc >= need), np.maximum(u1, u_inc_now), u_inc_limit)
-    priced = option_value.kappa > 0
-
-    move = has_bid & (u1 > u_inc_best)
-    runner_up = np.maximum(u_inc_best, u2_bid)
-    if priced:  # the winner's higher maximum is a stake in future offers
-        with np.errstate(invalid="ignore"):
-            gap = np.where(move, u1 - runner_up, 0.0)
-        runner_up = runner_up - option_value.discount(gap)
-    sign_on = bids.sign_on
-    once = sign_on is not None
-    room = bids.max_pay[b] - (bids.switch_cost[b] if once else 0.0)  # highest annual pay
-    with np.errstate(over="ignore"):
-        pay_move = np.exp(runner_up - bids.amenity[b] + threshold)
-    if not once:  # v1: the annualised buyout is part of the new pay
-        pay_move = pay_move + bids.switch_cost[b]
-    floor_binds = np.zeros(n, dtype=bool)
-    if bids.min_pay is not None:  # a lab does not pay a new hire below its band ...
-        # The band bounds the offer's annual equivalent (pay + sign-on / H), never
-        # above the bidder's maximum; what the sign-on covers need not be in the pay.
-        offer_floor = np.minimum(bids.min_pay[b], bids.max_pay[b])
-        floor = offer_floor - (bids.switch_cost[b] if once else 0.0)
-        floor_binds = move & (floor > pay_move)
-        pay_move = np.maximum(pay_move, floor)
-    pay_move = np.minimum(pay_move, room)
-    u_counter, need_counter = u1, need  # a stayer gets the best outside offer's utility ...
-    if priced:  # ... less the option value of the incumbent's lead over it
-        with np.errstate(invalid="ignore"):
-            lead = np.where(np.isfinite(u1), np.maximum(u_inc_limit - u1, 0.0), 0.0)
-        u_counter = u1 - option_value.discount(lead)
-        with np.errstate(over="ignore"):
-            need_counter = np.exp(u_counter - inc.amenity)
-    countered = ~move & has_bid & may & (u_counter > u_inc_now)
-    pay_counter = np.maximum(inc.comp, np.minimum(need_counter, w_inc))
-    pay = np.where(move, pay_move, np.where(countered, pay_counter, inc.comp))
-    return Outcome(
-        winner=np.where(move, best, -1),
-        pay=pay,
-        countered=countered,
-        sign_on=np.zeros(n) if sign_on is None else np.where(move, sign_on[b], 0.0),
-        floor_binds=floor_binds,
+    kappa, scale = float(option_value.kappa), float(option_value.tail_scale)
+    tail = bool(kappa > 0 and not np.isinf(scale))  # discounts by an exponential tail
+    net_log = np.log(_net_or_one(bids.max_pay, bids.switch_cost))
+    best, may, u1, u2, w_inc, inc_log_args, need_args = _best_offers(
+        np.asarray(bids.cand, dtype=np.int64),
+        net_log,
+        bids.max_pay,
+        bids.switch_cost,
+        bids.amenity,
+        float(threshold),
+        n,
+        inc.comp,
+        inc.amenity,
+        inc.limit,
+        inc.rule,
+        inc.can_counter,
+        match_utility,
     )
+    inc_logs = np.log(inc_log_args)  # of the pay now, then of the incumbent's best
+    with np.errstate(over="ignore"):
+        need = np.exp(need_args)  # pay at the incumbent worth the best outside offer
+    move, runner_up, u_now, stakes = _contest(
+        inc_logs, need, best, may, u1, u2, w_inc, inc.amenity, kappa, scale, tail
+    )
+    if tail:
+        stakes = np.expm1(stakes)
+    u_counter, wage_args = _wage_args(
+        runner_up,
+        u1,
+        stakes,
+        move,
+        best,
+        bids.amenity,
+        inc.amenity,
+        float(threshold),
+        kappa,
+        scale,
+        tail,
+    )
+    with np.errstate(over="ignore"):
+        wages = np.exp(wage_args)  # a mover's pay, then a stayer's matching pay
+    once, floored = bids.sign_on is not None, bids.min_pay is not None
+    min_pay = bids.max_pay if bids.min_pay is None else bids.min_pay  # unread if not floored
+    sign_on = bids.max_pay if bids.sign_on is None else bids.sign_on  # unread if not once
+    return Outcome(
+        *_outcome(
+            wages,
+            u_counter,
+            u_now,
+            move,
+            best,
+            may,
+            w_inc,
+            inc.comp,
+            bids.max_pay,
+            bids.switch_cost,
+            min_pay,
+            floored,
+            sign_on,
+            once,
+        )
+    )
+
+
+@kernel
+def np_maximum(a: float, b: float) -> float:
+    """``np.maximum(a, b)``: NaN if either is."""
+    return a if (np.isnan(a) or a >= b) else b
+
+
+@kernel
+def np_minimum(a: float, b: float) -> float:
+    """``np.minimum(a, b)``: NaN if either is."""
+    return a if (np.isnan(a) or a <= b) else b
+
+
+@kernel
+def _net_or_one(max_pay: np.ndarray, switch_cost: np.ndarray) -> np.ndarray:
+    """``net = max_pay - switch_cost`` where positive, else 1 (the argument of the bids'
+    log): ``np.where(net > 0, net, 1.0)``.
+    """
+    out = np.empty(max_pay.shape[0])
+    for i in range(max_pay.shape[0]):
+        net = max_pay[i] - switch_cost[i]
+        out[i] = net if net > 0 else 1.0
+    return out
+
+
+@kernel
+def _best_offers(
+    cand: np.ndarray,
+    net_log: np.ndarray,
+    max_pay: np.ndarray,
+    switch_cost: np.ndarray,
+    amenity: np.ndarray,
+    threshold: float,
+    n: int,
+    comp: np.ndarray,
+    inc_amenity: np.ndarray,
+    limit: np.ndarray,
+    rule: np.ndarray,
+    can_counter: np.ndarray,
+    match_utility: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each bid's utility ``where(net > 0, log(net) + amenity, -inf) - threshold``, each
+    candidate's best bid (:func:`_best_two_pass`, -1: none), whether the incumbent may
+    counter, the best and second-best bid's utility (-inf: none), the incumbent's
+    highest pay ``w_inc``, the arguments of the incumbent's logs (``comp``, then
+    ``w_inc``) and of the matching pay's exp (``u1 - inc_amenity``).
+    """
+    u_bid = np.empty(cand.shape[0])
+    for i in range(cand.shape[0]):
+        net = max_pay[i] - switch_cost[i]
+        u_bid[i] = (net_log[i] + amenity[i] if net > 0 else -np.inf) - threshold
+    best, second = _best_two_pass(cand, u_bid, n)
+    may = np.empty(n, dtype=np.bool_)
+    u1, u2, w_inc, need_args = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    inc_log_args = np.empty(2 * n)
+    for c in range(n):
+        b, s = best[c], second[c]
+        u1[c] = u_bid[b] if b >= 0 else -np.inf
+        u2[c] = u_bid[s] if s >= 0 else -np.inf
+        may[c] = can_counter[c] and rule[c] != _NONE
+        top = np_maximum(comp[c], limit[c])
+        w = top if may[c] else comp[c]
+        if not match_utility and may[c] and rule[c] == _MATCH:  # v1: up to the outside pay
+            w = np_maximum(comp[c], np_minimum(limit[c], max_pay[b] if b >= 0 else 0.0))
+        w_inc[c] = w
+        inc_log_args[c] = comp[c]
+        inc_log_args[n + c] = w
+        need_args[c] = u1[c] - inc_amenity[c]
+    return best, may, u1, u2, w_inc, inc_log_args, need_args
+
+
+@kernel
+def _contest(
+    inc_logs: np.ndarray,
+    need: np.ndarray,
+    best: np.ndarray,
+    may: np.ndarray,
+    u1: np.ndarray,
+    u2: np.ndarray,
+    w_inc: np.ndarray,
+    inc_amenity: np.ndarray,
+    kappa: float,
+    scale: float,
+    tail: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Who moves (``u1`` beats the incumbent's best utility: the best outside offer's
+    or the current one where it can afford ``need``, else its limit's), the runner-up's
+    utility ``max(u_inc_best, u2)``, the utility now, and the option value's stakes:
+    the winner's lead ``gap`` (0 for a stayer), then the incumbent's lead over the best
+    offer (0 if that is not finite), as ``-stake / scale`` with an exponential ``tail``
+    (the argument of its ``expm1``).
+    """
+    n = u1.shape[0]
+    move = np.empty(n, dtype=np.bool_)
+    runner_up, u_now = np.empty(n), np.empty(n)
+    stakes = np.zeros(2 * n)
+    for c in range(n):
+        u_now[c] = inc_logs[c] + inc_amenity[c]
+        u_limit = inc_logs[n + c] + inc_amenity[c]
+        # An incumbent that can afford the matching pay ties the best offer exactly (no
+        # rounding through log/exp), and ties stay.
+        u_best = np_maximum(u1[c], u_now[c]) if may[c] and w_inc[c] >= need[c] else u_limit
+        move[c] = best[c] >= 0 and u1[c] > u_best
+        runner_up[c] = np_maximum(u_best, u2[c])
+        if kappa > 0:
+            gap = u1[c] - runner_up[c] if move[c] else 0.0
+            lead = np_maximum(u_limit - u1[c], 0.0) if np.isfinite(u1[c]) else 0.0
+            stakes[c], stakes[n + c] = (-gap / scale, -lead / scale) if tail else (gap, lead)
+    return move, runner_up, u_now, stakes
+
+
+@kernel
+def _wage_args(
+    runner_up: np.ndarray,
+    u1: np.ndarray,
+    stakes: np.ndarray,
+    move: np.ndarray,
+    best: np.ndarray,
+    amenity: np.ndarray,
+    inc_amenity: np.ndarray,
+    threshold: float,
+    kappa: float,
+    scale: float,
+    tail: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A stayer's counter utility ``u1 - discount(lead)`` and the arguments of the
+    wages' exp: a mover's ``runner_up - discount(gap) - amenity + threshold``, then a
+    stayer's ``u_counter - inc_amenity``. ``discount`` is ``kappa s (-expm1(-x / s))``
+    (``stakes`` holds the expm1) or ``kappa x`` (``stakes`` holds x); none if
+    ``kappa`` is 0.
+    """
+    n = u1.shape[0]
+    u_counter, args = np.empty(n), np.empty(2 * n)
+    for c in range(n):
+        r, u = runner_up[c], u1[c]
+        if kappa > 0:
+            if tail:
+                r = r - kappa * scale * -stakes[c]
+                u = u - kappa * scale * -stakes[n + c]
+            else:
+                r = r - kappa * stakes[c]
+                u = u - kappa * stakes[n + c]
+        u_counter[c] = u
+        args[c] = r - amenity[max(best[c], 0)] + threshold
+        args[n + c] = u - inc_amenity[c]
+    return u_counter, args
+
+
+@kernel
+def _outcome(
+    wages: np.ndarray,
+    u_counter: np.ndarray,
+    u_now: np.ndarray,
+    move: np.ndarray,
+    best: np.ndarray,
+    may: np.ndarray,
+    w_inc: np.ndarray,
+    comp: np.ndarray,
+    max_pay: np.ndarray,
+    switch_cost: np.ndarray,
+    min_pay: np.ndarray,
+    floored: bool,
+    sign_on: np.ndarray,
+    once: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:class:`Outcome`'s columns: a mover's pay (plus the annualised buyout if not
+    ``once``; lifted to the pay band ``min(min_pay, max_pay)`` if ``floored``, less the
+    buyout if ``once``; at most the bid's ``max_pay``, less the buyout if ``once``), a
+    stayer's counter ``max(comp, min(matching pay, w_inc))`` if it beats staying as is,
+    the sign-on ``sign_on`` of a mover's bid if ``once``, where the band binds.
+    """
+    n = u_now.shape[0]
+    winner = np.full(n, -1, dtype=np.int64)
+    pay, paid_once = np.empty(n), np.zeros(n)
+    countered, floor_binds = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    for c in range(n):
+        b = max(best[c], 0)
+        buyout = switch_cost[b] if once else 0.0
+        pay_move = wages[c] if once else wages[c] + switch_cost[b]
+        if floored:
+            floor = np_minimum(min_pay[b], max_pay[b]) - buyout
+            floor_binds[c] = move[c] and floor > pay_move
+            pay_move = np_maximum(pay_move, floor)
+        pay_move = np_minimum(pay_move, max_pay[b] - buyout)
+        countered[c] = not move[c] and best[c] >= 0 and may[c] and u_counter[c] > u_now[c]
+        if move[c]:
+            winner[c] = best[c]
+            pay[c] = pay_move
+            paid_once[c] = sign_on[b] if once else 0.0
+        elif countered[c]:
+            pay[c] = np_maximum(comp[c], np_minimum(wages[n + c], w_inc[c]))
+        else:
+            pay[c] = comp[c]
+    return winner, pay, countered, paid_once, floor_binds

@@ -425,30 +425,3 @@ def test_kernels_refuse_codes_out_of_range():
         _full_pass(p.view("employer"), p.skill, p.specialty, p.comp_usd, alloc, False)
     with pytest.raises(IndexError):
         by_employer(np.arange(3), p.employer, 2)
-
-
-def test_ledger_columns_equal_broadcast_copies():
-    """A move batch's columns: fresh arrays equal to ``np.array(np.broadcast_to(values,
-    (k,)), dtype)`` for one value, a value per move, a one-element array and a read-only
-    broadcast view."""
-    from market.ledger import _column
-
-    k = 4
-    cases = [
-        (7, np.int32),
-        (np.int64(-1), np.int32),
-        (np.arange(k, dtype=np.int64), np.int32),
-        (np.array([2]), np.int32),
-        (np.broadcast_to(np.asarray(3, dtype=np.int64), (k,)), np.int32),
-        (np.linspace(0.5, 2.0, k), np.float64),
-        (1.5, np.float64),
-        (np.zeros(0), np.float64),
-    ]
-    for values, dtype in cases:
-        n = 0 if np.size(values) == 0 else k
-        got = _column(values, n, dtype)
-        want = np.array(np.broadcast_to(values, (n,)), dtype=dtype)
-        assert got.dtype == want.dtype and got.flags.writeable
-        np.testing.assert_array_equal(got, want)
-        if isinstance(values, np.ndarray):
-            assert not np.shares_memory(got, values)
