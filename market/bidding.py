@@ -406,21 +406,3 @@ def pay_band(
     mean_skill = state.skill_mean[labs]
     scale = np.where(mean_skill > 0, skill / np.maximum(mean_skill, 1e-12), 1.0)
     return pol.pay_band_floor[labs] * mean_pay[labs] * scale**comp_skill_elasticity
-
-
-def within_budget(
-    lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
-) -> np.ndarray:
-    """Accept commitments per lab in order of ``priority`` while their costs fit."""
-    ok = np.zeros(len(lab), dtype=bool)
-    if len(lab) == 0:
-        return ok
-    order = np.lexsort((-priority, lab))
-    lab_sorted, cost_sorted = lab[order], cost[order]
-    cum = np.cumsum(cost_sorted)
-    start = np.concatenate([[0], np.flatnonzero(lab_sorted[1:] != lab_sorted[:-1]) + 1])
-    group_start_cum = np.repeat(
-        np.concatenate([[0.0], cum])[start], np.diff(np.append(start, len(order)))
-    )
-    ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
-    return ok

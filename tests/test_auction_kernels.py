@@ -26,12 +26,30 @@ from market.auction import (
     Outcome,
     resolve,
 )
-from market.bidding import within_budget
 from market.codes import Reason
 from market.moves import move
 from market.phases import clearing
 
 # -- numpy reference forms (the code before the kernels) ----------------------------
+
+
+def within_budget(
+    lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
+) -> np.ndarray:
+    """``bidding.within_budget`` before the kernel (``clearing._within_budget``): accept
+    commitments per lab in order of ``priority`` while their costs fit."""
+    ok = np.zeros(len(lab), dtype=bool)
+    if len(lab) == 0:
+        return ok
+    order = np.lexsort((-priority, lab))
+    lab_sorted, cost_sorted = lab[order], cost[order]
+    cum = np.cumsum(cost_sorted)
+    start = np.concatenate([[0], np.flatnonzero(lab_sorted[1:] != lab_sorted[:-1]) + 1])
+    group_start_cum = np.repeat(
+        np.concatenate([[0.0], cum])[start], np.diff(np.append(start, len(order)))
+    )
+    ok[order] = (cum - group_start_cum) <= headroom[lab_sorted] + 1e-6
+    return ok
 
 
 def numpy_best_utility(max_pay, amenity, switch_cost):

@@ -119,7 +119,7 @@ def _ration(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`ration` in one pass: the moves (``winner >= 0``), then the counters, each
     with its lab, cost ``pay * (1 + retention) + sign_on`` or ``(pay - comp) * (1 +
-    retention)`` and surplus ``value - pay``; :func:`within_budget`; the accepted costs
+    retention)`` and surplus ``value - pay``; :func:`_within_budget`; the accepted costs
     summed per lab in order (``np.bincount``).
     """
     movers, counters = np.flatnonzero(winner >= 0), np.flatnonzero(countered)
@@ -151,12 +151,11 @@ def _ration(
 def _within_budget(
     lab: np.ndarray, cost: np.ndarray, priority: np.ndarray, headroom: np.ndarray
 ) -> np.ndarray:
-    """:func:`market.bidding.within_budget` compiled: accept commitments per lab in
-    order of ``priority`` (highest first, NaN last, ties in input order:
-    ``np.lexsort((-priority, lab))``, here a stable sort by ``-priority`` then a
-    counting sort by lab) while their costs fit ``headroom``; a lab's running cost is
-    the running sum over all labs so far less its value before the lab's first row, as
-    numpy's ``cumsum`` gives it. Labs ``0..len(headroom) - 1``.
+    """Accept commitments per lab in order of ``priority`` (highest first, NaN last,
+    ties in input order: ``np.lexsort((-priority, lab))``, here a stable sort by
+    ``-priority`` then a counting sort by lab) while their costs fit ``headroom``; a
+    lab's running cost is the running sum over all labs so far less its value before
+    the lab's first row, as numpy's ``cumsum`` gives it. Labs ``0..len(headroom) - 1``.
     """
     ok = np.zeros(lab.shape[0], dtype=np.bool_)
     if lab.shape[0] == 0:
