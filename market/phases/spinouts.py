@@ -9,7 +9,7 @@ from market.config import Headcount, LabConfig, MarketConfig, Policy
 from market.jit import kernel
 from market.moves import move
 from market.state import MarketState
-from market.valuation import amenity
+from market.valuation import amenity_here_and_there
 
 RESEARCH_CODE = int(Specialty.RESEARCH)
 """The research specialty's code as a plain int (a kernel constant)."""
@@ -117,12 +117,11 @@ def team_move(state: MarketState, new: int, parent: int) -> tuple[int, int]:
     agg = state.refresh()  # the new lab, with its founder, in the aggregates
     offer = np.minimum(p.comp_usd[team], cap)
     gamma = cfg.allocation_gamma
-    stay = np.log(p.comp_usd[team]) + amenity(
-        agg, p, team, np.full(team.size, parent), np.ones(team.size, bool), gamma
+    here, there = amenity_here_and_there(
+        agg, p, team, np.full(team.size, parent), np.full(team.size, new), gamma
     )
-    come = np.log(offer) + amenity(
-        agg, p, team, np.full(team.size, new), np.zeros(team.size, bool), gamma
-    )
+    stay = np.log(p.comp_usd[team]) + here
+    come = np.log(offer) + there
     signon_funds = max(0.0, 1 - cfg.spinout_gpu_share - cfg.spinout_budget_share)
     signon_left = signon_funds * cfg.spinout_funding_usd
     budget_left = float(labs.budget_usd[new] - agg.payroll[new])
