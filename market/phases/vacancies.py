@@ -33,6 +33,8 @@ from market.valuation import (
 )
 
 N_SPECIALTIES = len(Specialty)
+NO_COUNTS = np.zeros((N_SPECIALTIES, 0))
+"""No head counts known in advance (:func:`_staff_pass` counts the rows itself)."""
 
 
 @dataclass
@@ -71,7 +73,7 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     n_labs = state.n_labs
     staff = state.staff()  # the people at labs, ascending (the refresh's rows)
     wage, skill, heads, pay = _staff_pass(
-        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs
+        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs, agg.headcount
     )
     rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
     cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
@@ -97,7 +99,8 @@ def going_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median pay and median skill per specialty of the people given (NaN if none)."""
     n = len(spec)
-    wage, med, _, _ = _staff_pass(np.arange(n), spec, np.zeros(n, dtype=np.int32), comp, skill, 1)
+    lab = np.zeros(n, dtype=np.int32)
+    wage, med, _, _ = _staff_pass(np.arange(n), spec, lab, comp, skill, 1, NO_COUNTS)
     return wage, med
 
 
@@ -109,6 +112,7 @@ def _staff_pass(
     comp: np.ndarray,
     skill: np.ndarray,
     n_labs: int,
+    headcount: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One pass over the ``staff`` rows for vacancy planning: the going rates (median
     pay and median skill per specialty, :func:`_bucket_medians` of each column
@@ -116,10 +120,18 @@ def _staff_pass(
     ``(3, L)`` heads and pay per (specialty, lab), which equal
     ``np.bincount(key)`` and ``np.bincount(key, weights=comp[staff])`` with ``key =
     spec x L + employer`` (bincount adds the weights in row order, from zero).
+
+    The buckets are sized by ``headcount`` (per specialty and lab, e.g. the lab state
+    of the refresh that gave ``staff``), checked: if a specialty's rows do not fill
+    its bucket exactly, they are placed again by the heads this pass counted.
     """
     n = staff.shape[0]
     heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
     pay = np.zeros((N_SPECIALTIES, n_labs))
+    start = _guessed_bounds(headcount, n)
+    slot = start[:-1].copy()
+    by_comp = np.empty(n)
+    by_skill = np.empty(n)
     # into memory row by row: branching on runs of one cell, the specialty changing
     # from row to row, is mispredicted (the staff of a month are not the last month's)
     for i in range(n):
@@ -127,21 +139,42 @@ def _staff_pass(
         s, j = spec[r], employer[r]
         if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
             raise IndexError("specialty or lab code out of range")
+        c = comp[r]
         heads[s, j] += 1
-        pay[s, j] += comp[r]
+        pay[s, j] += c
+        at = slot[s]
+        if at < start[s + 1]:
+            by_comp[at] = c
+            by_skill[at] = skill[r]
+        slot[s] = at + 1
+    if not np.array_equal(slot, start[1:]):  # the guess was wrong
+        for s in range(N_SPECIALTIES):
+            start[s + 1] = start[s] + heads[s].sum()
+        slot = start[:-1].copy()
+        for i in range(n):
+            r = staff[i]
+            at = slot[spec[r]]
+            by_comp[at] = comp[r]
+            by_skill[at] = skill[r]
+            slot[spec[r]] = at + 1
+    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
+
+
+@kernel
+def _guessed_bounds(headcount: np.ndarray, n: int) -> np.ndarray:
+    """Bucket bounds per specialty from ``headcount`` (3, L): the prefix sums of its
+    rows if they are whole, non-negative and add up to ``n``, else ``[0, n, n, n]``
+    (any guess keeps every bucket inside ``0 .. n``).
+    """
     start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
     for s in range(N_SPECIALTIES):
-        start[s + 1] = start[s] + heads[s].sum()
-    slot = start[:-1].copy()
-    by_comp = np.empty(n)
-    by_skill = np.empty(n)
-    for i in range(n):
-        r = staff[i]
-        at = slot[spec[r]]
-        by_comp[at] = comp[r]
-        by_skill[at] = skill[r]
-        slot[spec[r]] = at + 1
-    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
+        total = headcount[s].sum()
+        if not (0.0 <= total <= n) or total != np.floor(total):
+            total = 0.0
+        start[s + 1] = start[s] + int(total)
+    if start[N_SPECIALTIES] != n:
+        start[1:] = n
+    return start
 
 
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -189,7 +222,7 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     """
     p = state.people
     _, _, heads, pay = _staff_pass(
-        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs
+        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs, NO_COUNTS
     )
     return _hire_cost(heads, pay, wage, state.labs.retention_bonus_frac)
 

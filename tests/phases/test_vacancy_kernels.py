@@ -52,13 +52,16 @@ def test_medians_of_large_groups_with_many_ties(tied):
         assert got[g] == np.median(values[group == g])
 
 
+@pytest.mark.parametrize("guess", ["none", "right", "swapped", "short", "negative", "fraction"])
 @pytest.mark.parametrize("blocks", [False, True])
 @pytest.mark.parametrize("seed", range(4))
-def test_staff_pass_is_going_rates_and_bincounts(seed, blocks):
+def test_staff_pass_is_going_rates_and_bincounts(seed, blocks, guess):
     """One pass over staff rows of random cells, or in runs of one cell as a market
     built lab by lab has them: the going rates of those rows and the heads and pay per
-    (specialty, lab) of ``np.bincount`` over ``spec x L + lab`` in row order."""
-    from market.phases.vacancies import _staff_pass
+    (specialty, lab) of ``np.bincount`` over ``spec x L + lab`` in row order, whether
+    the head counts given to size the buckets are none, right, or wrong (two
+    specialties swapped: the right total; one too few; negative; not whole)."""
+    from market.phases.vacancies import NO_COUNTS, _staff_pass
 
     rng = np.random.default_rng(seed)
     n_people, n_labs = int(rng.integers(0, 5000)), 7
@@ -70,9 +73,19 @@ def test_staff_pass_is_going_rates_and_bincounts(seed, blocks):
     comp[rng.random(n_people) < 0.3] = 150_000.0
     skill = rng.lognormal(0, 0.4, n_people)
     staff = np.flatnonzero(rng.random(n_people) < 0.8)
-    wage, med, heads, pay = _staff_pass(staff, spec, employer, comp, skill, n_labs)
     key = spec[staff].astype(np.intp) * n_labs + employer[staff]
     size = 3 * n_labs
+    counts = np.bincount(key, minlength=size).reshape(3, n_labs).astype(float)
+    if guess == "swapped":
+        counts = counts[[1, 0, 2]]
+    elif guess == "short":
+        counts[2, 0] -= 1
+    elif guess == "negative":
+        counts[0, 0], counts[1, 0] = -1.0, counts[1, 0] + counts[0, 0] + 1
+    elif guess == "fraction":
+        counts[0, 0], counts[1, 0] = counts[0, 0] + 0.5, counts[1, 0] - 0.5
+    headcount = NO_COUNTS if guess == "none" else counts
+    wage, med, heads, pay = _staff_pass(staff, spec, employer, comp, skill, n_labs, headcount)
     np.testing.assert_array_equal(heads.ravel(), np.bincount(key, minlength=size))
     assert np.array_equal(pay.ravel(), np.bincount(key, weights=comp[staff], minlength=size))
     for s in range(3):
@@ -83,18 +96,19 @@ def test_staff_pass_is_going_rates_and_bincounts(seed, blocks):
 
 
 def test_staff_pass_of_nobody_and_of_a_nan():
-    from market.phases.vacancies import _staff_pass
+    from market.phases.vacancies import NO_COUNTS, _staff_pass
 
     spec = np.array([0, 1, 1], dtype=np.int8)
     lab = np.zeros(3, dtype=np.int32)
     comp, skill = np.array([1.0, 2.0, np.nan]), np.array([3.0, 4.0, 5.0])
-    wage, med, heads, pay = _staff_pass(np.zeros(0, np.int64), spec, lab, comp, skill, 2)
+    wage, med, heads, pay = _staff_pass(np.zeros(0, np.int64), spec, lab, comp, skill, 2, NO_COUNTS)
     assert np.isnan(wage).all() and np.isnan(med).all() and not heads.any() and not pay.any()
-    wage, med, _, pay = _staff_pass(np.arange(3), spec, lab, comp, skill, 2)
+    wage, med, _, pay = _staff_pass(np.arange(3), spec, lab, comp, skill, 2, NO_COUNTS)
     assert wage[0] == 1.0 and np.isnan(wage[1]) and np.isnan(wage[2])  # NaN as np.median
     assert med.tolist()[:2] == [3.0, 4.5] and np.isnan(pay[1, 0])
     with pytest.raises(IndexError):
-        _staff_pass(np.arange(3), spec, np.array([0, 0, 2], dtype=np.int32), comp, skill, 2)
+        bad = np.array([0, 0, 2], dtype=np.int32)
+        _staff_pass(np.arange(3), spec, bad, comp, skill, 2, NO_COUNTS)
 
 
 @pytest.mark.parametrize(
