@@ -20,7 +20,7 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import ces, monetisation
+from market.production import ces, monetisation, ratio
 from market.selection import counting_sort, order_stats
 from market.state import MarketState
 from market.valuation import (
@@ -78,20 +78,74 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
     cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
     wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
-    searchers = int(len(staff) + np.count_nonzero(p.view("employer") == Employer.POOL))
+    searchers = len(staff) + _count_of(p.view("employer"), int(Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
-    extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    unit_cost = _hire_cost(heads, pay, wage, labs.retention_bonus_frac) + extra[None, :]
-    cost = (wanted * unit_cost).sum(axis=0)
-    budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
-    funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
-    factor = np.ones(n_labs)
-    short = cost > funds
-    factor[short] = funds[short] / cost[short]
-    counts = np.floor(wanted * factor[None, :] + 1e-9).astype(np.int64)
-    limited = (factor < 1.0) & (wanted.sum(axis=0) > 0)
+    counts, limited = _funded(
+        wanted,
+        _hire_cost(heads, pay, pay.sum(axis=1), wage, labs.retention_bonus_frac),
+        q,
+        labs.poaching_intensity,
+        cfg.recruiting_cost_per_contact_usd,
+        labs.budget_usd,
+        recent_min_budget(state, cfg.vacancy_budget_memory_months),
+        agg.payroll,
+        cfg.vacancy_headroom_share,
+    )
     assert counts.shape == (N_SPECIALTIES, n_labs)
     return Vacancies(counts, wanted, limited, q)
+
+
+@kernel
+def _count_of(codes: np.ndarray, code: int) -> int:
+    """``np.count_nonzero(codes == code)``."""
+    key = codes.dtype.type(code)  # compared in the codes' own type: vectorised
+    n = 0
+    for i in range(codes.shape[0]):
+        if codes[i] == key:
+            n += 1
+    return n
+
+
+@kernel
+def _funded(
+    wanted: np.ndarray,
+    hire_cost: np.ndarray,
+    q: float,
+    poaching: np.ndarray,
+    contact_cost: float,
+    budget: np.ndarray,
+    recent_min: np.ndarray,
+    payroll: np.ndarray,
+    share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The funded vacancies (3, L) and the budget-limited labs of
+    :func:`post_vacancies`, with the numpy operations in its docstring's order:
+    ``unit = hire_cost + q x max(poaching - 1, 0) x contact_cost``, ``cost = (wanted x
+    unit).sum(axis=0)`` (row after row), ``funds = share x max(min(budget,
+    recent_min) - payroll, 0)``, ``factor = funds / cost`` where ``cost > funds``
+    (else 1) and ``counts = floor(wanted x factor + 1e-9)``.
+    """
+    n_spec, n_labs = wanted.shape
+    counts = np.empty((n_spec, n_labs), dtype=np.int64)
+    limited = np.empty(n_labs, dtype=np.bool_)
+    for j in range(n_labs):
+        over = poaching[j] - 1.0
+        extra = q * (over if over >= 0.0 or np.isnan(over) else 0.0) * contact_cost
+        cost = 0.0
+        any_wanted = 0
+        for s in range(n_spec):
+            term = wanted[s, j] * (hire_cost[s, j] + extra)
+            cost = term if s == 0 else cost + term
+            any_wanted += wanted[s, j]
+        b, m = budget[j], recent_min[j]
+        low = b if b <= m or np.isnan(b) else m
+        room = low - payroll[j]
+        funds = share * (room if room >= 0.0 or np.isnan(room) else 0.0)
+        factor = ratio(funds, cost) if cost > funds else 1.0
+        for s in range(n_spec):
+            counts[s, j] = int(np.floor(wanted[s, j] * factor + 1e-9))
+        limited[j] = factor < 1.0 and any_wanted > 0
+    return counts, limited
 
 
 def going_rates(
@@ -224,18 +278,32 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     _, _, heads, pay = _staff_pass(
         state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs, NO_COUNTS
     )
-    return _hire_cost(heads, pay, wage, state.labs.retention_bonus_frac)
+    return _hire_cost(heads, pay, pay.sum(axis=1), wage, state.labs.retention_bonus_frac)
 
 
+@kernel
 def _hire_cost(
-    heads: np.ndarray, pay: np.ndarray, wage: np.ndarray, retention: np.ndarray
+    heads: np.ndarray,
+    pay: np.ndarray,
+    pay_total: np.ndarray,
+    wage: np.ndarray,
+    retention: np.ndarray,
 ) -> np.ndarray:
-    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L)."""
-    market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
-    base = np.where(np.isfinite(wage), wage, 0.0)[:, None] * np.fmax(relative, 1.0)
-    return base * (1 + retention[None, :])
+    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L),
+    and ``pay_total = pay.sum(axis=1)`` (numpy's pairwise sum): ``w x fmax(pay / heads
+    / (pay_total / max(heads.sum(axis=1), 1)), 1) x (1 + retention)`` (the ratio 1
+    where a cell has no heads; ``w`` the wage, 0 where not finite).
+    """
+    n_spec, n_labs = heads.shape
+    cost = np.empty((n_spec, n_labs))
+    for s in range(n_spec):
+        market_mean = pay_total[s] / max(heads[s].sum(), 1)
+        w = wage[s] if np.isfinite(wage[s]) else 0.0
+        for j in range(n_labs):
+            h = heads[s, j]
+            relative = ratio(pay[s, j] / max(h, 1), market_mean) if h > 0 else 1.0
+            cost[s, j] = w * (relative if relative >= 1.0 else 1.0) * (1 + retention[j])
+    return cost
 
 
 def recent_min_budget(state: MarketState, months: int) -> np.ndarray:

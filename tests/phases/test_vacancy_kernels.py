@@ -148,3 +148,68 @@ def test_hire_values_are_marginal_values_at_the_pseudo_labs(
                 hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
             )
             np.testing.assert_array_equal(hire_values(agg, rep, extra, cfg, price), want)
+
+
+def _hire_cost_numpy(heads, pay, wage, retention):
+    market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
+    base = np.where(np.isfinite(wage), wage, 0.0)[:, None] * np.fmax(relative, 1.0)
+    return base * (1 + retention[None, :])
+
+
+def _funded_numpy(wanted, hire_cost, q, poaching, contact_cost, budget, recent, payroll, share):
+    extra = q * np.maximum(poaching - 1.0, 0.0) * contact_cost
+    cost = (wanted * (hire_cost + extra[None, :])).sum(axis=0)
+    funds = share * np.maximum(np.minimum(budget, recent) - payroll, 0.0)
+    factor = np.ones(len(budget))
+    short = cost > funds
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor[short] = funds[short] / cost[short]
+    counts = np.floor(wanted * factor[None, :] + 1e-9).astype(np.int64)
+    return counts, (factor < 1.0) & (wanted.sum(axis=0) > 0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hire_cost_and_funding_kernels_are_their_numpy_forms(seed):
+    """The hire cost per (specialty, lab) and the funded vacancies equal the numpy
+    operations they replace, bit for bit: empty cells and specialties, unpaid staff
+    (a zero market mean), NaN and infinite wages, NaN poaching and budgets, labs
+    without headroom or without vacancies, zero costs, no headroom share."""
+    from market.phases.vacancies import _funded, _hire_cost
+
+    rng = np.random.default_rng(seed)
+    n_labs = int(rng.integers(1, 70))
+    heads = rng.integers(0, 4, (3, n_labs)) * rng.integers(0, 2, (3, n_labs))
+    pay = heads * rng.lognormal(12, 0.5, (3, n_labs))
+    if seed % 2:
+        heads[2] = 0
+        pay[2] = 0.0
+        pay[1] = 0.0  # heads but no pay: the market mean is 0
+    wage = rng.lognormal(12, 0.5, 3)
+    wage[seed % 3] = (np.nan, np.inf, 2e5)[seed % 3]
+    retention = rng.random(n_labs) * 0.3
+    got = _hire_cost(heads, pay, pay.sum(axis=1), wage, retention)
+    want = _hire_cost_numpy(heads, pay, wage, retention)
+    np.testing.assert_array_equal(got, want)
+    wanted = rng.integers(0, 6, (3, n_labs)) * rng.integers(0, 2, (3, n_labs))
+    cost = np.where(rng.random((3, n_labs)) < 0.1, 0.0, want)
+    poaching = rng.random(n_labs) * 2.0
+    budget = rng.lognormal(17, 1, n_labs)
+    recent = budget * rng.choice([0.5, 1.0], n_labs)
+    payroll = budget * rng.random(n_labs)
+    poaching[0], budget[-1] = np.nan, np.nan
+    for share in (0.5, 0.0):
+        args = (wanted, cost, 1.7, poaching, 1e4, budget, recent, payroll, share)
+        counts, limited = _funded(*args)
+        want_counts, want_limited = _funded_numpy(*args)
+        np.testing.assert_array_equal(counts, want_counts)
+        np.testing.assert_array_equal(limited, want_limited)
+
+
+def test_count_of_is_count_nonzero():
+    from market.phases.vacancies import _count_of
+
+    codes = np.array([-1, 0, 3, -1, -1, 2], dtype=np.int32)
+    assert _count_of(codes, -1) == 3 and _count_of(codes, 5) == 0
+    assert _count_of(codes[:0], -1) == 0
