@@ -347,15 +347,43 @@ def posting_cap(
     market has the specialty. With a quadratic posting cost per head, the first-order
     condition of vacancy posting makes the vacancy rate linear in the surplus.
     """
-    n_labs = agg.n_labs
-    first = np.zeros(N_SPECIALTIES * n_labs, dtype=np.int64)
-    value = hire_values(agg, rep, first, cfg, price).reshape(N_SPECIALTIES, n_labs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
-    surplus = np.where(np.isfinite(surplus), surplus, 0.0)
-    rate = np.minimum(cfg.vacancy_rate_max, cfg.vacancy_rate_per_surplus * surplus)
-    cap = np.where(rate > 0, np.maximum(1.0, np.rint(rate * agg.headcount)), 0.0)
-    return cap.astype(np.int64)
+    first = np.zeros(N_SPECIALTIES * agg.n_labs, dtype=np.int64)
+    value = hire_values(agg, rep, first, cfg, price)
+    return _cap(
+        value,
+        pay_multiplier,
+        wage,
+        agg.headcount,
+        cfg.vacancy_rate_max,
+        cfg.vacancy_rate_per_surplus,
+    )
+
+
+@kernel
+def _cap(
+    value: np.ndarray,
+    pay_multiplier: np.ndarray,
+    wage: np.ndarray,
+    headcount: np.ndarray,
+    rate_max: float,
+    per_surplus: float,
+) -> np.ndarray:
+    """:func:`posting_cap` from the first typical hires' values ``value[s x L + j]``:
+    ``surplus = (value x m_j - w_s) / w_s`` (0 where not finite), ``rate =
+    np.minimum(rate_max, per_surplus x surplus)``, ``max(1, rint(rate x headcount))``
+    where ``rate > 0``, else 0.
+    """
+    n_spec, n_labs = headcount.shape
+    cap = np.empty((n_spec, n_labs), dtype=np.int64)
+    for s in range(n_spec):
+        w = wage[s]
+        for j in range(n_labs):
+            surplus = ratio(value[s * n_labs + j] * pay_multiplier[j] - w, w)
+            r = per_surplus * (surplus if np.isfinite(surplus) else 0.0)
+            rate = rate_max if rate_max <= r or np.isnan(rate_max) else r
+            x = np.rint(rate * headcount[s, j])
+            cap[s, j] = int(1.0 if x <= 1.0 else x) if rate > 0 else 0
+    return cap
 
 
 def wanted_hires(
@@ -370,25 +398,68 @@ def wanted_hires(
     """Largest ``n`` in ``[0, cap]`` per (specialty, lab) whose ``n``-th typical hire is
     worth at least the wage (integer bisection; marginal values fall with ``n``).
     """
-    n_labs = agg.n_labs
-    lo = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
-    hi = cap.copy()
-    ok = np.isfinite(wage)
-    hi[~ok] = 0
-    willing = np.concatenate((pay_multiplier,) * N_SPECIALTIES)
-    target = np.repeat(np.where(ok, wage, np.inf), n_labs)
-    at_cap = hi > lo  # most labs want every vacancy they may post: try the cap first
-    if at_cap.any():
-        value = hire_values(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg, price)
-        full = at_cap & (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
-        lo = np.where(full, hi, lo)
-    while (active := hi > lo).any():
-        mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
-        value = hire_values(agg, rep, (mid - 1).ravel(), cfg, price)
-        good = (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
-        lo = np.where(active & good, mid, lo)
-        hi = np.where(active & ~good, mid - 1, hi)
+    lo = np.zeros(cap.shape, dtype=np.int64)
+    # most labs want every vacancy they may post: the first round tries the cap
+    hi, extra, at_cap = _first_round(cap, wage)
+    active = at_cap
+    while active:
+        value = hire_values(agg, rep, extra, cfg, price)
+        active = _narrow(lo, hi, extra, value, pay_multiplier, wage, at_cap)
+        at_cap = False
     return lo
+
+
+@kernel
+def _first_round(cap: np.ndarray, wage: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The start of :func:`wanted_hires`' bisection: the upper bounds (the cap, 0 for a
+    wage not finite), the first round's extra hires ``max(hi - 1, 0)`` per pair ``k = s
+    x L + j`` and whether any bound is above 0.
+    """
+    n_spec, n_labs = cap.shape
+    hi = np.empty((n_spec, n_labs), dtype=np.int64)
+    extra = np.empty(n_spec * n_labs, dtype=np.int64)
+    for s in range(n_spec):
+        for j in range(n_labs):
+            h = cap[s, j] if np.isfinite(wage[s]) else 0
+            hi[s, j] = h
+            extra[s * n_labs + j] = max(h - 1, 0)
+    return hi, extra, bool((hi > 0).any())
+
+
+@kernel
+def _narrow(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    extra: np.ndarray,
+    value: np.ndarray,
+    pay_multiplier: np.ndarray,
+    wage: np.ndarray,
+    at_cap: bool,
+) -> bool:
+    """One round of :func:`wanted_hires`' bisection, in place: where ``hi > lo``, the
+    hire after ``extra[k]`` more (``k = s x L + j``) is worth the wage if ``value[k] x
+    m_j >= w_s`` (never for a wage not finite); then ``lo`` becomes ``hi`` if it is (the
+    round ``at_cap``, which tried the cap), else ``lo`` becomes that hire's number or
+    ``hi`` the one before it. ``extra`` becomes the next round's: ``(lo + hi + 1) // 2
+    - 1`` where ``hi > lo``, else 0. True while any ``hi > lo`` is left.
+    """
+    n_spec, n_labs = lo.shape
+    active = False
+    for s in range(n_spec):
+        target = wage[s] if np.isfinite(wage[s]) else np.inf
+        for j in range(n_labs):
+            k = s * n_labs + j
+            if hi[s, j] > lo[s, j]:
+                good = value[k] * pay_multiplier[j] >= target
+                if at_cap:
+                    lo[s, j] = hi[s, j] if good else lo[s, j]
+                elif good:
+                    lo[s, j] = extra[k] + 1
+                else:
+                    hi[s, j] = extra[k]
+            extra[k] = (lo[s, j] + hi[s, j] + 1) // 2 - 1 if hi[s, j] > lo[s, j] else 0
+            active |= hi[s, j] > lo[s, j]
+    return active
 
 
 def hire_values(
