@@ -75,9 +75,9 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     wage, skill, heads, pay = _staff_pass(
         staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs, agg.headcount
     )
-    rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
-    cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
-    wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
+    typical = np.where(np.isfinite(skill), skill, 1.0)
+    cap = posting_cap(agg, typical, wage, labs.pay_multiplier, cfg, state.price)
+    wanted = wanted_hires(agg, typical, wage, labs.pay_multiplier, cap, cfg, state.price)
     searchers = len(staff) + _count_of(p.view("employer"), int(Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
     counts, limited = _funded(
@@ -335,7 +335,7 @@ def contacts_per_vacancy(vacancies: float, searchers: int, cfg: MarketConfig) ->
 
 def posting_cap(
     agg: LabState,
-    rep: People,
+    skill: np.ndarray,
     wage: np.ndarray,
     pay_multiplier: np.ndarray,
     cfg: MarketConfig,
@@ -343,12 +343,13 @@ def posting_cap(
 ) -> np.ndarray:
     """Vacancies a lab may post per specialty: ``rate x staff`` rounded (at least one),
     with ``rate = min(vacancy_rate_max, vacancy_rate_per_surplus x (m x MV - w) / w)``
-    for the first typical hire; none where that hire has no surplus or nobody in the
-    market has the specialty. With a quadratic posting cost per head, the first-order
-    condition of vacancy posting makes the vacancy rate linear in the surplus.
+    for the first typical hire (skill ``skill[s]``); none where that hire has no
+    surplus or nobody in the market has the specialty. With a quadratic posting cost
+    per head, the first-order condition of vacancy posting makes the vacancy rate
+    linear in the surplus.
     """
     first = np.zeros(N_SPECIALTIES * agg.n_labs, dtype=np.int64)
-    value = hire_values(agg, rep, first, cfg, price)
+    value = hire_values(agg, skill, first, cfg, price)
     return _cap(
         value,
         pay_multiplier,
@@ -388,7 +389,7 @@ def _cap(
 
 def wanted_hires(
     agg: LabState,
-    rep: People,
+    skill: np.ndarray,
     wage: np.ndarray,
     pay_multiplier: np.ndarray,
     cap: np.ndarray,
@@ -403,7 +404,7 @@ def wanted_hires(
     hi, extra, at_cap = _first_round(cap, wage)
     active = at_cap
     while active:
-        value = hire_values(agg, rep, extra, cfg, price)
+        value = hire_values(agg, skill, extra, cfg, price)
         active = _narrow(lo, hi, extra, value, pay_multiplier, wage, at_cap)
         at_cap = False
     return lo
@@ -463,11 +464,11 @@ def _narrow(
 
 
 def hire_values(
-    agg: LabState, rep: People, extra: np.ndarray, cfg: MarketConfig, price: float
+    agg: LabState, skill: np.ndarray, extra: np.ndarray, cfg: MarketConfig, price: float
 ) -> np.ndarray:
-    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` after
-    ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value`` of
-    representative ``s`` (not an incumbent) to pseudo-lab ``k`` of
+    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` (skill
+    ``skill[s]``) after ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value``
+    of representative ``s`` (:func:`representatives`, not an incumbent) to pseudo-lab ``k`` of
     :func:`with_extra_hires`. Without infrastructure leadership, the pseudo-labs' sums,
     allocation factors, utilisations, outputs and changes of output are evaluated only
     where that value reads them, by three kernels around one ``**``, one utilisation
@@ -476,10 +477,11 @@ def hire_values(
     """
     n = len(extra)
     if cfg.infra_leadership_enabled:
+        rep = representatives(skill)
         hypo = with_extra_hires(agg, rep, extra, cfg)
         rows = np.repeat(np.arange(N_SPECIALTIES), agg.n_labs)
         return marginal_value(hypo, rep, rows, np.arange(n), np.zeros(n, bool), cfg, price)
-    skill, rule = rep.view("skill"), agg.allocation
+    rule = agg.allocation
     base, infra, gpus = _hire_inputs(
         rule,
         agg.headcount[Specialty.RESEARCH],

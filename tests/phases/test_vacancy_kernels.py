@@ -147,7 +147,7 @@ def test_hire_values_are_marginal_values_at_the_pseudo_labs(
             want = marginal_value(
                 hypo, rep, rows, np.arange(len(rows)), np.zeros(len(rows), bool), cfg, price
             )
-            np.testing.assert_array_equal(hire_values(agg, rep, extra, cfg, price), want)
+            np.testing.assert_array_equal(hire_values(agg, rep.skill, extra, cfg, price), want)
 
 
 def _hire_cost_numpy(heads, pay, wage, retention):
@@ -215,11 +215,11 @@ def test_count_of_is_count_nonzero():
     assert _count_of(codes[:0], -1) == 0
 
 
-def _posting_cap_numpy(agg, rep, wage, pay_multiplier, cfg, price):
+def _posting_cap_numpy(agg, skill, wage, pay_multiplier, cfg, price):
     from market.phases.vacancies import hire_values
 
     first = np.zeros(3 * agg.n_labs, dtype=np.int64)
-    value = hire_values(agg, rep, first, cfg, price).reshape(3, agg.n_labs)
+    value = hire_values(agg, skill, first, cfg, price).reshape(3, agg.n_labs)
     with np.errstate(invalid="ignore", divide="ignore"):
         surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
     surplus = np.where(np.isfinite(surplus), surplus, 0.0)
@@ -228,7 +228,7 @@ def _posting_cap_numpy(agg, rep, wage, pay_multiplier, cfg, price):
     return cap.astype(np.int64)
 
 
-def _wanted_hires_numpy(agg, rep, wage, pay_multiplier, cap, cfg, price):
+def _wanted_hires_numpy(agg, skill, wage, pay_multiplier, cap, cfg, price):
     from market.phases.vacancies import hire_values
 
     n_labs = agg.n_labs
@@ -240,12 +240,12 @@ def _wanted_hires_numpy(agg, rep, wage, pay_multiplier, cap, cfg, price):
     target = np.repeat(np.where(ok, wage, np.inf), n_labs)
     at_cap = hi > lo
     if at_cap.any():
-        value = hire_values(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg, price)
+        value = hire_values(agg, skill, np.maximum(hi - 1, 0).ravel(), cfg, price)
         full = at_cap & (value * willing >= target).reshape(3, n_labs)
         lo = np.where(full, hi, lo)
     while (active := hi > lo).any():
         mid = np.where(active, (lo + hi + 1) // 2, 1)
-        value = hire_values(agg, rep, (mid - 1).ravel(), cfg, price)
+        value = hire_values(agg, skill, (mid - 1).ravel(), cfg, price)
         good = (value * willing >= target).reshape(3, n_labs)
         lo = np.where(active & good, mid, lo)
         hi = np.where(active & ~good, mid - 1, hi)
@@ -257,26 +257,28 @@ def test_posting_cap_and_wanted_hires_are_their_numpy_forms(with_every_rule_and_
     every lab pays, that few do, none (zero: an infinite surplus), not finite (NaN,
     infinite) and caps from 0 to far past what any lab wants."""
     import market as tm
-    from market.phases.vacancies import posting_cap, representatives, wanted_hires
+    from market.phases.vacancies import posting_cap, wanted_hires
 
     model = tm.TalentMarket(
         scenario=tm.generic_scenario(6, 600).with_overrides({"steps": 1}), rng=3
     )
     cfg, agg = model.cfg, with_every_rule_and_an_empty_lab(model.state.lab_state)
     n_labs = agg.n_labs
-    rep = representatives(np.array([1.3, 0.8, 1.1]))
+    skill = np.array([1.3, 0.8, 1.1])
     rng = np.random.default_rng(2)
     pay_multiplier = rng.uniform(0.5, 2.0, n_labs)
     price = 3.7e6
-    value = rep.skill.sum() * price  # about a typical hire's value
+    value = skill.sum() * price  # about a typical hire's value
     for wage in (
         np.array([1e3, 1e3, 1e3]),
         np.array([value, value / 3, value * 3]),
         np.array([0.0, np.nan, np.inf]),
         np.array([1e12, 2e5, 4e5]),
     ):
-        want = _posting_cap_numpy(agg, rep, wage, pay_multiplier, cfg, price)
-        np.testing.assert_array_equal(posting_cap(agg, rep, wage, pay_multiplier, cfg, price), want)
+        want = _posting_cap_numpy(agg, skill, wage, pay_multiplier, cfg, price)
+        np.testing.assert_array_equal(
+            posting_cap(agg, skill, wage, pay_multiplier, cfg, price), want
+        )
         for cap in (want, rng.integers(0, 3, (3, n_labs)), rng.integers(0, 5000, (3, n_labs))):
-            args = (agg, rep, wage, pay_multiplier, cap, cfg, price)
+            args = (agg, skill, wage, pay_multiplier, cap, cfg, price)
             np.testing.assert_array_equal(wanted_hires(*args), _wanted_hires_numpy(*args))
