@@ -21,7 +21,7 @@ from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
 from market.production import ces, monetisation, ratio
-from market.selection import counting_sort, order_stats
+from market.selection import counting_sort, order_stats, order_stats_within
 from market.state import MarketState
 from market.valuation import (
     LabState,
@@ -177,7 +177,9 @@ def _staff_pass(
 
     The buckets are sized by ``headcount`` (per specialty and lab, e.g. the lab state
     of the refresh that gave ``staff``), checked: if a specialty's rows do not fill
-    its bucket exactly, they are placed again by the heads this pass counted.
+    its bucket exactly, they are placed again by the heads this pass counted. The
+    pass also takes each column's least and greatest value, so that the medians need
+    no pass for their ranges unless the column holds a NaN or an infinity.
     """
     n = staff.shape[0]
     heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
@@ -186,6 +188,8 @@ def _staff_pass(
     slot = start[:-1].copy()
     by_comp = np.empty(n)
     by_skill = np.empty(n)
+    lo_c, hi_c, lo_k, hi_k = np.inf, -np.inf, np.inf, -np.inf
+    finite = True  # no NaN, no infinity (``v - v`` is 0 only for a finite ``v``)
     # into memory row by row: branching on runs of one cell, the specialty changing
     # from row to row, is mispredicted (the staff of a month are not the last month's)
     for i in range(n):
@@ -193,14 +197,17 @@ def _staff_pass(
         s, j = spec[r], employer[r]
         if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
             raise IndexError("specialty or lab code out of range")
-        c = comp[r]
+        c, k = comp[r], skill[r]
         heads[s, j] += 1
         pay[s, j] += c
         at = slot[s]
         if at < start[s + 1]:
             by_comp[at] = c
-            by_skill[at] = skill[r]
+            by_skill[at] = k
         slot[s] = at + 1
+        lo_c, hi_c = c if c < lo_c else lo_c, c if c > hi_c else hi_c
+        lo_k, hi_k = k if k < lo_k else lo_k, k if k > hi_k else hi_k
+        finite &= (c - c == 0.0) & (k - k == 0.0)
     if not np.array_equal(slot, start[1:]):  # the guess was wrong
         for s in range(N_SPECIALTIES):
             start[s + 1] = start[s] + heads[s].sum()
@@ -211,7 +218,10 @@ def _staff_pass(
             by_comp[at] = comp[r]
             by_skill[at] = skill[r]
             slot[spec[r]] = at + 1
-    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
+    if not finite:  # the medians find each bucket's range and NaN
+        lo_c, hi_c, lo_k, hi_k = np.inf, -np.inf, np.inf, -np.inf
+    wage = _bucket_medians(by_comp, start, lo_c, hi_c)
+    return wage, _bucket_medians(by_skill, start, lo_k, hi_k), heads, pay
 
 
 @kernel
@@ -237,16 +247,18 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
     (:func:`market.selection.counting_sort`), then :func:`_bucket_medians`.
     """
     order, start = counting_sort(np.arange(len(values)), group, n_groups, False)
-    return _bucket_medians(np.asarray(values, dtype=float)[order], start)
+    return _bucket_medians(np.asarray(values, dtype=float)[order], start, np.inf, -np.inf)
 
 
 @kernel
-def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _bucket_medians(values: np.ndarray, start: np.ndarray, least: float, most: float) -> np.ndarray:
     """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
     empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
     bucket selected exactly (:func:`market.selection.order_stats`, NaN for a bucket
     holding a NaN), and for an even count their mean as ``(a + b) / 2``, which is what
-    np.median's mean of the two middle values computes.
+    np.median's mean of the two middle values computes. ``least <= most``: bounds of
+    all the values, which hold no NaN (:func:`market.selection.order_stats_within`);
+    ``least > most``: none known.
     """
     n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
@@ -260,7 +272,10 @@ def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
         half = size[i] // 2
         kth[i, 0] = half if size[i] % 2 == 1 else half - 1
         kth[i, 1] = half
-    middle = order_stats(values, start[at], size, kth)
+    if least <= most:
+        middle = order_stats_within(values, start[at], size, kth, least, most)
+    else:
+        middle = order_stats(values, start[at], size, kth)
     for i in range(at.shape[0]):
         if size[i] % 2 == 1:
             out[at[i]] = middle[i, 1]

@@ -111,6 +111,25 @@ def test_staff_pass_of_nobody_and_of_a_nan():
         _staff_pass(np.arange(3), spec, bad, comp, skill, 2, NO_COUNTS)
 
 
+def test_staff_pass_with_infinities_and_nan_in_large_buckets():
+    """Columns holding an infinity or a NaN (no bounds known from the pass: each
+    bucket's range and NaN found by the medians) give np.median's values."""
+    from market.phases.vacancies import NO_COUNTS, _staff_pass
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    spec = rng.integers(0, 3, n).astype(np.int8)
+    lab = rng.integers(0, 4, n).astype(np.int32)
+    for bad in (np.inf, -np.inf, np.nan):
+        comp, skill = rng.lognormal(12, 1, n), rng.lognormal(0, 0.4, n)
+        comp[rng.integers(0, n, 5)] = bad
+        skill[rng.integers(0, n, 5)] = bad
+        wage, med, _, _ = _staff_pass(np.arange(n), spec, lab, comp, skill, 4, NO_COUNTS)
+        for s in range(3):
+            want = np.median(comp[spec == s]), np.median(skill[spec == s])
+            np.testing.assert_array_equal([wage[s], med[s]], want)
+
+
 @pytest.mark.parametrize(
     "market",
     [
