@@ -125,76 +125,105 @@ def order_stats(
     min scan). A group holding an infinity, or too narrow to scale, is quickselected
     in a copy.
     """
-    n_groups, n_k = kth.shape
-    out = np.empty((n_groups, n_k))
-    order = np.empty(n_k, dtype=np.int64)
-    owner = np.empty(n_k, dtype=np.int64)
-    for g in range(n_groups):
-        n = size[g]
-        seg = values[start[g] : start[g] + n]
+    out = np.empty(kth.shape)
+    for g in range(kth.shape[0]):
+        seg = values[start[g] : start[g] + size[g]]
         least, most, nan = value_range(seg)
         if nan:
             out[g, :] = np.nan
-            continue
-        if n <= SMALL_GROUP:
-            ranked = np.sort(seg)
-            for i in range(n_k):
-                out[g, i] = ranked[kth[g, i]]
-            continue
-        order[:] = np.argsort(kth[g])
-        if least == most:
-            out[g, :] = least
-            continue
-        n_b = n // 4
-        span = most - least
-        scale = n_b / span
-        if not np.isfinite(span) or not np.isfinite(scale):
-            whole = seg.copy()
-            at = -1
-            for w in order:
-                k = kth[g, w]
-                if k != at:
-                    quickselect(whole, at + 1, n - 1, k)
-                    at = k
-                out[g, w] = whole[k]
-            continue
-        first = np.zeros(n_b + 1, dtype=np.int64)  # values per bucket, then below it
-        for j in range(n):
-            first[min(int((seg[j] - least) * scale), n_b - 1) + 1] += 1
-        for b in range(n_b):
-            first[b + 1] += first[b]
-        slot = np.full(n_b, -1, dtype=np.int64)  # a wanted bucket's band, else -1
-        kept = np.empty(n_k + 1, dtype=np.int64)  # the bands' bounds in ``band``
-        below = np.empty(n_k, dtype=np.int64)
-        kept[0] = 0
-        n_w = 0
-        for w in order:
-            b = np.searchsorted(first, kth[g, w], side="right") - 1
-            if slot[b] < 0:
-                slot[b] = n_w
-                below[n_w] = first[b]
-                kept[n_w + 1] = kept[n_w] + first[b + 1] - first[b]
-                n_w += 1
-            owner[w] = slot[b]
-        band = np.empty(kept[n_w])
-        fill = kept[:n_w].copy()
-        for j in range(n):  # the branch is taken by a few percent of the values
-            v = seg[j]
-            c = slot[min(int((v - least) * scale), n_b - 1)]
-            if c >= 0:
-                band[fill[c]] = v
-                fill[c] += 1
-        done = kept[:n_w] - 1  # the band's last selected position
-        for w in order:
-            c = owner[w]
-            k = kept[c] + kth[g, w] - below[c]
-            if k == done[c] + 1 and k > kept[c]:  # next after a selected one: the least left
-                least_to_front(band, k, kept[c + 1] - 1)
-            elif k != done[c]:
-                quickselect(band, done[c] + 1, kept[c + 1] - 1, k)
-            done[c] = k
-            out[g, w] = band[k]
+        else:
+            group_order_stats(seg, kth[g], least, most, out[g])
     return out
+
+
+@kernel
+def order_stats_within(
+    values: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    kth: np.ndarray,
+    least: float,
+    most: float,
+) -> np.ndarray:
+    """:func:`order_stats` of groups that hold no NaN and no value outside ``[least,
+    most]`` (bounds of all the groups together, which the caller proved, e.g. in the
+    pass that grouped the values): no pass per group for its range; the buckets span
+    the bounds given.
+    """
+    out = np.empty(kth.shape)
+    for g in range(kth.shape[0]):
+        seg = values[start[g] : start[g] + size[g]]
+        group_order_stats(seg, kth[g], least, most, out[g])
+    return out
+
+
+@kernel
+def group_order_stats(
+    seg: np.ndarray, kth: np.ndarray, least: float, most: float, out: np.ndarray
+) -> None:
+    """``out[i] = np.partition(seg, kth[i])[kth[i]]`` for a group ``seg`` without NaN
+    whose values lie in ``[least, most]``, by :func:`order_stats`' buckets.
+    """
+    n, n_k = seg.shape[0], kth.shape[0]
+    if n <= SMALL_GROUP:
+        ranked = np.sort(seg)
+        for i in range(n_k):
+            out[i] = ranked[kth[i]]
+        return
+    if least == most:
+        out[:] = least
+        return
+    order = np.argsort(kth)
+    owner = np.empty(n_k, dtype=np.int64)
+    n_b = n // 4
+    span = most - least
+    scale = n_b / span
+    if not np.isfinite(span) or not np.isfinite(scale):
+        whole = seg.copy()
+        at = -1
+        for w in order:
+            k = kth[w]
+            if k != at:
+                quickselect(whole, at + 1, n - 1, k)
+                at = k
+            out[w] = whole[k]
+        return
+    first = np.zeros(n_b + 1, dtype=np.int64)  # values per bucket, then below it
+    for j in range(n):
+        first[min(int((seg[j] - least) * scale), n_b - 1) + 1] += 1
+    for b in range(n_b):
+        first[b + 1] += first[b]
+    slot = np.full(n_b, -1, dtype=np.int64)  # a wanted bucket's band, else -1
+    kept = np.empty(n_k + 1, dtype=np.int64)  # the bands' bounds in ``band``
+    below = np.empty(n_k, dtype=np.int64)
+    kept[0] = 0
+    n_w = 0
+    for w in order:
+        b = np.searchsorted(first, kth[w], side="right") - 1
+        if slot[b] < 0:
+            slot[b] = n_w
+            below[n_w] = first[b]
+            kept[n_w + 1] = kept[n_w] + first[b + 1] - first[b]
+            n_w += 1
+        owner[w] = slot[b]
+    band = np.empty(kept[n_w])
+    fill = kept[:n_w].copy()
+    for j in range(n):  # the branch is taken by a few percent of the values
+        v = seg[j]
+        c = slot[min(int((v - least) * scale), n_b - 1)]
+        if c >= 0:
+            band[fill[c]] = v
+            fill[c] += 1
+    done = kept[:n_w] - 1  # the band's last selected position
+    for w in order:
+        c = owner[w]
+        k = kept[c] + kth[w] - below[c]
+        if k == done[c] + 1 and k > kept[c]:  # next after a selected one: the least left
+            least_to_front(band, k, kept[c + 1] - 1)
+        elif k != done[c]:
+            quickselect(band, done[c] + 1, kept[c + 1] - 1, k)
+        done[c] = k
+        out[w] = band[k]
 
 
 @kernel

@@ -321,6 +321,39 @@ def test_order_stats_are_the_sorted_values(seed):
             np.testing.assert_array_equal(got[0], np.sort(a)[kth[0]])
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_order_stats_within_bounds_are_the_sorted_values(seed):
+    """Groups bucketed over bounds of all groups together (wider than each group's
+    own range): large, small, empty and constant groups, ties, a group far from the
+    rest, spans too wide (overflows) or too narrow (subnormal) to scale; the same
+    values as :func:`order_stats`."""
+    from market.selection import order_stats, order_stats_within
+
+    rng = np.random.default_rng(seed)
+    for parts in (
+        [rng.lognormal(12, 1, 3000), rng.lognormal(11, 0.5, 900), np.full(400, 2e5)],
+        [
+            rng.random(40),
+            np.zeros(0),
+            rng.integers(0, 20, 1000).astype(float),
+            1e9 + rng.random(500),
+        ],
+        [-1e308 * rng.random(300), 1e308 * rng.random(700)],
+        [5e-324 * rng.integers(0, 3, 600), np.zeros(300)],
+    ):
+        values = np.concatenate(parts)
+        size = np.array([len(x) for x in parts])
+        start = np.concatenate([[0], np.cumsum(size)[:-1]])
+        kth = np.array([rng.integers(0, max(n, 1), 5) for n in size])
+        kth[:, 0] = np.maximum(size - 1, 0)
+        nonempty = size > 0
+        args = (values, start[nonempty], size[nonempty], kth[nonempty])
+        got = order_stats_within(*args, values.min(), values.max())
+        want = [np.sort(x)[k] for x, k in zip(parts, kth, strict=True) if len(x)]
+        np.testing.assert_array_equal(got, np.array(want))
+        np.testing.assert_array_equal(got, order_stats(*args))
+
+
 def test_order_stats_are_nan_for_a_group_holding_nan():
     from market.selection import order_stats
 

@@ -20,8 +20,8 @@ from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
 from market.people import People
-from market.production import ces, monetisation
-from market.selection import counting_sort, order_stats
+from market.production import ces, monetisation, ratio
+from market.selection import counting_sort, order_stats, order_stats_within
 from market.state import MarketState
 from market.valuation import (
     LabState,
@@ -33,6 +33,8 @@ from market.valuation import (
 )
 
 N_SPECIALTIES = len(Specialty)
+NO_COUNTS = np.zeros((N_SPECIALTIES, 0))
+"""No head counts known in advance (:func:`_staff_pass` counts the rows itself)."""
 
 
 @dataclass
@@ -71,25 +73,79 @@ def post_vacancies(state: MarketState) -> Vacancies | None:
     n_labs = state.n_labs
     staff = state.staff()  # the people at labs, ascending (the refresh's rows)
     wage, skill, heads, pay = _staff_pass(
-        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs
+        staff, p.specialty, p.employer, p.comp_usd, p.skill, n_labs, agg.headcount
     )
-    rep = representatives(np.where(np.isfinite(skill), skill, 1.0))
-    cap = posting_cap(agg, rep, wage, labs.pay_multiplier, cfg, state.price)
-    wanted = wanted_hires(agg, rep, wage, labs.pay_multiplier, cap, cfg, state.price)
-    searchers = int(len(staff) + np.count_nonzero(p.view("employer") == Employer.POOL))
+    typical = np.where(np.isfinite(skill), skill, 1.0)
+    cap = posting_cap(agg, typical, wage, labs.pay_multiplier, cfg, state.price)
+    wanted = wanted_hires(agg, typical, wage, labs.pay_multiplier, cap, cfg, state.price)
+    searchers = len(staff) + _count_of(p.view("employer"), int(Employer.POOL))
     q = contacts_per_vacancy(float(wanted.sum()), searchers, cfg)
-    extra = q * np.maximum(labs.poaching_intensity - 1.0, 0.0) * cfg.recruiting_cost_per_contact_usd
-    unit_cost = _hire_cost(heads, pay, wage, labs.retention_bonus_frac) + extra[None, :]
-    cost = (wanted * unit_cost).sum(axis=0)
-    budget = np.minimum(labs.budget_usd, recent_min_budget(state, cfg.vacancy_budget_memory_months))
-    funds = cfg.vacancy_headroom_share * np.maximum(budget - agg.payroll, 0.0)
-    factor = np.ones(n_labs)
-    short = cost > funds
-    factor[short] = funds[short] / cost[short]
-    counts = np.floor(wanted * factor[None, :] + 1e-9).astype(np.int64)
-    limited = (factor < 1.0) & (wanted.sum(axis=0) > 0)
+    counts, limited = _funded(
+        wanted,
+        _hire_cost(heads, pay, pay.sum(axis=1), wage, labs.retention_bonus_frac),
+        q,
+        labs.poaching_intensity,
+        cfg.recruiting_cost_per_contact_usd,
+        labs.budget_usd,
+        recent_min_budget(state, cfg.vacancy_budget_memory_months),
+        agg.payroll,
+        cfg.vacancy_headroom_share,
+    )
     assert counts.shape == (N_SPECIALTIES, n_labs)
     return Vacancies(counts, wanted, limited, q)
+
+
+@kernel
+def _count_of(codes: np.ndarray, code: int) -> int:
+    """``np.count_nonzero(codes == code)``."""
+    key = codes.dtype.type(code)  # compared in the codes' own type: vectorised
+    n = 0
+    for i in range(codes.shape[0]):
+        if codes[i] == key:
+            n += 1
+    return n
+
+
+@kernel
+def _funded(
+    wanted: np.ndarray,
+    hire_cost: np.ndarray,
+    q: float,
+    poaching: np.ndarray,
+    contact_cost: float,
+    budget: np.ndarray,
+    recent_min: np.ndarray,
+    payroll: np.ndarray,
+    share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The funded vacancies (3, L) and the budget-limited labs of
+    :func:`post_vacancies`, with the numpy operations in its docstring's order:
+    ``unit = hire_cost + q x max(poaching - 1, 0) x contact_cost``, ``cost = (wanted x
+    unit).sum(axis=0)`` (row after row), ``funds = share x max(min(budget,
+    recent_min) - payroll, 0)``, ``factor = funds / cost`` where ``cost > funds``
+    (else 1) and ``counts = floor(wanted x factor + 1e-9)``.
+    """
+    n_spec, n_labs = wanted.shape
+    counts = np.empty((n_spec, n_labs), dtype=np.int64)
+    limited = np.empty(n_labs, dtype=np.bool_)
+    for j in range(n_labs):
+        over = poaching[j] - 1.0
+        extra = q * (over if over >= 0.0 or np.isnan(over) else 0.0) * contact_cost
+        cost = 0.0
+        any_wanted = 0
+        for s in range(n_spec):
+            term = wanted[s, j] * (hire_cost[s, j] + extra)
+            cost = term if s == 0 else cost + term
+            any_wanted += wanted[s, j]
+        b, m = budget[j], recent_min[j]
+        low = b if b <= m or np.isnan(b) else m
+        room = low - payroll[j]
+        funds = share * (room if room >= 0.0 or np.isnan(room) else 0.0)
+        factor = ratio(funds, cost) if cost > funds else 1.0
+        for s in range(n_spec):
+            counts[s, j] = int(np.floor(wanted[s, j] * factor + 1e-9))
+        limited[j] = factor < 1.0 and any_wanted > 0
+    return counts, limited
 
 
 def going_rates(
@@ -97,7 +153,8 @@ def going_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median pay and median skill per specialty of the people given (NaN if none)."""
     n = len(spec)
-    wage, med, _, _ = _staff_pass(np.arange(n), spec, np.zeros(n, dtype=np.int32), comp, skill, 1)
+    lab = np.zeros(n, dtype=np.int32)
+    wage, med, _, _ = _staff_pass(np.arange(n), spec, lab, comp, skill, 1, NO_COUNTS)
     return wage, med
 
 
@@ -109,6 +166,7 @@ def _staff_pass(
     comp: np.ndarray,
     skill: np.ndarray,
     n_labs: int,
+    headcount: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One pass over the ``staff`` rows for vacancy planning: the going rates (median
     pay and median skill per specialty, :func:`_bucket_medians` of each column
@@ -116,10 +174,22 @@ def _staff_pass(
     ``(3, L)`` heads and pay per (specialty, lab), which equal
     ``np.bincount(key)`` and ``np.bincount(key, weights=comp[staff])`` with ``key =
     spec x L + employer`` (bincount adds the weights in row order, from zero).
+
+    The buckets are sized by ``headcount`` (per specialty and lab, e.g. the lab state
+    of the refresh that gave ``staff``), checked: if a specialty's rows do not fill
+    its bucket exactly, they are placed again by the heads this pass counted. The
+    pass also takes each column's least and greatest value, so that the medians need
+    no pass for their ranges unless the column holds a NaN or an infinity.
     """
     n = staff.shape[0]
     heads = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
     pay = np.zeros((N_SPECIALTIES, n_labs))
+    start = _guessed_bounds(headcount, n)
+    slot = start[:-1].copy()
+    by_comp = np.empty(n)
+    by_skill = np.empty(n)
+    lo_c, hi_c, lo_k, hi_k = np.inf, -np.inf, np.inf, -np.inf
+    finite = True  # no NaN, no infinity (``v - v`` is 0 only for a finite ``v``)
     # into memory row by row: branching on runs of one cell, the specialty changing
     # from row to row, is mispredicted (the staff of a month are not the last month's)
     for i in range(n):
@@ -127,21 +197,48 @@ def _staff_pass(
         s, j = spec[r], employer[r]
         if s < 0 or s >= N_SPECIALTIES or j < 0 or j >= n_labs:  # numba checks no bounds
             raise IndexError("specialty or lab code out of range")
+        c, k = comp[r], skill[r]
         heads[s, j] += 1
-        pay[s, j] += comp[r]
+        pay[s, j] += c
+        at = slot[s]
+        if at < start[s + 1]:
+            by_comp[at] = c
+            by_skill[at] = k
+        slot[s] = at + 1
+        lo_c, hi_c = c if c < lo_c else lo_c, c if c > hi_c else hi_c
+        lo_k, hi_k = k if k < lo_k else lo_k, k if k > hi_k else hi_k
+        finite &= (c - c == 0.0) & (k - k == 0.0)
+    if not np.array_equal(slot, start[1:]):  # the guess was wrong
+        for s in range(N_SPECIALTIES):
+            start[s + 1] = start[s] + heads[s].sum()
+        slot = start[:-1].copy()
+        for i in range(n):
+            r = staff[i]
+            at = slot[spec[r]]
+            by_comp[at] = comp[r]
+            by_skill[at] = skill[r]
+            slot[spec[r]] = at + 1
+    if not finite:  # the medians find each bucket's range and NaN
+        lo_c, hi_c, lo_k, hi_k = np.inf, -np.inf, np.inf, -np.inf
+    wage = _bucket_medians(by_comp, start, lo_c, hi_c)
+    return wage, _bucket_medians(by_skill, start, lo_k, hi_k), heads, pay
+
+
+@kernel
+def _guessed_bounds(headcount: np.ndarray, n: int) -> np.ndarray:
+    """Bucket bounds per specialty from ``headcount`` (3, L): the prefix sums of its
+    rows if they are whole, non-negative and add up to ``n``, else ``[0, n, n, n]``
+    (any guess keeps every bucket inside ``0 .. n``).
+    """
     start = np.zeros(N_SPECIALTIES + 1, dtype=np.int64)
     for s in range(N_SPECIALTIES):
-        start[s + 1] = start[s] + heads[s].sum()
-    slot = start[:-1].copy()
-    by_comp = np.empty(n)
-    by_skill = np.empty(n)
-    for i in range(n):
-        r = staff[i]
-        at = slot[spec[r]]
-        by_comp[at] = comp[r]
-        by_skill[at] = skill[r]
-        slot[spec[r]] = at + 1
-    return _bucket_medians(by_comp, start), _bucket_medians(by_skill, start), heads, pay
+        total = headcount[s].sum()
+        if not (0.0 <= total <= n) or total != np.floor(total):
+            total = 0.0
+        start[s + 1] = start[s] + int(total)
+    if start[N_SPECIALTIES] != n:
+        start[1:] = n
+    return start
 
 
 def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -150,16 +247,18 @@ def _medians_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
     (:func:`market.selection.counting_sort`), then :func:`_bucket_medians`.
     """
     order, start = counting_sort(np.arange(len(values)), group, n_groups, False)
-    return _bucket_medians(np.asarray(values, dtype=float)[order], start)
+    return _bucket_medians(np.asarray(values, dtype=float)[order], start, np.inf, -np.inf)
 
 
 @kernel
-def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _bucket_medians(values: np.ndarray, start: np.ndarray, least: float, most: float) -> np.ndarray:
     """``np.median(values[start[g] : start[g + 1]])`` for every bucket ``g`` (NaN for an
     empty bucket or one holding a NaN), bit for bit: the middle order statistics of each
     bucket selected exactly (:func:`market.selection.order_stats`, NaN for a bucket
     holding a NaN), and for an even count their mean as ``(a + b) / 2``, which is what
-    np.median's mean of the two middle values computes.
+    np.median's mean of the two middle values computes. ``least <= most``: bounds of
+    all the values, which hold no NaN (:func:`market.selection.order_stats_within`);
+    ``least > most``: none known.
     """
     n_groups = start.shape[0] - 1
     out = np.full(n_groups, np.nan)
@@ -173,7 +272,10 @@ def _bucket_medians(values: np.ndarray, start: np.ndarray) -> np.ndarray:
         half = size[i] // 2
         kth[i, 0] = half if size[i] % 2 == 1 else half - 1
         kth[i, 1] = half
-    middle = order_stats(values, start[at], size, kth)
+    if least <= most:
+        middle = order_stats_within(values, start[at], size, kth, least, most)
+    else:
+        middle = order_stats(values, start[at], size, kth)
     for i in range(at.shape[0]):
         if size[i] % 2 == 1:
             out[at[i]] = middle[i, 1]
@@ -189,20 +291,34 @@ def hire_cost(state: MarketState, wage: np.ndarray) -> np.ndarray:
     """
     p = state.people
     _, _, heads, pay = _staff_pass(
-        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs
+        state.staff(), p.specialty, p.employer, p.comp_usd, p.skill, state.n_labs, NO_COUNTS
     )
-    return _hire_cost(heads, pay, wage, state.labs.retention_bonus_frac)
+    return _hire_cost(heads, pay, pay.sum(axis=1), wage, state.labs.retention_bonus_frac)
 
 
+@kernel
 def _hire_cost(
-    heads: np.ndarray, pay: np.ndarray, wage: np.ndarray, retention: np.ndarray
+    heads: np.ndarray,
+    pay: np.ndarray,
+    pay_total: np.ndarray,
+    wage: np.ndarray,
+    retention: np.ndarray,
 ) -> np.ndarray:
-    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L)."""
-    market_mean = pay.sum(axis=1) / np.maximum(heads.sum(axis=1), 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        relative = np.where(heads > 0, pay / np.maximum(heads, 1) / market_mean[:, None], 1.0)
-    base = np.where(np.isfinite(wage), wage, 0.0)[:, None] * np.fmax(relative, 1.0)
-    return base * (1 + retention[None, :])
+    """:func:`hire_cost` from the staff's heads and pay per (specialty, lab), (3, L),
+    and ``pay_total = pay.sum(axis=1)`` (numpy's pairwise sum): ``w x fmax(pay / heads
+    / (pay_total / max(heads.sum(axis=1), 1)), 1) x (1 + retention)`` (the ratio 1
+    where a cell has no heads; ``w`` the wage, 0 where not finite).
+    """
+    n_spec, n_labs = heads.shape
+    cost = np.empty((n_spec, n_labs))
+    for s in range(n_spec):
+        market_mean = pay_total[s] / max(heads[s].sum(), 1)
+        w = wage[s] if np.isfinite(wage[s]) else 0.0
+        for j in range(n_labs):
+            h = heads[s, j]
+            relative = ratio(pay[s, j] / max(h, 1), market_mean) if h > 0 else 1.0
+            cost[s, j] = w * (relative if relative >= 1.0 else 1.0) * (1 + retention[j])
+    return cost
 
 
 def recent_min_budget(state: MarketState, months: int) -> np.ndarray:
@@ -234,7 +350,7 @@ def contacts_per_vacancy(vacancies: float, searchers: int, cfg: MarketConfig) ->
 
 def posting_cap(
     agg: LabState,
-    rep: People,
+    skill: np.ndarray,
     wage: np.ndarray,
     pay_multiplier: np.ndarray,
     cfg: MarketConfig,
@@ -242,24 +358,53 @@ def posting_cap(
 ) -> np.ndarray:
     """Vacancies a lab may post per specialty: ``rate x staff`` rounded (at least one),
     with ``rate = min(vacancy_rate_max, vacancy_rate_per_surplus x (m x MV - w) / w)``
-    for the first typical hire; none where that hire has no surplus or nobody in the
-    market has the specialty. With a quadratic posting cost per head, the first-order
-    condition of vacancy posting makes the vacancy rate linear in the surplus.
+    for the first typical hire (skill ``skill[s]``); none where that hire has no
+    surplus or nobody in the market has the specialty. With a quadratic posting cost
+    per head, the first-order condition of vacancy posting makes the vacancy rate
+    linear in the surplus.
     """
-    n_labs = agg.n_labs
-    first = np.zeros(N_SPECIALTIES * n_labs, dtype=np.int64)
-    value = hire_values(agg, rep, first, cfg, price).reshape(N_SPECIALTIES, n_labs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        surplus = (value * pay_multiplier[None, :] - wage[:, None]) / wage[:, None]
-    surplus = np.where(np.isfinite(surplus), surplus, 0.0)
-    rate = np.minimum(cfg.vacancy_rate_max, cfg.vacancy_rate_per_surplus * surplus)
-    cap = np.where(rate > 0, np.maximum(1.0, np.rint(rate * agg.headcount)), 0.0)
-    return cap.astype(np.int64)
+    first = np.zeros(N_SPECIALTIES * agg.n_labs, dtype=np.int64)
+    value = hire_values(agg, skill, first, cfg, price)
+    return _cap(
+        value,
+        pay_multiplier,
+        wage,
+        agg.headcount,
+        cfg.vacancy_rate_max,
+        cfg.vacancy_rate_per_surplus,
+    )
+
+
+@kernel
+def _cap(
+    value: np.ndarray,
+    pay_multiplier: np.ndarray,
+    wage: np.ndarray,
+    headcount: np.ndarray,
+    rate_max: float,
+    per_surplus: float,
+) -> np.ndarray:
+    """:func:`posting_cap` from the first typical hires' values ``value[s x L + j]``:
+    ``surplus = (value x m_j - w_s) / w_s`` (0 where not finite), ``rate =
+    np.minimum(rate_max, per_surplus x surplus)``, ``max(1, rint(rate x headcount))``
+    where ``rate > 0``, else 0.
+    """
+    n_spec, n_labs = headcount.shape
+    cap = np.empty((n_spec, n_labs), dtype=np.int64)
+    for s in range(n_spec):
+        w = wage[s]
+        for j in range(n_labs):
+            surplus = ratio(value[s * n_labs + j] * pay_multiplier[j] - w, w)
+            r = per_surplus * (surplus if np.isfinite(surplus) else 0.0)
+            rate = rate_max if rate_max <= r or np.isnan(rate_max) else r
+            x = np.rint(rate * headcount[s, j])
+            cap[s, j] = int(1.0 if x <= 1.0 else x) if rate > 0 else 0
+    return cap
 
 
 def wanted_hires(
     agg: LabState,
-    rep: People,
+    skill: np.ndarray,
     wage: np.ndarray,
     pay_multiplier: np.ndarray,
     cap: np.ndarray,
@@ -269,33 +414,76 @@ def wanted_hires(
     """Largest ``n`` in ``[0, cap]`` per (specialty, lab) whose ``n``-th typical hire is
     worth at least the wage (integer bisection; marginal values fall with ``n``).
     """
-    n_labs = agg.n_labs
-    lo = np.zeros((N_SPECIALTIES, n_labs), dtype=np.int64)
-    hi = cap.copy()
-    ok = np.isfinite(wage)
-    hi[~ok] = 0
-    willing = np.concatenate((pay_multiplier,) * N_SPECIALTIES)
-    target = np.repeat(np.where(ok, wage, np.inf), n_labs)
-    at_cap = hi > lo  # most labs want every vacancy they may post: try the cap first
-    if at_cap.any():
-        value = hire_values(agg, rep, np.maximum(hi - 1, 0).ravel(), cfg, price)
-        full = at_cap & (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
-        lo = np.where(full, hi, lo)
-    while (active := hi > lo).any():
-        mid = np.where(active, (lo + hi + 1) // 2, 1)  # hire number mid, mid - 1 added
-        value = hire_values(agg, rep, (mid - 1).ravel(), cfg, price)
-        good = (value * willing >= target).reshape(N_SPECIALTIES, n_labs)
-        lo = np.where(active & good, mid, lo)
-        hi = np.where(active & ~good, mid - 1, hi)
+    lo = np.zeros(cap.shape, dtype=np.int64)
+    # most labs want every vacancy they may post: the first round tries the cap
+    hi, extra, at_cap = _first_round(cap, wage)
+    active = at_cap
+    while active:
+        value = hire_values(agg, skill, extra, cfg, price)
+        active = _narrow(lo, hi, extra, value, pay_multiplier, wage, at_cap)
+        at_cap = False
     return lo
 
 
+@kernel
+def _first_round(cap: np.ndarray, wage: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The start of :func:`wanted_hires`' bisection: the upper bounds (the cap, 0 for a
+    wage not finite), the first round's extra hires ``max(hi - 1, 0)`` per pair ``k = s
+    x L + j`` and whether any bound is above 0.
+    """
+    n_spec, n_labs = cap.shape
+    hi = np.empty((n_spec, n_labs), dtype=np.int64)
+    extra = np.empty(n_spec * n_labs, dtype=np.int64)
+    for s in range(n_spec):
+        for j in range(n_labs):
+            h = cap[s, j] if np.isfinite(wage[s]) else 0
+            hi[s, j] = h
+            extra[s * n_labs + j] = max(h - 1, 0)
+    return hi, extra, bool((hi > 0).any())
+
+
+@kernel
+def _narrow(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    extra: np.ndarray,
+    value: np.ndarray,
+    pay_multiplier: np.ndarray,
+    wage: np.ndarray,
+    at_cap: bool,
+) -> bool:
+    """One round of :func:`wanted_hires`' bisection, in place: where ``hi > lo``, the
+    hire after ``extra[k]`` more (``k = s x L + j``) is worth the wage if ``value[k] x
+    m_j >= w_s`` (never for a wage not finite); then ``lo`` becomes ``hi`` if it is (the
+    round ``at_cap``, which tried the cap), else ``lo`` becomes that hire's number or
+    ``hi`` the one before it. ``extra`` becomes the next round's: ``(lo + hi + 1) // 2
+    - 1`` where ``hi > lo``, else 0. True while any ``hi > lo`` is left.
+    """
+    n_spec, n_labs = lo.shape
+    active = False
+    for s in range(n_spec):
+        target = wage[s] if np.isfinite(wage[s]) else np.inf
+        for j in range(n_labs):
+            k = s * n_labs + j
+            if hi[s, j] > lo[s, j]:
+                good = value[k] * pay_multiplier[j] >= target
+                if at_cap:
+                    lo[s, j] = hi[s, j] if good else lo[s, j]
+                elif good:
+                    lo[s, j] = extra[k] + 1
+                else:
+                    hi[s, j] = extra[k]
+            extra[k] = (lo[s, j] + hi[s, j] + 1) // 2 - 1 if hi[s, j] > lo[s, j] else 0
+            active |= hi[s, j] > lo[s, j]
+    return active
+
+
 def hire_values(
-    agg: LabState, rep: People, extra: np.ndarray, cfg: MarketConfig, price: float
+    agg: LabState, skill: np.ndarray, extra: np.ndarray, cfg: MarketConfig, price: float
 ) -> np.ndarray:
-    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` after
-    ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value`` of
-    representative ``s`` (not an incumbent) to pseudo-lab ``k`` of
+    """Value (USD/year) to lab ``j`` of one more typical hire of specialty ``s`` (skill
+    ``skill[s]``) after ``extra[k]`` of them, per pair ``k = s x L + j``: ``marginal_value``
+    of representative ``s`` (:func:`representatives`, not an incumbent) to pseudo-lab ``k`` of
     :func:`with_extra_hires`. Without infrastructure leadership, the pseudo-labs' sums,
     allocation factors, utilisations, outputs and changes of output are evaluated only
     where that value reads them, by three kernels around one ``**``, one utilisation
@@ -304,10 +492,11 @@ def hire_values(
     """
     n = len(extra)
     if cfg.infra_leadership_enabled:
+        rep = representatives(skill)
         hypo = with_extra_hires(agg, rep, extra, cfg)
         rows = np.repeat(np.arange(N_SPECIALTIES), agg.n_labs)
         return marginal_value(hypo, rep, rows, np.arange(n), np.zeros(n, bool), cfg, price)
-    skill, rule = rep.view("skill"), agg.allocation
+    rule = agg.allocation
     base, infra, gpus = _hire_inputs(
         rule,
         agg.headcount[Specialty.RESEARCH],
