@@ -425,3 +425,27 @@ def test_clearing_matches_numpy_in_a_run(variant, monkeypatch):
         model.step()
     assert calls["ration"] > 18 and calls["fall_back"] > 0
     assert calls["settle_counters"] == calls["settle_moves"] == 18
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_two_bids_are_the_first_two_of_the_lexsort_order(seed):
+    from market.auction import _best_two
+
+    rng = np.random.default_rng(seed)
+    n, m = 40, 300
+    cand = rng.integers(0, n - 5, m)  # the last five candidates have no bid
+    u = rng.choice([-np.inf, np.nan, -0.0, 0.0, 1.5, 2.0, np.inf], m)  # ties everywhere
+    some = rng.random(m) < 0.5
+    u[some] = rng.normal(size=some.sum())
+    best, second = _best_two(cand, u, n)
+    ref_best, ref_second = numpy_best_two(cand, u, n)
+    np.testing.assert_array_equal(best, ref_best)
+    np.testing.assert_array_equal(second, ref_second)
+    assert (best[n - 5 :] == -1).all() and (second[n - 5 :] == -1).all()
+
+
+def test_best_two_of_no_bids_is_none():
+    from market.auction import _best_two
+
+    best, second = _best_two(np.empty(0, np.int64), np.empty(0), 3)
+    assert best.tolist() == [-1, -1, -1] and second.tolist() == [-1, -1, -1]
