@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from idle import counted, wait_until_idle
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -49,14 +50,22 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, poll: fl
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    return create_app(Settings(cache_dir=tmp_path / "cache"))
+    return counted(create_app(Settings(cache_dir=tmp_path / "cache")))
 
 
 @pytest.fixture
 def roomy_app(tmp_path: Path) -> Any:
     """An app whose caps allow a run long enough to cancel it."""
     limits = Limits(max_people=200_000, max_person_months=1e9)
-    return create_app(Settings(cache_dir=tmp_path / "cache", limits=limits))
+    return counted(create_app(Settings(cache_dir=tmp_path / "cache", limits=limits)))
+
+
+@pytest.fixture(autouse=True)
+def _idle_before_the_server_stops(dash_duo: Any) -> Any:
+    """Each test ends with the page left and no request in flight (``idle.py``:
+    dash_duo's teardown kills the server's threads)."""
+    yield
+    wait_until_idle(dash_duo)
 
 
 @pytest.fixture(scope="module")
