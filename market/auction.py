@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.codes import COUNTER_RULES, Counter
-from market.jit import kernel
+from market.jit import kernel, np_maximum, np_minimum
 from market.selection import ranks_before
 
 NONE, MATCH, EXCEED = Counter.NONE, Counter.MATCH, Counter.EXCEED
@@ -228,18 +228,6 @@ def resolve(
             once,
         )
     )
-
-
-@kernel
-def np_maximum(a: float, b: float) -> float:
-    """``np.maximum(a, b)``: NaN if either is."""
-    return a if (np.isnan(a) or a >= b) else b
-
-
-@kernel
-def np_minimum(a: float, b: float) -> float:
-    """``np.minimum(a, b)``: NaN if either is."""
-    return a if (np.isnan(a) or a <= b) else b
 
 
 @kernel

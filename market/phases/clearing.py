@@ -12,14 +12,12 @@ from market.auction import (
     Incumbents,
     OptionValue,
     Outcome,
-    np_maximum,
-    np_minimum,
     resolve,
 )
 from market.bidding import Offers, PolicyArrays, make_offers
 from market.codes import Reason
 from market.config import MarketConfig
-from market.jit import kernel
+from market.jit import kernel, np_maximum, np_minimum
 from market.moves import move
 from market.phases.search import Candidates
 from market.selection import counting_sort

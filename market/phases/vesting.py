@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Employer
-from market.jit import kernel
+from market.jit import kernel, np_maximum, np_minimum
 from market.state import MarketState
 
 GONE_CODE = int(Employer.GONE)
@@ -212,18 +212,6 @@ def merit_raises(state: MarketState, due: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 @kernel
-def _np_max(a: float, b: float) -> float:
-    """``np.maximum(a, b)`` of two floats (NaN if either is)."""
-    return a if a >= b or a != a else b
-
-
-@kernel
-def _np_min(a: float, b: float) -> float:
-    """``np.minimum(a, b)`` of two floats (NaN if either is)."""
-    return a if a <= b or a != a else b
-
-
-@kernel
 def _capped_raises(
     due: np.ndarray,
     employer: np.ndarray,
@@ -247,8 +235,8 @@ def _capped_raises(
         if j < 0 or j >= n_labs:  # numba does not check bounds
             raise IndexError("employer code out of range")
         c = comp[i]
-        cap = _np_max(pay_cap[j] / _np_max(c, 1e-9) - 1, 0.0)
-        r = _np_min(rate[j], cap)  # never above the pay cap
+        cap = np_maximum(pay_cap[j] / np_maximum(c, 1e-9) - 1, 0.0)
+        r = np_minimum(rate[j], cap)  # never above the pay cap
         raise_[e] = r
         cost[j] += r * c * (1 + retention[j])
     return raise_, cost
