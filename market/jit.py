@@ -4,7 +4,7 @@ Kernels are plain loops over numpy arrays that replace chains of numpy calls in 
 hot per-month passes; each keeps the arithmetic (and the order of float sums) of the
 numpy code it replaces, so tables stay bit-identical, and each has a unit test
 against that numpy form. ``cache=True`` keeps the machine code in ``__pycache__``, so
-only the first process on a machine compiles (a few seconds); ``NUMBA_DISABLE_JIT=1``
+only the first process on a machine compiles (about 40 s for all of them); ``NUMBA_DISABLE_JIT=1``
 runs the kernels as Python, for debugging. ``np_maximum``/``np_minimum`` are numpy's
 NaN-propagating maximum and minimum of two floats, for use inside kernels.
 """
