@@ -217,3 +217,30 @@ def test_scenarios_command_lists_and_prints_builtins(tmp_path, run_in_process):
     result = run_in_process("scenarios", "frontier-2025", cwd=tmp_path)
     assert result.exit_code == 0
     assert market.load_scenario_text(result.stdout) == market.load_scenario("frontier-2025")
+
+
+def test_python_dash_m_market_is_the_command(tmp_path):
+    """``python -m market`` runs the same command line as ``talent-market``: help, and a
+    user mistake as one line with exit code 2."""
+    env = {**os.environ, "COLUMNS": "160"}
+    ok = subprocess.run(
+        [sys.executable, "-m", "market", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert ok.returncode == 0 and "scenarios" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "market", "run", "--steps", "0"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: Invalid value for '--steps': Input should be greater than or equal to 1"
+    ]
