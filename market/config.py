@@ -16,6 +16,7 @@ import typing
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,6 +43,25 @@ from market.precedence import EventOverride, apply_precedence
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_TEXT_CHARS = 20_000
 """Longest scenario description: free text belongs in a file beside the scenario."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Characters a spreadsheet reads as the start of a formula in a CSV cell."""
+
+
+def _not_a_formula(name: str) -> str:
+    """A name that a spreadsheet shows as text in the exported CSV tables."""
+    if name.startswith(FORMULA_STARTS):
+        raise ValueError(
+            "must not start with =, +, -, @, a tab or a carriage return "
+            f"(a spreadsheet would read the CSV cell as a formula; got {name!r})"
+        )
+    return name
+
+
+LabName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_not_a_formula)]
+"""A lab's display name (it appears in every exported table)."""
+PersonName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_not_a_formula)]
+"""A named person's name (it appears in the moves table)."""
 
 
 def _scalar_types(annotation: Any) -> set[Any]:
@@ -213,7 +233,7 @@ def zero_or_at_least(value: float, minimum: float, maximum: float) -> float:
 class LabConfig(_Strict):
     """One lab (or pool of employers) at the start of the run."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: LabName
     """Unique display name."""
     kind: LabKind = "frontier"
     """frontier lab, big tech, startup, infra/fintech shop, or academia/outside pool."""
@@ -573,7 +593,7 @@ class PersonConfig(_Strict):
     through moves, exports and reproductions.
     """
 
-    name: str = Field(min_length=1, max_length=80)
+    name: PersonName
     """Unique name (as reported)."""
     lab: str = Field(min_length=1, max_length=64)
     """The lab they work at in the first month."""

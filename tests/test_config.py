@@ -120,3 +120,25 @@ def test_shorter_runs_drop_unreachable_events_but_bad_events_still_fail():
     data["events"][1]["at"] = "2027-06"  # outside the scenario's own 24 months
     with pytest.raises(ScenarioError, match=r"events\[1\]\.at: .* outside the run"):
         market.build_scenario(data)
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
+def test_names_that_a_spreadsheet_would_run_as_formulas_are_refused(name):
+    """Lab and person names go into every exported CSV; a cell starting with =, +, -,
+    @, a tab or a carriage return is a formula in Excel or LibreOffice."""
+    data = market.generic_scenario(3, 100).model_dump()
+    data["labs"][0]["name"] = name
+    with pytest.raises(ScenarioError, match=r"\.name: must not start with =, \+, -, @"):
+        market.build_scenario(data)
+    data = market.load_scenario("frontier-2025").model_dump()
+    data["people"][0]["name"] = name
+    with pytest.raises(ScenarioError, match=r"people.*\.name: must not start with ="):
+        market.build_scenario(data)
+
+
+def test_names_with_formula_characters_inside_are_kept():
+    data = market.generic_scenario(3, 100).model_dump()
+    data["labs"][0]["name"] = "Lab A+B = C"
+    for lab in data["labs"]:
+        lab["ties"] = [t for t in lab["ties"] if t != "Lab1"]
+    assert market.build_scenario(data).labs[0].name == "Lab A+B = C"
