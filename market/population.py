@@ -72,10 +72,20 @@ def hire_initial_staff(
     )
 
 
+def draw_specialties(rng: np.random.Generator, mix: tuple[float, ...], n: int) -> np.ndarray:
+    """``rng.choice(len(mix), size=n, p=mix)``, the same draws (numpy's: the cumulative
+    shares over their total, searched at ``n`` uniforms from the right) without
+    choice's checks of ``mix``, which the config validates (some 10 us a call).
+    """
+    cdf = np.cumsum(mix, dtype=float)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
+
+
 def add_graduates(state: MarketState, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` new graduates join the job pool at their reservation pay; returns rows."""
     pop = state.pop
-    specialty = rng.choice(len(Specialty), size=n, p=np.array(pop.graduate_mix))
+    specialty = draw_specialties(rng, pop.graduate_mix, n)
     return state.people.add(
         skill=pop.graduate_skill_factor * draw_skill(rng, pop, n),
         specialty=specialty,

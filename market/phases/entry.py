@@ -88,9 +88,10 @@ def _stale(employer: np.ndarray, tenure: np.ndarray, pool_months: int) -> np.nda
     n = employer.shape[0]
     rows = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(n):  # no branch (the outcome is unpredictable row to row)
-        rows[k] = i
-        k += (employer[i] == POOL_CODE) & (tenure[i] > pool_months)
+    for i in range(n):  # a branch on the few in the pool, then none on their tenure
+        if employer[i] == POOL_CODE:
+            rows[k] = i
+            k += tenure[i] > pool_months
     return rows[:k]
 
 

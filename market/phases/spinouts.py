@@ -47,9 +47,9 @@ def spin_out(state: MarketState, rng: np.random.Generator) -> Pulls:
         move(state, np.array([row]), new, np.array([p.comp_usd[row]]), Reason.SPIN_OUT)
         state.ties[new, parent] = cfg.tie_bias * cfg.spinout_tie_multiplier
         team_move(state, new, parent)
-        colleagues = np.flatnonzero((emp == parent) & (spec != Specialty.PRODUCT))
-        top = colleagues[np.argsort(-p.skill[colleagues], kind="stable")]
-        top = top[: cfg.spinout_pull]
+        colleagues = np.flatnonzero(emp == parent)
+        colleagues = colleagues[spec[colleagues] != Specialty.PRODUCT]
+        top = best_first(colleagues, p.skill, cfg.spinout_pull)
         pull_labs.append(np.full(len(top), new))
         pull_rows.append(top)
     if not pull_labs:
@@ -67,9 +67,10 @@ def _stars(
     n = employer.shape[0]
     rows = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(n):  # no branch (the outcome is unpredictable row to row)
-        rows[k] = i
-        k += (employer[i] >= 0) & (specialty[i] == RESEARCH_CODE) & (skill[i] >= bar)
+    for i in range(n):  # a branch on the few at the bar, then none on the rest
+        if skill[i] >= bar:
+            rows[k] = i
+            k += (employer[i] >= 0) & (specialty[i] == RESEARCH_CODE)
     return rows[:k]
 
 
@@ -83,13 +84,30 @@ def founding_team(state: MarketState, parent: int, cap: float = np.inf) -> np.nd
     n = cfg.spinout_team_size
     if n <= 0:
         return np.empty(0, np.int64)
-    emp, spec = p.view("employer"), p.view("specialty")
+    at_parent = np.flatnonzero(p.view("employer") == parent)
+    spec = p.specialty[at_parent]
+    affordable = p.comp_usd[at_parent] <= cap
     n_infra = round(n * cfg.spinout_team_infra_share)
     team = []
     for s, k in ((Specialty.INFRASTRUCTURE, n_infra), (Specialty.RESEARCH, n - n_infra)):
-        rows = np.flatnonzero((emp == parent) & (spec == s) & (p.view("comp_usd") <= cap))
-        team.append(rows[np.argsort(-p.skill[rows], kind="stable")][:k])
+        rows = at_parent[(spec == s) & affordable]
+        team.append(best_first(rows, p.skill, k))
     return np.concatenate(team).astype(np.int64)
+
+
+def best_first(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """``rows[np.argsort(-values[rows], kind="stable")][:k]`` for ``k >= 0``: the ``k``
+    rows of highest value, best first, ties in row order, NaN last. Only the rows at or
+    above the ``k``-th highest value (``np.partition``; all rows if that is NaN) are
+    sorted: they hold the first ``k`` of the whole order, in the same order.
+    """
+    neg = -values[rows]
+    if 0 < k < len(rows):
+        kth = np.partition(neg, k - 1)[k - 1]
+        if not np.isnan(kth):
+            at = np.flatnonzero(neg <= kth)
+            return rows[at[np.argsort(neg[at], kind="stable")][:k]]
+    return rows[np.argsort(neg, kind="stable")][:k]
 
 
 def team_pay_cap(budget_usd: float, team_size: int, cfg: MarketConfig) -> float:

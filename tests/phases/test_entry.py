@@ -1,7 +1,9 @@
 import numpy as np
+import pytest
 
 from market.codes import MOVE_REASONS, Employer, Specialty
 from market.phases.entry import enter
+from market.population import draw_specialties
 
 POOL = int(Employer.POOL)
 
@@ -58,3 +60,17 @@ def test_absorption_counts_this_months_raises(make_state):
     st.people.touch(np.array([0]))
     enter(st, np.random.default_rng(0))
     assert st.people.employer[1] == Employer.GONE  # not hired over budget
+
+
+@pytest.mark.parametrize(
+    "mix", [(0.5, 0.2, 0.3), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.1, 0.7, 0.2)]
+)
+def test_specialty_draws_are_numpys_choice(mix):
+    """The same specialties and the generator left in the same state, any sample size."""
+    for seed in range(5):
+        for n in (0, 1, 7, 2_000):
+            ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+            got = draw_specialties(ours, mix, n)
+            want = numpys.choice(3, size=n, p=np.array(mix))
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype and ours.random() == numpys.random()

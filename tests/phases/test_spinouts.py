@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from market.codes import Specialty
-from market.phases.spinouts import _stars, spin_out
+from market.phases.spinouts import _stars, best_first, spin_out
 
 
 def test_star_founds_a_lab_and_targets_the_best_research_and_infra_colleagues(make_state):
@@ -115,3 +115,25 @@ def test_stars_are_the_researchers_at_labs_at_or_above_the_bar():
         )
         np.testing.assert_array_equal(_stars(employer, specialty, skill, bar), expected)
     assert _stars(employer[:0], specialty[:0], skill[:0], 1.0).size == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_best_first_is_the_head_of_a_stable_descending_argsort(seed):
+    """Few and many rows, k of 0, 1, some, all and more than there are; ties at the
+    k-th value, NaN (also as the k-th value), -0.0 against 0.0, ascending input."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([0, 1, 7, 300, 5_000]))
+    values = np.round(rng.normal(1.0, 0.5, n + 20), 1)  # ties
+    values[rng.integers(0, n + 20, 4)] = np.nan
+    values[rng.integers(0, n + 20, 3)] = -0.0
+    values[rng.integers(0, n + 20, 3)] = 0.0
+    if seed == 5:
+        values = np.arange(n + 20, dtype=float)
+    if seed == 6:
+        values[rng.random(n + 20) < 0.9] = np.nan  # the k-th highest is NaN
+    rows = rng.permutation(n + 20)[:n]
+    if seed % 2:
+        rows = np.sort(rows)
+    for k in (0, 1, 3, 10, 40, n - 1, n, n + 5):
+        want = rows[np.argsort(-values[rows], kind="stable")][: max(k, 0)]
+        np.testing.assert_array_equal(best_first(rows, values, max(k, 0)), want)
