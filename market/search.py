@@ -611,6 +611,34 @@ def month_setup(
     )
 
 
+SOURCE_TABLE_SIZE = 64
+"""Slots of :func:`_source_table` (a power of two: ``u * size`` is exact)."""
+SOURCE_TABLE_MIN_DRAWS = 16
+"""A lab with fewer draws of a part counts its cdf entries ``<= u`` one by one."""
+
+
+@kernel
+def _source_table(cdf: np.ndarray, table: np.ndarray) -> bool:
+    """If ``cdf`` does not decrease (and holds no NaN), ``table[b]`` the count of its
+    entries ``<= b / len(table)`` and True, else False. For a uniform ``u`` in
+    ``[0, 1)`` and ``b = int(u * len(table))`` (exact: ``b / len(table) <= u``), the
+    count of entries ``<= u`` is then ``table[b]`` plus the entries from there on that
+    are ``<= u``: usually none or one to compare instead of every entry.
+    """
+    n = cdf.shape[0]
+    for c in range(1, n):
+        if not (cdf[c] >= cdf[c - 1]):
+            return False
+    size = table.shape[0]
+    c = 0
+    for b in range(size):
+        x = b / size
+        while c < n and cdf[c] <= x:
+            c += 1
+        table[b] = c
+    return True
+
+
 @kernel
 def month_draws(
     space_rows: np.ndarray,
@@ -635,7 +663,8 @@ def month_draws(
     last ones, which may repeat any earlier pair (campus draws).
 
     A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
-    ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
+    ``side="right"`` on a cdf, as ``Generator.choice`` does; from
+    :func:`_source_table` for a lab with many draws), its row the first
     cumulative weight above ``group_start + u * group_weight`` within the group
     (``searchsorted`` ``side="right"`` then ``clip`` to the group), found in turn
     through the part's buckets (:func:`search_buckets`) or, without, by bisection
@@ -660,18 +689,26 @@ def month_draws(
     ok = True
     i = n_first
     base = 0
+    table = np.empty(SOURCE_TABLE_SIZE, dtype=np.int64)
     for p in range(n_parts):
         j = part_space[p]
         cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
         n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
         for lab in range(n_labs):
             m = k[p, lab]
+            row_cdf = cdf[p, lab]
+            sorted_cdf = m >= SOURCE_TABLE_MIN_DRAWS and _source_table(row_cdf, table)
             for d in range(m):
                 u_group, u_person = u[base + d], u[base + m + d]
-                g = 0
-                for c in range(n_groups):
-                    if cdf[p, lab, c] <= u_group:
+                if sorted_cdf:
+                    g = table[int(u_group * SOURCE_TABLE_SIZE)]
+                    while g < n_groups and row_cdf[g] <= u_group:
                         g += 1
+                else:
+                    g = 0
+                    for c in range(n_groups):
+                        if row_cdf[c] <= u_group:
+                            g += 1
                 if g >= n_groups:
                     ok = False
                     g = n_groups - 1

@@ -108,6 +108,43 @@ def test_search_buckets_only_for_enough_targets():
         )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_source_table_counts_the_cdf_entries_not_above_u(seed):
+    """The count of cdf entries ``<= u`` from :func:`_source_table`'s slot of ``u`` and
+    the entries after it equals the full count, for cdfs with flat runs (empty groups),
+    leading zeros, entries on slot edges, a last entry of 1 or just below; a cdf that
+    decreases or holds NaN gets no table."""
+    from market.search import SOURCE_TABLE_SIZE, _source_table
+
+    rng = np.random.default_rng(seed)
+    size = SOURCE_TABLE_SIZE
+    for n in (1, 2, 7, 16, 61, 300):
+        w = rng.random(n) * (rng.random(n) < 0.6)
+        w[0] = 0.0 if seed % 2 else w[0]
+        cdf = np.cumsum(w / w.sum()) if w.sum() > 0 else np.ones(n)
+        cdf /= cdf[-1]
+        cdf[rng.random(n) < 0.2] = 0.0  # then sorted again: entries on the edges below
+        cdf[: n // 3] = np.floor(cdf[: n // 3] * size) / size
+        cdf = np.sort(cdf)
+        if seed == 5:
+            cdf = np.minimum(cdf, np.nextafter(1.0, 0.0))
+        u = np.concatenate(
+            [rng.random(2000), np.arange(size) / size, cdf[cdf < 1.0], [np.nextafter(1.0, 0.0)]]
+        )
+        for fn in (_source_table, _python(_source_table)):
+            table = np.full(size, -1, dtype=np.int64)
+            assert fn(cdf, table)
+            for x in u:
+                g = table[int(x * size)]
+                while g < n and cdf[g] <= x:
+                    g += 1
+                assert g == np.count_nonzero(cdf <= x)
+    table = np.empty(size, dtype=np.int64)
+    assert not _source_table(np.array([0.2, 0.1, 1.0]), table)
+    assert not _source_table(np.array([0.2, np.nan, 1.0]), table)
+    assert _source_table(np.empty(0), table)
+
+
 def test_part_draws_is_the_masked_poisson_counts():
     from market.search import _part_draws
 
