@@ -131,12 +131,12 @@ SEARCH_BUCKETS_PER_ROW = 2
 """Buckets per element of the bucketed search (:func:`search_right`)."""
 SEARCH_MAX_SCANS = 8
 """Steps of the in-bucket scan before the rest falls back to ``np.searchsorted``."""
-SEARCH_ROWS_PER_TARGET = 256
+SEARCH_ROWS_PER_TARGET = 64
 """Above this many elements a target, :func:`search_buckets` makes no buckets: one
 pass over every element of a large space costs more than bisecting the few draws
-within their groups. A 100k market draws ~1,500 of 60,000 researchers a month: there
-the pass (~1 ns an element, and it brings the weights into cache) beats a bisection
-with cold caches (~150 ns a draw)."""
+within their groups. A 100k market draws ~1,500 of 60,000 researchers a month (~40
+rows a draw): there the pass (~1 ns an element, and it brings the weights into cache)
+is about as fast as bisections with cold caches (~150 ns a draw)."""
 SEARCH_MIN_TARGETS = 32
 """Fewer targets than this are bisected within their groups (no buckets)."""
 
@@ -450,15 +450,11 @@ def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndar
         return 0, 0.0, np.zeros(1, dtype=np.int64)
     n_buckets = min(SEARCH_BUCKETS_PER_ROW * n, 4 * n_targets)
     scale = n_buckets / cum[n - 1]
-    # start[b] is the first element in bucket b or above (buckets do not decrease)
-    start = np.empty(n_buckets + 1, dtype=np.int64)
-    top = -1
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
     for i in range(n):
-        b = min(int(cum[i] * scale), n_buckets - 1)
-        while top < b:
-            top += 1
-            start[top] = i
-    start[top + 1 :] = n
+        start[min(int(cum[i] * scale), n_buckets - 1) + 1] += 1
+    for b in range(n_buckets):
+        start[b + 1] += start[b]
     return n_buckets, scale, start
 
 
