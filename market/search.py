@@ -131,10 +131,14 @@ SEARCH_BUCKETS_PER_ROW = 2
 """Buckets per element of the bucketed search (:func:`search_right`)."""
 SEARCH_MAX_SCANS = 8
 """Steps of the in-bucket scan before the rest falls back to ``np.searchsorted``."""
-SEARCH_ROWS_PER_TARGET = 8
+SEARCH_ROWS_PER_TARGET = 64
 """Above this many elements a target, :func:`search_buckets` makes no buckets: one
 pass over every element of a large space costs more than bisecting the few draws
-within their groups (a 100k market draws ~1,500 of 60,000 researchers a month)."""
+within their groups. A 100k market draws ~1,500 of 60,000 researchers a month (~40
+rows a draw): there the pass (~1 ns an element, and it brings the weights into cache)
+is about as fast as bisections with cold caches (~150 ns a draw)."""
+SEARCH_MIN_TARGETS = 32
+"""Fewer targets than this are bisected within their groups (no buckets)."""
 
 
 def search_right(cum: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -294,7 +298,9 @@ def draw_month(
         np.stack(part_ties).astype(np.float64, copy=False),
         *_scratch(max(part_spec) + 2, len(sorted_rows)),
     )
-    space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok = setup
+    space_rows, space_cum, part_space, space_bounds, group_start, group_weight, total, cdf, ok = (
+        setup
+    )
     if not ok:
         return None
     k = np.zeros((len(means), total.shape[1]), dtype=np.int64)
@@ -311,6 +317,7 @@ def draw_month(
         space_cum,
         part_space,
         space_bounds,
+        group_start,
         group_weight,
         cdf,
         k,
@@ -423,19 +430,20 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 @kernel
 def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndarray]:
-    """Buckets for the search within :func:`month_draws`: with at least 256 targets,
-    at most ``SEARCH_ROWS_PER_TARGET`` elements a target and a finite positive last
-    element, ``(n_buckets, scale, start)``: bucket ``b = min(int(x * scale), n_buckets
-    - 1)`` (non-decreasing in ``x``) holds the elements ``start[b] : start[b + 1]`` of
-    the non-decreasing ``cum``, so every element before a target's bucket is ``<=`` it
-    and every one after it above it; else ``(0, 0.0, empty)``. ``SEARCH_BUCKETS_PER_ROW``
-    buckets an element, at most 4 a target (with fewer draws a bucket holds several
+    """Buckets for the search within :func:`month_draws`: with at least
+    ``SEARCH_MIN_TARGETS`` targets, at most ``SEARCH_ROWS_PER_TARGET`` elements a
+    target and a finite positive last element, ``(n_buckets, scale, start)``: bucket
+    ``b = min(int(x * scale), n_buckets - 1)`` (non-decreasing in ``x``) holds the
+    elements ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every
+    element before a target's bucket is ``<=`` it and every one after it above it;
+    else ``(0, 0.0, empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4
+    a target (with fewer draws a bucket holds several
     elements, searched by bisection, instead of a bisection over a whole group).
     """
     n = cum.shape[0]
     if (
         n == 0
-        or n_targets < 256
+        or n_targets < SEARCH_MIN_TARGETS
         or SEARCH_ROWS_PER_TARGET * n_targets < n
         or not (0.0 < cum[n - 1] < np.inf)
     ):
@@ -481,7 +489,15 @@ def month_setup(
     space_rows: np.ndarray,
     space_cum: np.ndarray,
 ) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    bool,
 ]:
     """What :func:`draw_candidates` computes before its random numbers, for every part:
     one pass over the rows puts each in its specialty's space, then one pass a space
@@ -499,16 +515,18 @@ def month_setup(
         space_rows, space_cum: scratch space (:func:`_scratch`), at least
             ``max(part_spec) + 2`` rows of ``len(sorted_rows)``; overwritten.
 
-    Returns ``(space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf,
-    ok)``. A space is a set of rows, in group order: space 0 all rows, space ``1 + s``
-    specialty ``s``; ``space_rows[j, :n_j]`` are its rows, ``space_cum[j, :n_j]``
-    ``np.cumsum`` of their weights, ``space_bounds[j]`` its ``G + 1`` group bounds;
-    part ``p`` draws from space ``part_space[p]``. Per part, the group weights
-    (``cum0[b[1:]] - cum0[b[:-1]]``), each lab's source total (``w.sum(axis=1)``,
-    pairwise) and source cdf (``(w / total).cumsum()`` over its last entry, where
-    ``total > 0``). ``ok`` is False if a weight of a space drawn from is negative,
-    infinite or NaN: then ``np.searchsorted`` on the cumulative weights is not a plain
-    ordered search and the caller must use :func:`draw_candidates`.
+    Returns ``(space_rows, space_cum, part_space, space_bounds, group_start,
+    group_weight, total, cdf, ok)``. A space is a set of rows, in group order: space 0
+    all rows, space ``1 + s`` specialty ``s``; ``space_rows[j, :n_j]`` are its rows,
+    ``space_cum[j, :n_j]`` ``np.cumsum`` of their weights, ``space_bounds[j]`` its
+    ``G + 1`` group bounds; part ``p`` draws from space ``part_space[p]``. Per part,
+    the cumulative weight before each group (``cum0[b[:-1]]``, ``cum0`` the running sum
+    after a ``0.0``), the group weights (``cum0[b[1:]] - cum0[b[:-1]]``), each lab's
+    source total (``w.sum(axis=1)``, pairwise) and source cdf (``(w / total).cumsum()``
+    over its last entry, where ``total > 0``). ``ok`` is False if a weight of a space
+    drawn from is negative, infinite or NaN: then ``np.searchsorted`` on the cumulative
+    weights is not a plain ordered search and the caller must use
+    :func:`draw_candidates`.
     """
     n_parts, n_labs, n_groups = part_ties.shape
     n_spaces = 1
@@ -549,6 +567,7 @@ def month_setup(
                 ok = False
             acc = w if o == 0 else acc + w
             cum[o] = acc
+    group_start = np.zeros((n_parts, n_groups), dtype=np.float64)
     group_weight = np.zeros((n_parts, n_groups), dtype=np.float64)
     total = np.zeros((n_parts, n_labs), dtype=np.float64)
     cdf = np.zeros((n_parts, n_labs, n_groups), dtype=np.float64)
@@ -559,6 +578,7 @@ def month_setup(
             lo, hi = space_bounds[j, g], space_bounds[j, g + 1]
             cum_lo = 0.0 if lo == 0 else space_cum[j, lo - 1]
             cum_hi = 0.0 if hi == 0 else space_cum[j, hi - 1]
+            group_start[p, g] = cum_lo
             group_weight[p, g] = cum_hi - cum_lo
         for lab in range(n_labs):
             for g in range(n_groups):
@@ -574,7 +594,45 @@ def month_setup(
                 last = cdf[p, lab, n_groups - 1]
                 for g in range(n_groups):
                     cdf[p, lab, g] /= last
-    return space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, ok
+    return (
+        space_rows,
+        space_cum,
+        part_space,
+        space_bounds,
+        group_start,
+        group_weight,
+        total,
+        cdf,
+        ok,
+    )
+
+
+SOURCE_TABLE_SIZE = 64
+"""Slots of :func:`_source_table` (a power of two: ``u * size`` is exact)."""
+SOURCE_TABLE_MIN_DRAWS = 16
+"""A lab with fewer draws of a part counts its cdf entries ``<= u`` one by one."""
+
+
+@kernel
+def _source_table(cdf: np.ndarray, table: np.ndarray) -> bool:
+    """If ``cdf`` does not decrease (and holds no NaN), ``table[b]`` the count of its
+    entries ``<= b / len(table)`` and True, else False. For a uniform ``u`` in
+    ``[0, 1)`` and ``b = int(u * len(table))`` (exact: ``b / len(table) <= u``), the
+    count of entries ``<= u`` is then ``table[b]`` plus the entries from there on that
+    are ``<= u``: usually none or one to compare instead of every entry.
+    """
+    n = cdf.shape[0]
+    for c in range(1, n):
+        if not (cdf[c] >= cdf[c - 1]):
+            return False
+    size = table.shape[0]
+    c = 0
+    for b in range(size):
+        x = b / size
+        while c < n and cdf[c] <= x:
+            c += 1
+        table[b] = c
+    return True
 
 
 @kernel
@@ -583,6 +641,7 @@ def month_draws(
     space_cum: np.ndarray,
     part_space: np.ndarray,
     space_bounds: np.ndarray,
+    group_start: np.ndarray,
     group_weight: np.ndarray,
     cdf: np.ndarray,
     k: np.ndarray,
@@ -600,112 +659,97 @@ def month_draws(
     last ones, which may repeat any earlier pair (campus draws).
 
     A draw's source group is the count of cdf entries ``<= u`` (``searchsorted``
-    ``side="right"`` on a cdf, as ``Generator.choice`` does), its row the first
-    cumulative weight above ``cum_start + u * group_weight`` within the group
-    (``searchsorted`` ``side="right"`` then ``clip`` to the group). The draws are
-    searched group by group (the group's weights stay in cache), then every pair,
-    keyed ``(lab, row, part)`` (bit fields) with the ``first`` pairs as part ``-1``, is
-    radix-sorted: a pair is new where it differs from the one before. ``ok`` is False if a source
+    ``side="right"`` on a cdf, as ``Generator.choice`` does; from
+    :func:`_source_table` for a lab with many draws), its row the first
+    cumulative weight above ``group_start + u * group_weight`` within the group
+    (``searchsorted`` ``side="right"`` then ``clip`` to the group), found in turn
+    through the part's buckets (:func:`search_buckets`) or, without, by bisection
+    within the group. Every pair, keyed ``(lab, row, part)`` (bit fields) with the
+    ``first`` pairs as part ``-1``, is then radix-sorted: a pair is new where it
+    differs from the one before; part ``p``'s new pairs are written after room for
+    the draws of the parts before it, then moved down. ``ok`` is False if a source
     index fell outside the groups (the numpy form would raise).
     """
     n_parts, n_labs, n_groups = cdf.shape
     part_bits, row_bits = bit_length(n_parts), bit_length(n_rows)
+    n_first = first_labs.shape[0]
     n_draws = 0
     for p in range(n_parts):
         for lab in range(n_labs):
             n_draws += k[p, lab]
-    # 1. source group and target of every draw, and their order by (part, group)
-    slot = np.empty(n_draws, dtype=np.int64)
-    target = np.empty(n_draws, dtype=np.float64)
-    owner = np.empty(n_draws, dtype=np.int64)
-    start = np.zeros(n_parts * n_groups + 1, dtype=np.int64)
-    ok = True
-    d = 0
-    base = 0
-    for p in range(n_parts):
-        cum, bounds = space_cum[part_space[p]], space_bounds[part_space[p]]
-        for lab in range(n_labs):
-            m = k[p, lab]
-            for j in range(m):
-                u_group, u_person = u[base + j], u[base + m + j]
-                g = 0
-                for c in range(n_groups):
-                    if cdf[p, lab, c] <= u_group:
-                        g += 1
-                if g >= n_groups:
-                    ok = False
-                    g = n_groups - 1
-                lo = bounds[g]
-                cum_start = 0.0 if lo == 0 else cum[lo - 1]
-                target[d] = cum_start + u_person * group_weight[p, g]
-                slot[d] = p * n_groups + g
-                owner[d] = lab
-                start[slot[d] + 1] += 1
-                d += 1
-            base += 2 * m
-    for s in range(n_parts * n_groups):
-        start[s + 1] += start[s]
-    # the draws' slots, targets and labs in that order (read in turn below)
-    by_slot = np.empty(n_draws, dtype=np.int64)
-    by_target = np.empty(n_draws, dtype=np.float64)
-    by_owner = np.empty(n_draws, dtype=np.int64)
-    for d in range(n_draws):
-        at = start[slot[d]]
-        by_slot[at], by_target[at], by_owner[at] = slot[d], target[d], owner[d]
-        start[slot[d]] = at + 1
-    # 2. each draw's row, group by group; keys (lab, row, part + 1), the first pairs 0
-    n_first = first_labs.shape[0]
-    keys = np.empty(n_draws + n_first, dtype=np.int64)
+    # 1. every draw's source group, target and row; keys (lab, row, part + 1), the
+    # first pairs part 0
+    keys = np.empty(n_first + n_draws, dtype=np.int64)
     for j in range(n_first):
         keys[j] = ((first_labs[j] << row_bits) | first_rows[j]) << part_bits
-    i = 0
+    ok = True
+    i = n_first
+    base = 0
+    table = np.empty(SOURCE_TABLE_SIZE, dtype=np.int64)
     for p in range(n_parts):
         j = part_space[p]
         cum, bounds, rows, size = space_cum[j], space_bounds[j], space_rows[j], space_bounds[j, -1]
         n_buckets, scale, bucket_start = search_buckets(cum[:size], k[p].sum())
-        while i < n_draws and by_slot[i] < (p + 1) * n_groups:
-            g = by_slot[i] - p * n_groups
-            lo, hi = bounds[g], bounds[g + 1]
-            t = by_target[i]
-            if n_buckets and 0.0 <= t < np.inf:
-                b = int(t * scale)
-                if b > n_buckets - 1:
-                    b = n_buckets - 1
-                idx = _count_not_above(
-                    cum, bucket_start[b], bucket_start[b + 1] - bucket_start[b], t
-                )
-            else:  # within the group: the same after the clip (cum is sorted)
-                idx = _count_not_above(cum, lo, hi - lo, t)
-            idx = min(max(idx, lo), hi - 1)
-            if idx < 0:
-                idx += size
-            row = rows[idx]
-            keys[n_first + i] = (((by_owner[i] << row_bits) | row) << part_bits) | (p + 1)
-            i += 1
-    # 3. sorted by (lab, row, part): the first of each pair, if not a first pair, is new
+        for lab in range(n_labs):
+            m = k[p, lab]
+            row_cdf = cdf[p, lab]
+            sorted_cdf = m >= SOURCE_TABLE_MIN_DRAWS and _source_table(row_cdf, table)
+            for d in range(m):
+                u_group, u_person = u[base + d], u[base + m + d]
+                if sorted_cdf:
+                    g = table[int(u_group * SOURCE_TABLE_SIZE)]
+                    while g < n_groups and row_cdf[g] <= u_group:
+                        g += 1
+                else:
+                    g = 0
+                    for c in range(n_groups):
+                        if row_cdf[c] <= u_group:
+                            g += 1
+                if g >= n_groups:
+                    ok = False
+                    g = n_groups - 1
+                lo, hi = bounds[g], bounds[g + 1]
+                t = group_start[p, g] + u_person * group_weight[p, g]
+                if n_buckets and 0.0 <= t < np.inf:
+                    b = int(t * scale)
+                    if b > n_buckets - 1:
+                        b = n_buckets - 1
+                    idx = _count_not_above(
+                        cum, bucket_start[b], bucket_start[b + 1] - bucket_start[b], t
+                    )
+                else:  # within the group: the same after the clip (cum is sorted)
+                    idx = _count_not_above(cum, lo, hi - lo, t)
+                idx = min(max(idx, lo), hi - 1)
+                if idx < 0:
+                    idx += size
+                keys[i] = (((lab << row_bits) | rows[idx]) << part_bits) | (p + 1)
+                i += 1
+            base += 2 * m
+    # 2. sorted by (lab, row, part): the first of each pair, if not a first pair, is
+    # new; part p's new pairs go after room for the draws of the parts before it,
+    # then move down
     keys = radix_sort(keys)
-    count = np.zeros(n_parts + 1, dtype=np.int64)
+    room = np.zeros(n_parts + 2, dtype=np.int64)
+    for p in range(n_parts):
+        room[p + 2] = room[p + 1] + k[p].sum()
+    fill = room.copy()
+    out_labs = np.empty(n_draws, dtype=np.int64)
+    out_rows = np.empty(n_draws, dtype=np.int64)
     part_mask, row_mask = (1 << part_bits) - 1, (1 << row_bits) - 1
     last = -1
     for j in range(keys.shape[0]):
         pair = keys[j] >> part_bits
         if pair != last:
             last = pair
-            count[keys[j] & part_mask] += 1
-    fill = np.zeros(n_parts + 1, dtype=np.int64)
-    for p in range(1, n_parts):
-        fill[p + 1] = fill[p] + count[p]
-    n_new = fill[n_parts] + count[n_parts]
-    out_labs = np.empty(n_new, dtype=np.int64)
-    out_rows = np.empty(n_new, dtype=np.int64)
-    last = -1
-    for j in range(keys.shape[0]):
-        pair = keys[j] >> part_bits
-        part = keys[j] & part_mask
-        if pair != last:
-            last = pair
+            part = keys[j] & part_mask
             if part:
                 out_labs[fill[part]] = pair >> row_bits
                 out_rows[fill[part]] = pair & row_mask
                 fill[part] += 1
-    return out_labs, out_rows, ok
+    n_new = 0
+    for p in range(1, n_parts + 1):
+        for o in range(room[p], fill[p]):
+            out_labs[n_new] = out_labs[o]
+            out_rows[n_new] = out_rows[o]
+            n_new += 1
+    return out_labs[:n_new], out_rows[:n_new], ok

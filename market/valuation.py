@@ -662,13 +662,19 @@ def _per_head_inputs(
     m = 0
     for k in range(n):
         lab = labs[k]
-        n_with = heads[lab] + (1.0 - (1.0 if incumbent[k] else 0.0))
-        base[k] = gpus[lab] * util[lab] / (1.0 if n_with < 1.0 else n_with)
+        base[k] = _base_per_head(gpus[lab], util[lab], heads[lab], incumbent[k])
         if is_research[k]:
             bases[m] = allocation_base(rule[lab], skill[k], s1[lab], s2[lab], heads[lab])
             at_r[m] = k
             m += 1
     return base, bases, at_r
+
+
+@kernel
+def _base_per_head(gpus: float, util: float, heads: float, incumbent: bool) -> float:
+    """One pair's ``G u / max(n_r + 1 - incumbent, 1)`` (:func:`_per_head_inputs`)."""
+    n_with = heads + (1.0 - (1.0 if incumbent else 0.0))
+    return gpus * util / (1.0 if n_with < 1.0 else n_with)
 
 
 @kernel
@@ -732,12 +738,34 @@ def _amenity_sum(
     out = np.empty(labs.shape[0])
     for k in range(labs.shape[0]):
         lab = labs[k]
-        out[k] = (
-            w_compute[k] * (log_cph[k] - ref_compute)
-            + w_mission[k] * (mission[lab] - ref_mission)
-            + w_colleagues[k] * log_colleagues[lab]
+        out[k] = _amenity_terms(
+            log_cph[k],
+            w_compute[k],
+            w_mission[k],
+            w_colleagues[k],
+            ref_compute,
+            mission[lab] - ref_mission,
+            log_colleagues[lab],
         )
     return out
+
+
+@kernel
+def _amenity_terms(
+    log_cph: float,
+    w_compute: float,
+    w_mission: float,
+    w_colleagues: float,
+    ref_compute: float,
+    mission_gap: float,
+    log_colleagues: float,
+) -> float:
+    """One pair's sum in :func:`_amenity_sum`."""
+    return (
+        w_compute * (log_cph - ref_compute)
+        + w_mission * mission_gap
+        + w_colleagues * log_colleagues
+    )
 
 
 def amenity_here_and_there(
@@ -750,19 +778,20 @@ def amenity_here_and_there(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``amenity(state, people, rows, here, ones, gamma)`` (each person at ``here`` as an
     incumbent) and ``amenity(state, people, rows, there, zeros, gamma)`` (joining
-    ``there``), the same numbers from one pass over both: the ``**``, ``maximum`` and
-    ``log`` of :func:`amenity` each run once over the two halves.
+    ``there``), the same numbers from one pass over both. A pair's compute per head is
+    its lab's (as incumbent or as joiner) unless it is a researcher at a lab that
+    allocates compute by skill: the ``**``, ``maximum`` and ``log`` of :func:`amenity`
+    run once over the ``2 x L`` labs' values and those researchers' own (elementwise,
+    so the same numbers), and each pair reads its own.
     """
-    labs, base, bases, at_r, w_compute, w_mission, w_colleagues = _here_and_there_inputs(
-        np.asarray(rows, dtype=np.int64),
-        np.asarray(here, dtype=np.int64),
-        np.asarray(there, dtype=np.int64),
-        people.skill,
-        people.specialty,
-        people.w_compute,
-        people.w_mission,
-        people.w_colleagues,
-        COMPUTE_PREF_BY_SPECIALTY,
+    here = np.asarray(here, dtype=np.int64)
+    there = np.asarray(there, dtype=np.int64)
+    terms = PersonTerms.of(people, np.asarray(rows, dtype=np.int64))
+    cph, bases = _here_and_there_inputs(
+        here,
+        there,
+        terms.skill,
+        terms.is_research,
         state.allocation,
         state.research_headcount,
         state.research_s1,
@@ -770,14 +799,18 @@ def amenity_here_and_there(
         state.gpus,
         state.util,
     )
-    cph = _per_head(base, allocation_power(state, bases, gamma), at_r, labs, state.allocation)
+    if len(bases):  # base x factor, as _per_head
+        cph[cph.size - len(bases) :] *= allocation_power(state, bases, gamma)
     log_cph = np.log(np.maximum(cph, 1e-3, out=cph), out=cph)
     return _here_and_there_sums(
         log_cph,
-        labs,
-        w_compute,
-        w_mission,
-        w_colleagues,
+        here,
+        there,
+        terms.is_research,
+        state.allocation,
+        terms.w_compute,
+        terms.w_mission,
+        terms.w_colleagues,
         state.reference_log_compute,
         state.mission,
         state.reference_mission,
@@ -786,51 +819,60 @@ def amenity_here_and_there(
 
 
 @kernel
+def _by_skill(is_research: bool, code: int) -> bool:
+    """Whether a pair's compute per head is its own: a researcher at a lab with rule 1
+    or 2 (:func:`_per_head`).
+    """
+    return is_research and (code == 1 or code == 2)
+
+
+@kernel
 def _here_and_there_inputs(
-    rows: np.ndarray,
     here: np.ndarray,
     there: np.ndarray,
     skill: np.ndarray,
-    spec: np.ndarray,
-    w_compute: np.ndarray,
-    w_mission: np.ndarray,
-    w_colleagues: np.ndarray,
-    pref: np.ndarray,
+    is_research: np.ndarray,
     rule: np.ndarray,
     heads: np.ndarray,
     s1: np.ndarray,
     s2: np.ndarray,
     gpus: np.ndarray,
     util: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Before the ``**`` of :func:`amenity_here_and_there`: the people's terms
-    (:func:`_person_terms`) and :func:`_per_head_inputs` of the pairs ``(rows, here)``
-    as incumbents then ``(rows, there)`` as joiners, with their labs
-    ``concatenate([here, there])``.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Before the ``**`` of :func:`amenity_here_and_there`: every lab's compute per
+    head for an incumbent then for a joiner (:func:`_base_per_head`, ``2 x L``), then
+    the base of each pair that allocates by skill (:func:`_by_skill`), pair by pair,
+    ``here`` before ``there``; and those pairs' allocation bases
+    (:func:`allocation_base`).
     """
-    sk, is_r, wc, wm, wl = _person_terms(
-        rows, skill, spec, w_compute, w_mission, w_colleagues, pref
-    )
-    n = rows.shape[0]
-    labs = np.empty(2 * n, dtype=np.int64)
-    incumbent = np.empty(2 * n, dtype=np.bool_)
-    sk2 = np.empty(2 * n)
-    is_r2 = np.empty(2 * n, dtype=np.bool_)
+    n_labs, n = gpus.shape[0], here.shape[0]
+    m = 0
     for k in range(n):
-        labs[k], labs[n + k] = here[k], there[k]
-        incumbent[k], incumbent[n + k] = True, False
-        sk2[k], sk2[n + k] = sk[k], sk[k]
-        is_r2[k], is_r2[n + k] = is_r[k], is_r[k]
-    base, bases, at_r = _per_head_inputs(
-        labs, incumbent, sk2, is_r2, rule, heads, s1, s2, gpus, util
-    )
-    return labs, base, bases, at_r, wc, wm, wl
+        for lab in (here[k], there[k]):
+            if _by_skill(is_research[k], rule[lab]):
+                m += 1
+    cph = np.empty(2 * n_labs + m)
+    bases = np.empty(m)
+    for lab in range(n_labs):
+        cph[lab] = _base_per_head(gpus[lab], util[lab], heads[lab], True)
+        cph[n_labs + lab] = _base_per_head(gpus[lab], util[lab], heads[lab], False)
+    m = 0
+    for k in range(n):
+        for h, lab in ((0, here[k]), (1, there[k])):
+            if _by_skill(is_research[k], rule[lab]):
+                cph[2 * n_labs + m] = cph[h * n_labs + lab]
+                bases[m] = allocation_base(rule[lab], skill[k], s1[lab], s2[lab], heads[lab])
+                m += 1
+    return cph, bases
 
 
 @kernel
 def _here_and_there_sums(
     log_cph: np.ndarray,
-    labs: np.ndarray,
+    here: np.ndarray,
+    there: np.ndarray,
+    is_research: np.ndarray,
+    rule: np.ndarray,
     w_compute: np.ndarray,
     w_mission: np.ndarray,
     w_colleagues: np.ndarray,
@@ -839,26 +881,30 @@ def _here_and_there_sums(
     ref_mission: float,
     log_colleagues: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_amenity_sum` of the first and of the second half of the pairs (the same
-    people's terms for both).
+    """:func:`_amenity_sum` at ``here`` and at ``there`` (the same people's terms for
+    both), each pair's log compute per head read from ``log_cph`` as
+    :func:`_here_and_there_inputs` laid it out.
     """
-    n = w_compute.shape[0]
-    halves = []
-    for h in range(2):
-        halves.append(
-            _amenity_sum(
-                log_cph[h * n : (h + 1) * n],
-                labs[h * n : (h + 1) * n],
-                w_compute,
-                w_mission,
-                w_colleagues,
+    n_labs, n = rule.shape[0], here.shape[0]
+    out_here, out_there = np.empty(n), np.empty(n)
+    m = 0
+    for k in range(n):
+        for h, lab, out in ((0, here[k], out_here), (1, there[k], out_there)):
+            if _by_skill(is_research[k], rule[lab]):
+                at = 2 * n_labs + m
+                m += 1
+            else:
+                at = h * n_labs + lab
+            out[k] = _amenity_terms(
+                log_cph[at],
+                w_compute[k],
+                w_mission[k],
+                w_colleagues[k],
                 ref_compute,
-                mission,
-                ref_mission,
-                log_colleagues,
+                mission[lab] - ref_mission,
+                log_colleagues[lab],
             )
-        )
-    return halves[0], halves[1]
+    return out_here, out_there
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pytest
 from market.people import People
 from market.phases.search import _top_per_group, first_pairs, top_per_group
 from market.search import (
+    SEARCH_MIN_TARGETS,
     SEARCH_ROWS_PER_TARGET,
     draw_candidates,
     draw_month,
@@ -81,21 +82,67 @@ def test_draw_month_on_a_large_market_with_few_draws(seed):
     """Several rows a search bucket (at most 4 buckets a target), or no buckets (fewer
     targets than one per ``SEARCH_ROWS_PER_TARGET`` rows), searched by bisection."""
     _check_draw_month(seed, 40_000, 0.15)
+    _check_draw_month(seed, 200_000, 0.02)
 
 
 def test_search_buckets_only_for_enough_targets():
-    """No buckets below 256 targets or one target per ``SEARCH_ROWS_PER_TARGET`` rows;
-    else each element in the bucket of its value, the buckets in order."""
-    cum = np.cumsum(np.random.default_rng(0).random(8000))
-    assert search_buckets(cum, 255)[0] == 0
-    assert search_buckets(cum, 8000 // SEARCH_ROWS_PER_TARGET - 1)[0] == 0
-    for n_targets in (8000 // SEARCH_ROWS_PER_TARGET, 3000, 20_000):
+    """No buckets below ``SEARCH_MIN_TARGETS`` targets or one target per
+    ``SEARCH_ROWS_PER_TARGET`` rows; else each element in the bucket of its value, the
+    buckets in order (runs of equal values, zero weights first and last, empty
+    buckets)."""
+    rng = np.random.default_rng(0)
+    w = rng.pareto(1.0, 40_000) * (rng.random(40_000) < 0.7)
+    w[:50] = w[-50:] = 0.0
+    cum = np.cumsum(w)
+    fewest = -(-40_000 // SEARCH_ROWS_PER_TARGET)  # one target per that many rows
+    assert search_buckets(cum, SEARCH_MIN_TARGETS - 1)[0] == 0
+    assert search_buckets(cum, fewest - 1)[0] == 0
+    assert search_buckets(cum[:0], 100)[0] == 0
+    assert search_buckets(np.zeros(100), 100)[0] == 0
+    for n_targets in (fewest, 3000, 20_000, 90_000):
         n_buckets, scale, start = search_buckets(cum, n_targets)
-        assert n_buckets == min(2 * 8000, 4 * n_targets)
+        assert n_buckets == min(2 * 40_000, 4 * n_targets)
         bucket = np.minimum((cum * scale).astype(np.int64), n_buckets - 1)
         np.testing.assert_array_equal(
             start, np.r_[0, np.cumsum(np.bincount(bucket, minlength=n_buckets))]
         )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_source_table_counts_the_cdf_entries_not_above_u(seed):
+    """The count of cdf entries ``<= u`` from :func:`_source_table`'s slot of ``u`` and
+    the entries after it equals the full count, for cdfs with flat runs (empty groups),
+    leading zeros, entries on slot edges, a last entry of 1 or just below; a cdf that
+    decreases or holds NaN gets no table."""
+    from market.search import SOURCE_TABLE_SIZE, _source_table
+
+    rng = np.random.default_rng(seed)
+    size = SOURCE_TABLE_SIZE
+    for n in (1, 2, 7, 16, 61, 300):
+        w = rng.random(n) * (rng.random(n) < 0.6)
+        w[0] = 0.0 if seed % 2 else w[0]
+        cdf = np.cumsum(w / w.sum()) if w.sum() > 0 else np.ones(n)
+        cdf /= cdf[-1]
+        cdf[rng.random(n) < 0.2] = 0.0  # then sorted again: entries on the edges below
+        cdf[: n // 3] = np.floor(cdf[: n // 3] * size) / size
+        cdf = np.sort(cdf)
+        if seed == 5:
+            cdf = np.minimum(cdf, np.nextafter(1.0, 0.0))
+        u = np.concatenate(
+            [rng.random(2000), np.arange(size) / size, cdf[cdf < 1.0], [np.nextafter(1.0, 0.0)]]
+        )
+        for fn in (_source_table, _python(_source_table)):
+            table = np.full(size, -1, dtype=np.int64)
+            assert fn(cdf, table)
+            for x in u:
+                g = table[int(x * size)]
+                while g < n and cdf[g] <= x:
+                    g += 1
+                assert g == np.count_nonzero(cdf <= x)
+    table = np.empty(size, dtype=np.int64)
+    assert not _source_table(np.array([0.2, 0.1, 1.0]), table)
+    assert not _source_table(np.array([0.2, np.nan, 1.0]), table)
+    assert _source_table(np.empty(0), table)
 
 
 def test_part_draws_is_the_masked_poisson_counts():
@@ -211,7 +258,9 @@ def test_kernels_run_as_python():
     py_setup = _python(month_setup)(*args, *scratch())
     for a, b in zip(setup[2:], py_setup[2:], strict=True):
         np.testing.assert_array_equal(a, b)
-    space_rows, space_cum, part_space, space_bounds, group_weight, total, cdf, _ = setup
+    space_rows, space_cum, part_space, space_bounds, group_start, group_weight, total, cdf, _ = (
+        setup
+    )
     for j in part_space:  # the used part of each space drawn from
         n_j = space_bounds[j, -1]
         np.testing.assert_array_equal(space_rows[j, :n_j], py_setup[0][j, :n_j])
@@ -219,7 +268,7 @@ def test_kernels_run_as_python():
     k = np.where(total > 0, rng.integers(0, 300, total.shape), 0).astype(np.int64)
     u = rng.random(2 * int(k.sum()) + 5)  # uniforms past those used are not read
     first = (np.array([2, 3], dtype=np.int64), sorted_rows[:2].astype(np.int64))
-    d_args = (space_rows, space_cum, part_space, space_bounds, group_weight, cdf, k, u)
+    d_args = (space_rows, space_cum, part_space, space_bounds, group_start, group_weight, cdf, k, u)
     got = month_draws(*d_args, *first, p.n)
     py_got = _python(month_draws)(*d_args, *first, p.n)
     for a, b in zip(got, py_got, strict=True):

@@ -164,6 +164,35 @@ def test_amenities_are_the_numpy_composition(gamma, equal, with_every_rule_and_a
         np.testing.assert_array_equal(got[1], want_there)
 
 
+@pytest.mark.parametrize("odd", [[0.0, 1e300, 1e-300, 5.0], [0.0, np.nan, np.inf, 1e-300]])
+def test_amenities_by_lab_with_odd_fleets(odd):
+    """Without allocation by skill each pair reads its lab's log compute per head
+    (:func:`market.valuation._here_and_there_inputs`): the same numbers as two
+    :func:`amenity` calls with no, NaN, infinite and tiny fleets, a lab without
+    researchers and one with a fraction of one."""
+    model, agg = _market({})
+    n_labs = agg.n_labs
+    gpus = agg.gpus.astype(float).copy()
+    gpus[:4] = odd
+    heads = agg.headcount.astype(float).copy()
+    heads[RESEARCH, 4] = 0.0
+    heads[RESEARCH, 5 % n_labs] = 0.4
+    agg = dataclasses.replace(
+        agg, allocation=np.zeros(n_labs, dtype=np.int64), gpus=gpus, headcount=heads
+    )
+    assert not agg.allocates_by_skill
+    people = model.state.people
+    rng = np.random.default_rng(10)
+    rows = rng.integers(0, people.n, 2000)
+    here, there = rng.integers(0, n_labs, 2000), rng.integers(0, n_labs, 2000)
+    got = amenity_here_and_there(agg, people, rows, here, there, 0.5)
+    want_here = amenity(agg, people, rows, here, np.ones(2000, bool), 0.5)
+    want_there = amenity(agg, people, rows, there, np.zeros(2000, bool), 0.5)
+    np.testing.assert_array_equal(got[0], want_here)
+    np.testing.assert_array_equal(got[1], want_there)
+    assert np.isnan(odd).any() or np.isfinite(got[1]).sum() > 1000
+
+
 def _rules(agg, equal):
     """``agg`` as it is (every rule), or with the equal rule at every lab."""
     if not equal:
