@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from market.codes import Specialty
-from market.jit import kernel
+from market.jit import kernel, np_maximum
 from market.selection import order_stats
 from market.state import MarketState
+
+N_SPECIALTIES = len(Specialty)
+RESEARCH = int(Specialty.RESEARCH)
 
 COMP_QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
 """Pay quantiles recorded per lab: median, p90, p99."""
@@ -22,40 +25,74 @@ def record(state: MarketState) -> None:
     by_lab, bounds = state.lab_order()
     comp = state.people.comp_usd[by_lab]
     quantiles = group_quantiles(comp, bounds, COMP_QUANTILES)
-    research = agg.research_headcount
-    gpus = agg.gpus
     budgets = labs.budget_usd.copy()
+    heads, deficit, per_researcher, bring_up = _lab_columns(
+        agg.headcount, agg.payroll, budgets, agg.gpus, _or_zeros(agg.bring_up, n_labs)
+    )
     state.ledger.add_lab_records(
         {
             "step": np.full(n_labs, state.step),
             "lab": np.array(labs.names, dtype=object),
             "kind": np.array(labs.kinds, dtype=object),
-            "headcount": agg.headcount.sum(axis=0).astype(np.int64),
-            "research": research.astype(np.int64),
-            "infrastructure": agg.headcount[Specialty.INFRASTRUCTURE].astype(np.int64),
-            "product": agg.headcount[Specialty.PRODUCT].astype(np.int64),
+            "headcount": heads[N_SPECIALTIES],
+            "research": heads[Specialty.RESEARCH],
+            "infrastructure": heads[Specialty.INFRASTRUCTURE],
+            "product": heads[Specialty.PRODUCT],
             "research_skill": agg.research_s1,
             "hires": state.hires[:n_labs].copy(),
             "departures": state.departures[:n_labs].copy(),
             "payroll_usd": agg.payroll,
             "budget_usd": budgets,
-            # Payroll above budget (debt, with layoffs off); float noise is not debt.
-            "deficit_usd": np.where(agg.payroll > budgets * (1 + 1e-9), agg.payroll - budgets, 0.0),
+            "deficit_usd": deficit,
             "comp_median_usd": quantiles[:, 0],
             "comp_p90_usd": quantiles[:, 1],
             "comp_p99_usd": quantiles[:, 2],
-            "gpus_h100e": gpus.copy(),
-            # Missing (NaN), not the whole fleet, for a lab without researchers.
-            "gpus_per_researcher": np.where(research > 0, gpus / np.maximum(research, 1), np.nan),
+            "gpus_h100e": agg.gpus.copy(),
+            "gpus_per_researcher": per_researcher,
             "utilisation": agg.util,
             "research_output": labs.research_output.copy(),
             "capability": labs.capability.copy(),
             # Infrastructure leadership (zeros and 1/month when it is off).
             "gpus_backlog": labs.gpus_backlog.copy(),
             "infra_leaders": _or_zeros(agg.leaders, n_labs),
-            "bring_up_months": 1.0 / np.maximum(_or_zeros(agg.bring_up, n_labs), 1e-12),
+            "bring_up_months": bring_up,
         }
     )
+
+
+@kernel
+def _lab_columns(
+    headcount: np.ndarray,
+    payroll: np.ndarray,
+    budget: np.ndarray,
+    gpus: np.ndarray,
+    bring_up: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`record`'s derived columns per lab ``j``: the head counts as int64 (rows
+    ``0..2`` ``headcount[s].astype(np.int64)``, row 3 the total
+    ``headcount.sum(axis=0).astype(np.int64)``, the specialties added in order); the
+    deficit, payroll above budget (``np.where(payroll > budget x (1 + 1e-9), payroll -
+    budget, 0.0)``: float noise is not debt); GPUs per researcher (``np.where(research >
+    0, gpus / np.maximum(research, 1), np.nan)``: missing, not the whole fleet, for a
+    lab without researchers) and the bring-up months ``1.0 / np.maximum(bring_up,
+    1e-12)`` (NaN stays NaN).
+    """
+    n_labs = payroll.shape[0]
+    heads = np.empty((N_SPECIALTIES + 1, n_labs), dtype=np.int64)
+    deficit, per_researcher, months = np.empty(n_labs), np.empty(n_labs), np.empty(n_labs)
+    for j in range(n_labs):
+        total = headcount[0, j]
+        for s in range(N_SPECIALTIES):
+            heads[s, j] = np.int64(headcount[s, j])
+            if s > 0:
+                total = total + headcount[s, j]
+        heads[N_SPECIALTIES, j] = np.int64(total)
+        p, b = payroll[j], budget[j]
+        deficit[j] = p - b if p > b * (1 + 1e-9) else 0.0
+        r = headcount[RESEARCH, j]
+        per_researcher[j] = gpus[j] / np_maximum(r, 1.0) if r > 0 else np.nan
+        months[j] = 1.0 / np_maximum(bring_up[j], 1e-12)
+    return heads, deficit, per_researcher, months
 
 
 def _or_zeros(values: np.ndarray | None, n: int) -> np.ndarray:
