@@ -83,7 +83,7 @@ def test_a_mix_the_config_accepts_runs_even_if_numpys_choice_would_refuse_it():
     import market
 
     mix = (0.5 + 2e-7, 0.2 + 2e-7, 0.3 + 2e-7)
-    with pytest.raises(ValueError, match="(?i)probabilities do not sum to 1"):
+    with pytest.raises(ValueError, match=r"(?i)probabilities do not sum to 1"):
         np.random.default_rng(0).choice(3, size=5, p=np.array(mix))
     model = market.TalentMarket(n_labs=3, n_engineers=200, graduate_mix=mix, rng=1)
     for _ in range(3):
