@@ -22,6 +22,10 @@ class Specialty(IntEnum):
 
 SPECIALTIES: tuple[str, ...] = tuple(s.name.lower() for s in Specialty)
 """Specialty names in code order: research, infrastructure, product."""
+N_SPECIALTIES = len(Specialty)
+"""How many specialties there are (a plain int: a constant in compiled kernels)."""
+RESEARCH_CODE = int(Specialty.RESEARCH)
+"""The research specialty's code as a plain int (a constant in compiled kernels)."""
 
 
 class Employer(IntEnum):

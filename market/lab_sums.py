@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from market.codes import RESEARCH_CODE
 from market.jit import kernel
 from market.people import RESEARCH, People
 from market.selection import counting_sort, place_stably
@@ -23,9 +24,6 @@ Sums = tuple
 """(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
 effective research talent (L), payroll before retention grants (L), skill sum (L),
 market mean skill), as :func:`market.valuation._evaluate` reads them."""
-
-RESEARCH_CODE = int(RESEARCH)
-"""The research specialty code as a plain int (a constant in the kernels)."""
 
 
 @dataclass

@@ -437,8 +437,8 @@ def search_buckets(cum: np.ndarray, n_targets: int) -> tuple[int, float, np.ndar
     elements ``start[b] : start[b + 1]`` of the non-decreasing ``cum``, so every
     element before a target's bucket is ``<=`` it and every one after it above it;
     else ``(0, 0.0, empty)``. ``SEARCH_BUCKETS_PER_ROW`` buckets an element, at most 4
-    a target (with fewer draws a bucket holds several
-    elements, searched by bisection, instead of a bisection over a whole group).
+    a target (with fewer draws a bucket holds several elements, searched by bisection,
+    instead of a bisection over a whole group).
     """
     n = cum.shape[0]
     if (

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from market.codes import Specialty
+from market.codes import N_SPECIALTIES, RESEARCH_CODE, Specialty
 from market.jit import kernel, np_maximum
 from market.selection import order_stats
 from market.state import MarketState
-
-N_SPECIALTIES = len(Specialty)
-RESEARCH = int(Specialty.RESEARCH)
 
 COMP_QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
 """Pay quantiles recorded per lab: median, p90, p99."""
@@ -89,7 +86,7 @@ def _lab_columns(
         heads[N_SPECIALTIES, j] = np.int64(total)
         p, b = payroll[j], budget[j]
         deficit[j] = p - b if p > b * (1 + 1e-9) else 0.0
-        r = headcount[RESEARCH, j]
+        r = headcount[RESEARCH_CODE, j]
         per_researcher[j] = gpus[j] / np_maximum(r, 1.0) if r > 0 else np.nan
         months[j] = 1.0 / np_maximum(bring_up[j], 1e-12)
     return heads, deficit, per_researcher, months

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from market.codes import Reason, Specialty
+from market.codes import RESEARCH_CODE, Reason, Specialty
 from market.config import Headcount, LabConfig, MarketConfig, Policy
 from market.jit import kernel
 from market.moves import move
 from market.state import MarketState
 from market.valuation import amenity_here_and_there
-
-RESEARCH_CODE = int(Specialty.RESEARCH)
-"""The research specialty's code as a plain int (a kernel constant)."""
 
 Pulls = tuple[np.ndarray, np.ndarray]
 """(new lab, person row) pairs: the colleagues each new lab will bid for this month."""

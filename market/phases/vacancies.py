@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.codes import Employer, Specialty
+from market.codes import N_SPECIALTIES, Employer, Specialty
 from market.config import MarketConfig
 from market.jit import kernel
 from market.leadership import team_skill
@@ -32,7 +32,6 @@ from market.valuation import (
     marginal_value,
 )
 
-N_SPECIALTIES = len(Specialty)
 NO_COUNTS = np.zeros((N_SPECIALTIES, 0))
 """No head counts known in advance (:func:`_staff_pass` counts the rows itself)."""
 
