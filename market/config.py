@@ -378,6 +378,12 @@ class MarketConfig(_Strict):
     """Knowledge spill-over phi < 1: ideas get harder to find as K grows."""
     budget_feedback: float = Field(0.5, ge=0.0, le=5.0)
     """Elasticity of next year's budget to capability growth relative to the market."""
+    budget_growth_monthly: bool = True
+    """Switch: budgets grow every month, compounding to the year's growth (the lab's
+    ``budget_growth_per_year`` times the last annual review's capability feedback), as
+    a spending plan is drawn down through the year; off = the whole year's growth at
+    each annual review, from the second year (a January step: hiring bunched in
+    January)."""
     # Valuation
     value_per_output_usd: float | None = Field(None, ge=1e-3, le=1e15)
     """Annual value of one unit of monthly research output (USD); None = calibrated at
@@ -427,6 +433,10 @@ class MarketConfig(_Strict):
     """Switch: a poacher buys out forfeited equity (and unpaid garden leave) with a
     one-off sign-on booked on its budget in the month of the move; off = the buyout is
     annualised over ``switch_cost_horizon_years`` into the new annual pay (v1)."""
+    sign_on_rolling: bool = True
+    """Switch: a sign-on counts against the payer's budget for the 12 months from the
+    month it is paid (a rolling budget year); off = until the end of the calendar
+    budget year (all reset in January: hiring bunched in January)."""
     counter_match_utility: bool = True
     """Switch: the ``match`` counter matches the best outside offer's utility
     (amenities and switching included, Postel-Vinay & Robin 2002); off = its pay (v1)."""

@@ -20,6 +20,7 @@ STATE_COLUMNS: tuple[str, ...] = (
     *sorted(LAB_EVENT_FIELDS),
     "capability",
     "capability_year_ago",
+    "budget_review_factor",
     "utilisation",
     "research_output",
     "gpus_backlog",
@@ -27,6 +28,9 @@ STATE_COLUMNS: tuple[str, ...] = (
 """Float columns of lab state (the event fields among them). ``gpus_h100e`` is the
 fleet online; ``gpus_backlog`` GPUs bought but not yet productive (infrastructure
 leadership, :mod:`market.phases.compute`)."""
+
+SIGN_ON_MONTHS = 12
+"""Months a sign-on counts against its payer's budget (a budget year)."""
 
 POLICY_COLUMNS: tuple[str, ...] = (
     "pay_multiplier",
@@ -66,7 +70,11 @@ class LabTable:
         self.allocation = np.zeros(0, dtype=np.int64)
         """Code of the compute-allocation rule (:class:`market.codes.Allocation`)."""
         self.sign_on_spent_usd = np.zeros(0)
-        """One-off sign-on payments booked in the current budget year (USD)."""
+        """One-off sign-on payments booked against the budget now (USD): those of the
+        last 12 months, or of the calendar budget year (``sign_on_rolling``)."""
+        self.sign_on_by_month = np.zeros((0, SIGN_ON_MONTHS))
+        """Sign-ons paid in each of the last 12 months, (L, 12), the column of month
+        ``step`` being ``step % 12`` (:mod:`market.phases.clearing`)."""
         for name in (*STATE_COLUMNS, *POLICY_COLUMNS):
             setattr(self, name, np.zeros(0))
 
@@ -79,6 +87,8 @@ class LabTable:
     mission: np.ndarray
     capability: np.ndarray
     capability_year_ago: np.ndarray
+    budget_review_factor: np.ndarray
+    """The last annual review's capability feedback on budget growth (1 before any)."""
     utilisation: np.ndarray
     research_output: np.ndarray
     gpus_backlog: np.ndarray
@@ -113,6 +123,7 @@ class LabTable:
             "mission": cfg.mission,
             "capability": cfg.capability,
             "capability_year_ago": cfg.capability,
+            "budget_review_factor": 1.0,
             "utilisation": 0.0,
             "research_output": 0.0,
             "gpus_backlog": 0.0,
@@ -124,6 +135,7 @@ class LabTable:
         self.counter_rule = np.append(self.counter_rule, 0)
         self.allocation = np.append(self.allocation, 0)
         self.sign_on_spent_usd = np.append(self.sign_on_spent_usd, 0.0)
+        self.sign_on_by_month = np.vstack([self.sign_on_by_month, np.zeros(SIGN_ON_MONTHS)])
         self.founded_step = np.append(self.founded_step, founded_step)
         self.outside_sector = np.append(self.outside_sector, cfg.kind in OUTSIDE_SECTOR)
         self.names.append(cfg.name)

@@ -248,7 +248,8 @@ def numpy_ration(out, offers, pol, bid_lab, room):
         [offers.bid_value[win] - out.pay[movers], offers.inc_value[counters] - out.pay[counters]]
     )
     ok = within_budget(lab_of, cost, surplus, room)
-    used = np.bincount(lab_of[ok], weights=cost[ok], minlength=len(room))
+    # float even when nothing is accepted (numpy's bincount of no rows is int64)
+    used = np.bincount(lab_of[ok], weights=cost[ok], minlength=len(room)).astype(float)
     return movers[ok[: len(movers)]], counters[ok[len(movers) :]], used
 
 

@@ -181,8 +181,9 @@ BAD = {
             '\n[[events]]\nat = 2\nkind = "acquihire"\nfrom_lab = "A"\nto_lab = "B"\n'
             'specialty = "research"\npeople = 3\npayment_usd = 4.9e8\n'
         ),
+        # 1e8 set at step 1, then one month of B's 10%/yr budget growth
         "events[1].payment_usd: B cannot pay 490,000,000 USD at step 2: its budget is "
-        "100,000,000 USD/year",
+        "100,797,414 USD/year",
     ),
     "set event without a value": (
         scenario_toml('\n[[events]]\nat = 2\nlab = "A"\nfield = "mission"\n'),

@@ -18,6 +18,7 @@ from market.bidding import Offers, PolicyArrays, make_offers
 from market.codes import Reason
 from market.config import MarketConfig
 from market.jit import kernel, np_maximum, np_minimum
+from market.labs import SIGN_ON_MONTHS
 from market.moves import move
 from market.phases.search import Candidates
 from market.selection import counting_sort
@@ -39,8 +40,35 @@ def clear(state: MarketState, cands: Candidates) -> None:
     Postel-Vinay & Robin 2002), budget rationing by surplus, a second round for people
     whose commitment lapsed (``lapsed_fallback``), then counters and moves.
     """
-    if (state.step - 1) % 12 == 0:  # a new budget year (phases/compute.py: grow)
-        state.labs.sign_on_spent_usd[:] = 0.0
+    booked = open_sign_on_month(state)
+    _clear(state, cands)
+    close_sign_on_month(state, booked)
+
+
+def open_sign_on_month(state: MarketState) -> np.ndarray:
+    """Start the month's sign-on booking and return what is booked before it: with
+    ``sign_on_rolling`` the sign-ons of the last 11 months, else those of the calendar
+    budget year (none in January).
+    """
+    labs = state.labs
+    labs.sign_on_by_month[:, state.step % SIGN_ON_MONTHS] = 0.0
+    if state.cfg.sign_on_rolling:
+        labs.sign_on_spent_usd[:] = labs.sign_on_by_month.sum(axis=1)
+    elif (state.step - 1) % 12 == 0:  # a new budget year (phases/compute.py: grow)
+        labs.sign_on_spent_usd[:] = 0.0
+    return labs.sign_on_spent_usd.copy()
+
+
+def close_sign_on_month(state: MarketState, booked: np.ndarray) -> None:
+    """Keep the sign-ons paid this month (the growth of ``sign_on_spent_usd`` since
+    :func:`open_sign_on_month`) in this month's column of ``sign_on_by_month``.
+    """
+    labs = state.labs
+    labs.sign_on_by_month[:, state.step % SIGN_ON_MONTHS] = labs.sign_on_spent_usd - booked
+
+
+def _clear(state: MarketState, cands: Candidates) -> None:
+    """:func:`clear` within the month's sign-on booking."""
     if len(cands) == 0:
         return
     cfg = state.cfg
@@ -441,7 +469,8 @@ def settle_moves(
 ) -> None:
     """Winners move, by reason (poached, graduate hire, rehire, spin-out) and then by
     destination lab, in one vectorised :func:`market.moves.move`. Each buyer books its
-    sign-ons once on this budget year (paid in cash: not a grant, not pay).
+    sign-ons once on its budget (paid in cash: not a grant, not pay; for 12 months or
+    the calendar budget year, :func:`open_sign_on_month`).
     """
     if movers.size == 0:
         return

@@ -11,22 +11,30 @@ from market.state import MarketState
 def grow(state: MarketState) -> None:
     """GPU stocks grow monthly at ``gpu_growth_per_year`` (with infrastructure leadership
     on, new GPUs join the backlog and come online at the bring-up rate,
-    :func:`bring_up`); at the start of each year
-    after the first, budgets grow at ``budget_growth_per_year`` times the lab's
-    capability growth relative to the market's, to the power ``budget_feedback``,
-    and the value of output is reset (:func:`market.pricing.reprice`).
+    :func:`bring_up`). At the start of each year after the first, an annual review sets
+    each lab's budget growth to ``budget_growth_per_year`` times its capability growth
+    relative to the market's, to the power ``budget_feedback``, and the value of output
+    is reset (:func:`market.pricing.reprice`). With ``budget_growth_monthly`` budgets
+    compound to that growth month by month (``((1 + g) x feedback)^(1/12)``, from the
+    first month); without, the whole year's growth comes at the review.
     """
-    labs = state.labs
-    if state.cfg.infra_leadership_enabled:
+    labs, cfg = state.labs, state.cfg
+    if cfg.infra_leadership_enabled:
         bring_up(state)
     else:
         labs.gpus_h100e *= _powers(1 + labs.gpu_growth_per_year, 1 / 12)
-    if state.step > 1 and (state.step - 1) % 12 == 0:
+    review = state.step > 1 and (state.step - 1) % 12 == 0
+    if review:
         growth = labs.capability / labs.capability_year_ago
         mean_growth = np.average(growth, weights=np.maximum(labs.budget_usd, 1e-9))
-        relative = _powers(growth / mean_growth, state.cfg.budget_feedback)
-        labs.budget_usd *= (1 + labs.budget_growth_per_year) * relative
+        labs.budget_review_factor[:] = _powers(growth / mean_growth, cfg.budget_feedback)
         labs.capability_year_ago[:] = labs.capability
+        if not cfg.budget_growth_monthly:
+            labs.budget_usd *= (1 + labs.budget_growth_per_year) * labs.budget_review_factor
+    if cfg.budget_growth_monthly:
+        year = (1 + labs.budget_growth_per_year) * labs.budget_review_factor
+        labs.budget_usd *= _powers(year, 1 / 12)
+    if review:
         reprice(state)
 
 

@@ -74,7 +74,7 @@ def test_fixed_price_and_rule_off_keep_the_price(make_state):
 
 
 def test_yearly_budget_growth_resets_the_price(make_state):
-    st = two_labs(make_state)
+    st = two_labs(make_state, budget_growth_monthly=False)
     st.labs.budget_growth_per_year[:] = 0.5
     st.labs.capability_year_ago[:] = st.labs.capability
     p0 = st.price
@@ -96,3 +96,14 @@ def test_a_value_event_takes_effect_at_once(make_state):
     assert total_valuation(st) == pytest.approx(2.0 * 600_000.0 * len(RESEARCHERS))
     set_field(st, None, "value_per_output_usd", 7.0)
     assert st.price == 7.0
+
+
+def test_the_review_prices_this_month_s_budgets(make_state):
+    st = two_labs(make_state)  # budgets grow monthly
+    st.labs.budget_growth_per_year[:] = 0.5
+    st.labs.capability_year_ago[:] = st.labs.capability
+    p0 = st.price
+    st.step = 13  # the review: no feedback (equal growth), one month's growth, a new price
+    grow(st)
+    assert st.labs.budget_usd.sum() == pytest.approx(1.5 ** (1 / 12) * 5e6)
+    assert st.price == pytest.approx(1.5 ** (1 / 12) * p0)

@@ -26,7 +26,10 @@ from market.model import TalentMarket
 from market.valuation import marginal_value
 
 GPU_GAPS = (1.0, 2.0, 4.0)
-SEEDS = (0, 1, 2)
+SEEDS = tuple(range(10))
+"""Ten seeds: with three, sampling noise in the few hires and counters of the poorest
+lab reversed the pay ranking at sigma 0.5 in one seed set (all of 0-9, 10-19 and
+20-29 pass every test here)."""
 MONTHS = 36
 
 
@@ -133,7 +136,7 @@ def test_with_option_value_the_gpu_richer_lab_still_gains_researchers(sigma):
     Who wins is unchanged (the highest limit), so the richest lab still gains on net.
     Realised pay per skill then need not rank by GPUs: a bigger lead lowers the pay, a
     better runner-up raises it (measured, pay per skill of the three labs' hires and
-    counters, seeds 0-2: 283k/238k/196k at sigma 0.5, 310k/334k/312k at 2.5).
+    counters, seeds 0-9: 376k/319k/318k at sigma 0.5, 323k/311k/336k at 2.5).
     """
     net, _ = outcomes(sigma, pref_compute=0.0, option_value=True)
     assert net.sum() == 0

@@ -166,12 +166,34 @@ def test_sign_on_is_booked_once_and_not_added_to_pay():
     assert once.people.unvested_usd[0] == pytest.approx(grant)
 
 
-def test_the_sign_on_book_starts_afresh_each_budget_year():
-    st = rich_and_poor()
+def no_bids():
+    return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool))
+
+
+def clear_until(st, last_step):
+    """Clear empty months after the poach (step 2) up to ``last_step``; the book each month."""
+    book = []
+    for step in range(3, last_step + 1):
+        st.step = step
+        clear(st, no_bids())
+        book.append(float(st.labs.sign_on_spent_usd[0]))
+    return book
+
+
+def test_a_sign_on_counts_against_the_budget_for_twelve_months():
+    st = rich_and_poor()  # poached in month 2 (February): 300k of sign-on
     poach(st)
-    st.step = 13  # the first month of the second budget year
-    clear(st, Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool)))
-    assert st.labs.sign_on_spent_usd[0] == 0.0
+    book = clear_until(st, 14)
+    assert book[:-1] == pytest.approx([300_000.0] * 11)  # March to January
+    assert book[-1] == 0.0  # the next February: twelve months later
+
+
+def test_calendar_sign_on_book_starts_afresh_each_budget_year():
+    st = rich_and_poor(sign_on_rolling=False)
+    poach(st)
+    book = clear_until(st, 13)
+    assert book[:-1] == pytest.approx([300_000.0] * 10)  # to December
+    assert book[-1] == 0.0  # January: a new budget year
 
 
 # -- vesting: cliff, schedule, refresh grants ----------------------------------------
