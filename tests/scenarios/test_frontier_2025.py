@@ -159,3 +159,24 @@ def test_hires_are_paid_on_a_scale_not_far_below_their_pay():
     employed = hires[hires["reason"] != "graduate_hire"]
     cut_by_half = (employed["new_comp_usd"] < 0.5 * employed["old_comp_usd"]).mean()
     assert cut_by_half < 0.01
+
+
+def january_over_december(rules: dict[str, bool], seeds=(0, 1, 2)) -> float:
+    """Poaching moves in Januaries over those in Decembers, 2026-2034, summed over seeds."""
+    sc = load_scenario("frontier-2025").with_overrides({f"market.{k}": v for k, v in rules.items()})
+    jan = dec = 0
+    for seed in seeds:
+        moves = market.run_scenario(sc, seed=seed).tables["moves"]
+        poached = moves[(moves["reason"] == "poached") & (moves["step"] > 12)]
+        month = (poached["step"] - 1) % 12
+        jan, dec = jan + (month == 0).sum(), dec + (month == 11).sum()
+    return jan / dec
+
+
+def test_budgets_as_spending_plans_do_not_bunch_hiring_in_january():
+    # Annual budget steps and calendar sign-on books free every lab's room at once each
+    # January (measured, seed 1: 3.1x December's poaching moves); a budget compounding
+    # month by month and a 12-month sign-on book spread hiring over the year.
+    annual = {"budget_growth_monthly": False, "sign_on_rolling": False}
+    assert january_over_december(annual) > 2.0
+    assert january_over_december({}) < 1.3
