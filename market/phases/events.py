@@ -24,8 +24,11 @@ from market.named import rows_of
 from market.pricing import VALUE_FIELDS, reprice
 from market.state import MarketState
 
-Revert = tuple[str | None, str, Any]
-"""(lab name or None for the market, field, value to restore)."""
+Revert = tuple[str | None, str, Any, Any]
+"""(lab name or None for the market, field, value to restore, value the event set)."""
+GROWING_FIELDS = frozenset({"budget_usd", "gpus_h100e"})
+"""Lab stocks that grow every month (:mod:`market.phases.compute`): a revert keeps the
+growth since the event (:func:`restored`)."""
 BOOKING_MONTHS = 12
 """An acqui-hire's payment comes off the buyer's annual budget for this many months."""
 PEOPLE_REASONS = {
@@ -62,8 +65,8 @@ def apply_events(
     """Revert expired temporary events and end bookings, then apply the events due
     this step (``rng``: the model's generator, for random team selection).
     """
-    for lab, name, value in schedule.reverts.pop(state.step, []):
-        set_field(state, lab, name, value)
+    for lab, name, old, value in schedule.reverts.pop(state.step, []):
+        set_field(state, lab, name, restored(state, lab, name, old, value))
     for j, amount in schedule.refunds.pop(state.step, []):
         state.labs.budget_usd[j] += amount
     for event in schedule.at.get(state.step, []):
@@ -74,8 +77,23 @@ def apply_events(
         old = set_field(state, event.lab, event.field, event.value)
         if event.months:
             schedule.reverts.setdefault(state.step + event.months, []).append(
-                (event.lab, event.field, old)
+                (event.lab, event.field, old, event.value)
             )
+
+
+def restored(state: MarketState, lab: str | None, name: str, old: Any, value: Any) -> Any:
+    """What a temporary event's revert restores: the old value, or for a lab's budget or
+    GPU stock the old value grown as the stock has grown since the event set ``value``
+    (``old x now / value``), so that the months of growth under the event are not lost.
+    """
+    if lab is None or name not in GROWING_FIELDS or not float(value) > 0:
+        return old
+    labs = state.labs
+    j = labs.index(lab)
+    now = float(getattr(labs, name)[j])
+    if name == "gpus_h100e" and state.cfg.infra_leadership_enabled:
+        now += float(labs.gpus_backlog[j])  # the event set the whole fleet
+    return float(old) * now / float(value)
 
 
 def set_field(state: MarketState, lab: str | None, name: str, value: Any) -> Any:

@@ -4,6 +4,7 @@ import pytest
 from market.codes import Reason
 from market.config import Event
 from market.errors import ScenarioError
+from market.phases.compute import grow
 from market.phases.events import EventSchedule, apply_events
 
 
@@ -21,6 +22,32 @@ def test_temporary_lab_event_applies_then_reverts(make_state):
         st.step = step
         apply_events(st, sched)
         assert st.labs.gpus_h100e[0] == expected
+
+
+@pytest.mark.parametrize("leadership", [False, True])
+def test_a_temporary_event_on_a_growing_stock_keeps_the_growth_when_it_reverts(
+    make_state, leadership
+):
+    """Budget 100 growing 50%/yr and 1,000 GPUs doubling a year, compounded monthly; an
+    event sets 200 and 5,000 at step 3 for 4 months. After the revert at step 7 each
+    stock is exactly where it would be without the event: the start value after 7
+    months of growth (the revert restores the old value times the growth since).
+    """
+    lab = {"name": "A", "budget_usd": 100.0, "budget_growth_per_year": 0.5}
+    lab |= {"gpus_h100e": 1000.0, "gpu_growth_per_year": 1.0}
+    market = {"budget_feedback": 0.0, "infra_leadership_enabled": leadership}
+    st = make_state([lab, {"name": "B"}], [], market=market)
+    sched = schedule_of(
+        Event(at=3, lab="A", field="budget_usd", value=200.0, months=4),
+        Event(at=3, lab="A", field="gpus_h100e", value=5000.0, months=4),
+    )
+    for step in range(1, 8):
+        st.step = step
+        apply_events(st, sched)
+        grow(st)
+    fleet = st.labs.gpus_h100e[0] + st.labs.gpus_backlog[0]
+    assert st.labs.budget_usd[0] == pytest.approx(100 * 1.5 ** (7 / 12), rel=1e-12)
+    assert fleet == pytest.approx(1000 * 2 ** (7 / 12), rel=1e-12)
 
 
 def test_policy_event_refreshes_policy_columns_and_codes(make_state):
