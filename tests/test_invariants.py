@@ -124,6 +124,11 @@ def test_invariants_hold_over_random_markets(params):
     hires = tables["moves"][tables["moves"]["to_lab"] != ""]
     assert (hires["new_comp_usd"] > 0).all() and np.isfinite(hires["new_comp_usd"]).all()
     assert set(tables["moves"]["reason"]) <= set(market.MOVE_REASONS)
+    # The sign-on book (rolling, 18 months: the ring has wrapped) holds what was paid in
+    # the last 12 months, never a negative amount.
+    labs = model.state.labs
+    assert (labs.sign_on_by_month >= 0).all()
+    np.testing.assert_allclose(labs.sign_on_spent_usd, labs.sign_on_by_month.sum(axis=1))
     # Engineer agents exist exactly for people still in the market.
     in_market = int((model.people.view("employer") != GONE).sum())
     assert len(model.agents_by_type[market.Engineer]) == in_market
