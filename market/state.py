@@ -106,6 +106,14 @@ class MarketState:
         self.departures[:] = 0
         self.ledger.moves_this_step = 0
 
+    @property
+    def new_budget_year(self) -> bool:
+        """This step opens a budget year (steps 1, 13, 25, ...): budgets are reviewed
+        from the second one (:func:`market.phases.compute.grow`), calendar sign-on books
+        start afresh (:func:`market.phases.clearing.open_sign_on_month`).
+        """
+        return (self.step - 1) % 12 == 0
+
     def skill_quantile(self, q: float) -> float:
         """Quantile ``q`` of the initial skill distribution (0 for q = 0)."""
         n = self.initial_skill.size

@@ -54,7 +54,7 @@ def open_sign_on_month(state: MarketState) -> np.ndarray:
     labs.sign_on_by_month[:, state.step % SIGN_ON_MONTHS] = 0.0
     if state.cfg.sign_on_rolling:
         labs.sign_on_spent_usd[:] = labs.sign_on_by_month.sum(axis=1)
-    elif (state.step - 1) % 12 == 0:  # a new budget year (phases/compute.py: grow)
+    elif state.new_budget_year:
         labs.sign_on_spent_usd[:] = 0.0
     return labs.sign_on_spent_usd.copy()
 

@@ -23,7 +23,7 @@ def grow(state: MarketState) -> None:
         bring_up(state)
     else:
         labs.gpus_h100e *= _powers(1 + labs.gpu_growth_per_year, 1 / 12)
-    review = state.step > 1 and (state.step - 1) % 12 == 0
+    review = state.step > 1 and state.new_budget_year
     if review:
         growth = labs.capability / labs.capability_year_ago
         mean_growth = np.average(growth, weights=np.maximum(labs.budget_usd, 1e-9))

@@ -88,11 +88,11 @@ def restored(state: MarketState, lab: str | None, name: str, old: Any, value: An
     """
     if lab is None or name not in GROWING_FIELDS or not float(value) > 0:
         return old
-    labs = state.labs
-    j = labs.index(lab)
-    now = float(getattr(labs, name)[j])
+    j = state.labs.index(lab)
     if name == "gpus_h100e" and state.cfg.infra_leadership_enabled:
-        now += float(labs.gpus_backlog[j])  # the event set the whole fleet
+        now = fleet(state, j)  # the event set the whole fleet (set_fleet)
+    else:
+        now = float(getattr(state.labs, name)[j])
     return float(old) * now / float(value)
 
 
@@ -115,12 +115,17 @@ def set_field(state: MarketState, lab: str | None, name: str, value: Any) -> Any
     return state.labs.set_field(j, name, value)
 
 
+def fleet(state: MarketState, j: int) -> float:
+    """Lab ``j``'s whole fleet: GPUs online plus the backlog still to come online."""
+    return float(state.labs.gpus_h100e[j] + state.labs.gpus_backlog[j])
+
+
 def set_fleet(state: MarketState, j: int, total: float) -> float:
     """Make lab ``j``'s fleet (online + backlog) ``total`` GPUs: growth joins the
     backlog, a cut removes backlog first. Returns the old fleet.
     """
     labs = state.labs
-    old = float(labs.gpus_h100e[j] + labs.gpus_backlog[j])
+    old = fleet(state, j)
     change = total - old
     if change >= 0:
         labs.gpus_backlog[j] += change
