@@ -46,11 +46,11 @@ class RawSums:
 
 def full_sums(
     people: People, n_labs: int, allocation: np.ndarray, g: float
-) -> tuple[RawSums, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[RawSums, np.ndarray, np.ndarray, np.ndarray]:
     """Per-lab sums over everyone at a lab (each a sequential sum in row order from 0,
     as ``np.bincount(key, weights=...)`` computes it), with those rows (ascending), their
-    skills and their lab order (:func:`by_employer`), by one compiled pass over all rows
-    (:func:`_full_pass`).
+    skills and the ``L + 1`` bounds of their labs' segments in lab order (for
+    :func:`place_stably`), by one compiled pass over all rows (:func:`_full_pass`).
     """
     powers = g > 0 and bool(np.any(allocation > 0))
     out = _full_pass(
@@ -61,10 +61,10 @@ def full_sums(
         np.asarray(allocation, dtype=np.int64),
         powers,
     )
-    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, order = out
+    staff, skill, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, bounds = out
     sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
     raw = RawSums(headcount, by_spec, s2, sg1, sg2, payroll, skill_sum)
-    return raw, staff, skill, order
+    return raw, staff, skill, bounds
 
 
 def _power_sums(
@@ -109,15 +109,14 @@ def _full_pass(
     np.ndarray,
     np.ndarray,
     np.ndarray,
-    tuple[np.ndarray, np.ndarray],
+    np.ndarray,
 ]:
     """One pass over all rows: the staff rows (``np.flatnonzero(employer >= 0)``), their
     skills, (if ``powers``) their researchers at labs with allocation rule 1 and 2,
     the sums over the staff (head count, skill by specialty, squared research
     skill, payroll and skill sum per lab, from zero in row order, as ``np.bincount``), in that
-    order (the lab count is ``allocation``'s length), and the staff's lab order
-    (:func:`by_employer`: the bounds from the head counts, then
-    :func:`market.selection.place_stably`).
+    order (the lab count is ``allocation``'s length), and the bounds of the staff's lab
+    segments (the prefix sums of the head counts: :func:`by_employer`'s).
 
     A lab's sums sit side by side (:data:`SLOTS`), so that a row's updates touch one
     cache line or two; each sum still adds its rows one by one in row order.
@@ -184,7 +183,7 @@ def _full_pass(
         s2,
         payroll,
         skill_sum,
-        (place_stably(staff[:m], employer, bounds, True), bounds),
+        bounds,
     )
 
 
@@ -241,8 +240,10 @@ class LabSums:
         self.allocation = np.zeros(0, dtype=np.int64)
         self.staff = np.zeros(0, dtype=np.int64)
         """Rows of the people at labs at the last :meth:`get`, ascending."""
+        self.bounds = np.zeros(1, dtype=np.int64)
+        """The lab bounds of :attr:`staff` in lab order."""
         self.order: tuple[np.ndarray, np.ndarray] | None = None
-        """:attr:`staff` sorted by lab (stable) and the lab bounds."""
+        """:attr:`staff` sorted by lab (stable) and the lab bounds, once asked for."""
         self.memo: dict = {}
         """Other per-version results kept by callers (the leadership sums, keyed on
         :attr:`~market.people.People.version`)."""
@@ -259,18 +260,26 @@ class LabSums:
             and np.array_equal(self.allocation, allocation)
         ):
             return self.sums
-        raw, self.staff, skill, self.order = full_sums(people, n_labs, allocation, g)
+        raw, self.staff, skill, self.bounds = full_sums(people, n_labs, allocation, g)
+        self.order = None
         self.sums = finish(raw, allocation, g, mean_skill(skill))
         self.version, self.gamma, self.allocation = people.version, g, allocation.copy()
         return self.sums
 
     def lab_order(self, people: People, n_labs: int) -> tuple[np.ndarray, np.ndarray]:
         """The people at labs as of the last :meth:`get`, sorted by lab (row order
-        within a lab), and the ``L + 1`` lab bounds (from the pass of :meth:`get`, sorted
-        again if labs were added since).
+        within a lab), and the ``L + 1`` lab bounds: placed by the bounds of the pass of
+        :meth:`get` on the first call (a refresh whose order nobody reads, such as a
+        spin-out's, does not sort), sorted again if labs were added since. The caller
+        checks that the people did not change since :meth:`get`
+        (:meth:`market.state.MarketState.lab_order`).
         """
         if self.order is None or len(self.order[1]) != n_labs + 1:
-            self.order = by_employer(self.staff, people.employer, n_labs)
+            if len(self.bounds) == n_labs + 1:
+                placed = place_stably(self.staff, people.employer, self.bounds, True)
+                self.order = (placed, self.bounds)
+            else:
+                self.order = by_employer(self.staff, people.employer, n_labs)
         return self.order
 
 
