@@ -14,13 +14,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revisions import worktree
 from run import FLOOR_PEOPLE, FRONTIER, REPO, STEPS, spawn
 
 CASES = {
@@ -42,23 +42,10 @@ def main() -> int:
     args = parser.parse_args()
     if (args.a_ref is None) == (args.a_dir is None):
         parser.error("give one of --a-ref and --a-dir")
-    with tempfile.TemporaryDirectory(prefix="tm-ab-") as tmp:
-        a_dir = args.a_dir
-        if args.a_ref:
-            a_dir = Path(tmp) / "a"
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", "--quiet", str(a_dir), args.a_ref],
-                cwd=REPO,
-                check=True,
-            )
-        try:
-            for case in args.case or ["frontier"]:
-                compare(case, a_dir.resolve(), args.b_dir.resolve(), args.rounds)
-        finally:
-            if args.a_ref:
-                subprocess.run(
-                    ["git", "worktree", "remove", "--force", str(a_dir)], cwd=REPO, check=True
-                )
+    with contextlib.ExitStack() as stack:
+        a_dir = stack.enter_context(worktree(args.a_ref)) if args.a_ref else args.a_dir
+        for case in args.case or ["frontier"]:
+            compare(case, a_dir.resolve(), args.b_dir.resolve(), args.rounds)
     return 0
 
 

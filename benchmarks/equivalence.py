@@ -22,10 +22,11 @@ import os
 import pickle
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revisions import REPO, text_at, worktree
+
 FRONTIER = "<frontier-2025 at --ref>"
 """Placeholder: replaced by the TOML text of the scenario at ``--ref``, so that both
 sides run the same scenario while someone edits the working copy."""
@@ -147,16 +148,7 @@ def main() -> int:
     cases = CASES + (BIG_CASES if args.big else [])
     if args.fast:
         cases = [c for c in cases if c[0] in FAST]
-    if args.ref_dir:
-        frontier = (args.ref_dir / "market/scenarios/frontier-2025.toml").read_text()
-    else:
-        frontier = subprocess.run(
-            ["git", "show", f"{args.ref}:market/scenarios/frontier-2025.toml"],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+    frontier = text_at("market/scenarios/frontier-2025.toml", args.ref, args.ref_dir)
     cases = [
         (label, {**kw, "scenario": frontier} if kw.get("scenario") is FRONTIER else kw, steps)
         for label, kw, steps in cases
@@ -189,19 +181,8 @@ def _cached(path: Path | None, source: str, cases: list) -> dict | None:
 
 def run_ref(rev: str, cases: list) -> dict:
     """Run ``cases`` with the package from a temporary worktree of git revision ``rev``."""
-    with tempfile.TemporaryDirectory(prefix="tm-ref-") as tmp:
-        ref_tree = Path(tmp) / "ref"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "--quiet", str(ref_tree), rev],
-            cwd=REPO,
-            check=True,
-        )
-        try:
-            return run_cases(ref_tree, cases)
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(ref_tree)], cwd=REPO, check=True
-            )
+    with worktree(rev) as tree:
+        return run_cases(tree, cases)
 
 
 def compare(cases: list, ref: dict, new: dict) -> int:

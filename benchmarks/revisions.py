@@ -1,0 +1,41 @@
+"""Other revisions of this repository for the comparison scripts: a temporary
+``git worktree`` of a revision (:func:`worktree`) and a file's text at a revision
+(:func:`text_at`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A temporary ``git worktree`` of revision ``rev``, removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="tm-ref-") as tmp:
+        tree = Path(tmp) / "ref"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "--quiet", str(tree), rev],
+            cwd=REPO,
+            check=True,
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, check=True
+            )
+
+
+def text_at(path: str, ref: str, ref_dir: Path | None = None) -> str:
+    """The text of repository file ``path`` in ``ref_dir``, else at git revision ``ref``."""
+    if ref_dir is not None:
+        return (ref_dir / path).read_text(encoding="utf-8")
+    return subprocess.run(
+        ["git", "show", f"{ref}:{path}"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout
