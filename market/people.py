@@ -75,16 +75,46 @@ class People:
         self.version = 0
         """Bumped by :meth:`add` and :meth:`touch`: who works where, and for what pay,
         may have changed (the aggregate cache keys on it)."""
+        self._log: list[tuple[int, np.ndarray]] = []
+        """(version after the change, rows) of each :meth:`touch` and :meth:`add`."""
+        self._log_rows = 0
+        self._log_floor = 0
+        """Changes up to this version are not in the log (:meth:`changed_since`)."""
 
     def touch(self, rows: np.ndarray | None = None) -> None:
         """Say that employer, pay, skill or specialty columns were written (of ``rows``,
-        or of any row if not given; either way the next ``MarketState.refresh`` sums
-        every lab again).
+        or of any row if not given: then the next ``MarketState.refresh`` sums every lab
+        again; with rows, it updates the sums of those rows' labs).
 
         The model's settlement functions call it; code that writes those columns
         directly must call it too before the next ``MarketState.refresh``.
         """
         self.version += 1
+        if rows is None:
+            self._forget()
+        else:
+            self._record(np.array(rows, dtype=np.int64))  # a copy: callers reuse theirs
+
+    def changed_since(self, version: int) -> np.ndarray | None:
+        """The rows touched or added after :attr:`version` was ``version`` (repeats
+        possible, in no particular order), or None if that is no longer known (a touch
+        without rows, or a log grown past half the rows, since then).
+        """
+        if version < self._log_floor:
+            return None
+        parts = [rows for at, rows in self._log if at > version]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _record(self, rows: np.ndarray) -> None:
+        self._log.append((self.version, rows))
+        self._log_rows += len(rows)
+        if self._log_rows > max(4096, self.n // 2):
+            self._forget()
+
+    def _forget(self) -> None:
+        self._log.clear()
+        self._log_rows = 0
+        self._log_floor = self.version
 
     @property
     def capacity(self) -> int:
@@ -101,6 +131,7 @@ class People:
             getattr(self, name)[self.n : self.n + k] = values
         self.n += k
         self.version += 1
+        self._record(rows.copy())
         return rows
 
     def row_of(self, name: str) -> int:

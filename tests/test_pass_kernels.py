@@ -18,7 +18,8 @@ from market.lab_sums import (
     by_employer,
     finish,
     full_sums,
-    mean_skill,
+    market_mean,
+    raw_sums,
     staff_by_lab,
 )
 from market.people import RESEARCH, People
@@ -131,11 +132,10 @@ def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
     rng = np.random.default_rng(seed)
     p = random_people(rng, n, n_labs, order_sensitive=True)
     for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
-        raw, staff, skill, bounds = full_sums(p, n_labs, allocation, g)
+        raw, staff, bounds, _ = full_sums(p, n_labs, allocation, g)
         by_lab = place_stably(staff, p.employer, bounds, True)
         want_staff = np.flatnonzero(p.view("employer") >= 0)
         np.testing.assert_array_equal(staff, want_staff)
-        np.testing.assert_array_equal(skill, p.skill[want_staff])
         lab = p.employer[want_staff]
         np.testing.assert_array_equal(by_lab, want_staff[np.argsort(lab, kind="stable")])
         want_bounds = np.concatenate([[0], np.cumsum(np.bincount(lab, minlength=n_labs))])
@@ -159,13 +159,13 @@ def test_sums_in_row_order_where_float_order_matters():
 @pytest.mark.parametrize("seed", range(4))
 def test_effective_talent_and_mean_skill_equal_their_numpy_forms(seed):
     """``finish``'s talent by allocation rule is ``np.select`` of the three forms, and
-    ``mean_skill`` is ``np.mean`` (pairwise sums: sizes past 128 and 8,192 included).
+    ``market_mean`` is the staff's mean skill (to rounding).
     """
     rng = np.random.default_rng(seed)
     n_labs, g = 9, 0.35
     p = random_people(rng, 20_000, n_labs, order_sensitive=False)
     allocation = rng.integers(0, 3, n_labs)
-    raw, _, skill, _ = full_sums(p, n_labs, allocation, g)
+    raw, staff, _, _ = full_sums(p, n_labs, allocation, g)
     talent = finish(raw, allocation, g, 1.0)[3]
     research = raw.by_spec[RESEARCH]
     n_r = np.maximum(raw.headcount[RESEARCH], 1)
@@ -175,29 +175,27 @@ def test_effective_talent_and_mean_skill_equal_their_numpy_forms(seed):
         [allocation == 1, allocation == 2], [raw.sg1 / m1**g, raw.sg2 / m2**g], research
     )
     np.testing.assert_array_equal(talent, want)
-    for n in (1, 7, 129, 8_193, len(skill)):
-        assert mean_skill(skill[:n]) == skill[:n].mean()
-    assert mean_skill(skill[:0]) == 1.0
+    assert market_mean(raw) == pytest.approx(p.skill[staff].mean(), rel=1e-13)
+    nobody = raw_sums(np.zeros(9 * n_labs), np.zeros(n_labs), np.zeros(n_labs), n_labs)[0]
+    assert market_mean(nobody) == 1.0
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_full_pass_equals_numpy(seed):
-    """Staff and skills, every lab's sums from zero and the researchers by allocation
-    rule: as flatnonzero, bincounts and masks (bit for bit, signed zeros included)."""
+    """Staff, every lab's sums from zero and the researchers by allocation rule: as
+    flatnonzero, bincounts and masks (bit for bit, signed zeros included)."""
     rng = np.random.default_rng(seed)
     n_labs = 6
     p = random_people(rng, 700 * seed, n_labs, order_sensitive=True)
-    emp, skill = p.view("employer"), p.view("skill")
+    emp = p.view("employer")
     alloc = rng.integers(0, 3, n_labs).astype(np.int64)
     rows = np.flatnonzero(emp >= 0)
     want = numpy_raw_sums(p, rows, n_labs, alloc, 0.0)
     for powers in (False, True):
-        out = _full_pass(emp, p.skill, p.specialty, p.comp_usd, alloc, powers)
-        staff, s, rule1, rule2, headcount, by_spec, s2, payroll, skill_sum, bounds = out
+        staff, rule1, rule2, acc = _full_pass(emp, p.skill, p.specialty, p.comp_usd, alloc, powers)
+        got, bounds = raw_sums(acc, want.sg1, want.sg2, n_labs)
         np.testing.assert_array_equal(bounds, by_employer(rows, emp, n_labs)[1])
         np.testing.assert_array_equal(staff, rows)
-        np.testing.assert_array_equal(s, skill[rows])
-        got = RawSums(headcount, by_spec, s2, want.sg1, want.sg2, payroll, skill_sum)
         assert_raw_equal(got, want)
         for rule, sel in ((1, rule1), (2, rule2)):
             want_rows = rows[(p.specialty[rows] == RESEARCH) & (alloc[emp[rows]] == rule)]
