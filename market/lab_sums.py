@@ -475,6 +475,36 @@ class LabSums:
                 self.order = by_employer(self.staff, people.employer, n_labs)
         return self.order
 
+    def values_by_lab(
+        self, people: People, n_labs: int, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``values`` of the people at labs in the order of :meth:`lab_order`, and the
+        lab bounds: gathered through the order if it was sorted already, else placed
+        straight from the rows (:func:`place_values`), without sorting the rows.
+        """
+        if self.order is None and len(self.bounds) == n_labs + 1:
+            return place_values(self.staff, people.employer, self.bounds, values), self.bounds
+        rows, bounds = self.lab_order(people, n_labs)
+        return values[rows], bounds
+
+
+@kernel
+def place_values(
+    staff: np.ndarray, employer: np.ndarray, bounds: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """``values[place_stably(staff, employer, bounds, True)]`` without the rows: each
+    staff row's value written at its lab's next slot, in row order (the caller proved
+    the bounds, as for :func:`market.selection.place_stably`).
+    """
+    slot = bounds[:-1].copy()
+    out = np.empty(staff.shape[0], dtype=values.dtype)
+    for i in range(staff.shape[0]):
+        r = staff[i]
+        j = employer[r]
+        out[slot[j]] = values[r]
+        slot[j] += 1
+    return out
+
 
 def _padded(
     was: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], capacity: int

@@ -99,6 +99,15 @@ class MarketState:
         staff = self.staff()
         return by_employer(staff, self.people.employer, self.n_labs)
 
+    def values_by_lab(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``values`` (a people column) of the people at labs in :meth:`lab_order`'s
+        order, and the ``L + 1`` lab bounds.
+        """
+        if self._cache.version == self.people.version and self._cache.sums is not None:
+            return self._cache.values_by_lab(self.people, self.n_labs, values)
+        rows, bounds = self.lab_order()
+        return values[rows], bounds
+
     def begin_month(self, step: int) -> None:
         """Reset the month's counters."""
         self.step = step

@@ -19,6 +19,7 @@ from market.lab_sums import (
     finish,
     full_sums,
     market_mean,
+    place_values,
     raw_sums,
     staff_by_lab,
 )
@@ -134,6 +135,9 @@ def test_full_sums_kernel_equals_bincounts(seed, n, n_labs, g):
     for allocation in (rng.integers(0, 3, n_labs), np.zeros(n_labs, dtype=np.int64)):
         raw, staff, bounds, _ = full_sums(p, n_labs, allocation, g)
         by_lab = place_stably(staff, p.employer, bounds, True)
+        np.testing.assert_array_equal(
+            place_values(staff, p.employer, bounds, p.comp_usd), p.comp_usd[by_lab]
+        )
         want_staff = np.flatnonzero(p.view("employer") >= 0)
         np.testing.assert_array_equal(staff, want_staff)
         lab = p.employer[want_staff]

@@ -19,8 +19,7 @@ def record(state: MarketState) -> None:
     """
     agg, labs = state.lab_state, state.labs
     n_labs = state.n_labs
-    by_lab, bounds = state.lab_order()
-    comp = state.people.comp_usd[by_lab]
+    comp, bounds = state.values_by_lab(state.people.comp_usd)
     quantiles = group_quantiles(comp, bounds, COMP_QUANTILES)
     budgets = labs.budget_usd.copy()
     heads, deficit, per_researcher, bring_up = _lab_columns(
