@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -56,6 +57,38 @@ def git_commit() -> str:
         return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+CODE_PACKAGES = ("market", "experiments")
+"""The source folders whose code decides a stored run's outcome (the model and the
+experiments' measures)."""
+CODE_DEPENDENCIES = ("numpy", "scipy", "mesa", "pandas")
+"""Packages whose version can change a run's random numbers or arithmetic."""
+
+
+def source_digest(root: Path, packages: tuple[str, ...]) -> str:
+    """SHA-256 over the path and bytes of every ``.py`` file under ``root / package``
+    for each package (sorted; missing folders add nothing).
+    """
+    h = hashlib.sha256()
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """A short digest of the code behind a result: the source of :data:`CODE_PACKAGES`
+    and the versions of :data:`CODE_DEPENDENCIES`. A stored sweep made with another
+    digest is not resumed (``experiments.sweeps.store``).
+    """
+    versions = package_versions()
+    h = hashlib.sha256(source_digest(Path(__file__).resolve().parents[1], CODE_PACKAGES).encode())
+    for name in CODE_DEPENDENCIES:
+        h.update(f"{name}={versions.get(name, 'unknown')}\n".encode())
+    return h.hexdigest()[:16]
 
 
 def describe_seed(seed: int | np.random.SeedSequence) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 Layout of an output folder::
 
-    manifest.json              design digest, every stored run (parameters, seed,
-                               shard) and every shard (files, sha256, run ids)
+    manifest.json              design digest, code digest, every stored run
+                               (parameters, seed, shard) and every shard (files,
+                               sha256, run ids)
     shards/<batch>.runs.parquet
     shards/<batch>.series.parquet   (only if per-step series were asked for)
 
@@ -18,6 +19,11 @@ its runs or runs without their shard) is a one-line error naming the defect and 
 repair: ``talent-market sweep DESIGN --repair`` rebuilds the manifest from the shard
 files (:meth:`Store.repair`), keeping every shard that belongs to the design and
 dropping the rest.
+
+A folder whose runs were made by other model code (another
+:func:`market.provenance.code_digest`: the source of ``market`` and ``experiments`` or
+the numpy, scipy, mesa or pandas version changed) is refused, as is one of another
+design: resuming it would mix runs of two models in one table.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import pyarrow.parquet as pq
 from experiments.sweeps.design import ResolvedDesign
 from experiments.sweeps.plan import RunSpec
 from experiments.sweeps.worker import BatchResult
+from market import provenance
 from market.errors import ScenarioError
 from market.io.atomic import atomic_write_bytes, atomic_write_text
 from market.io.results import METADATA_KEY, table_to_parquet_bytes
@@ -64,6 +71,7 @@ class Store:
         self.manifest: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "design_digest": design.digest,
+            "code_digest": provenance.code_digest(),
             "design": design.describe(),
             "runs": {},
             "shards": {},
@@ -98,6 +106,13 @@ class Store:
                 "--out",
                 f"{self.root} holds results of a different design or scenario; "
                 "choose another --out or delete that folder",
+            )
+        made_by, now = old.get("code_digest", "not recorded"), self.manifest["code_digest"]
+        if made_by != now:
+            raise ScenarioError(
+                "--out",
+                f"{self.root} holds runs made by other model code (code digest {made_by}, "
+                f"now {now}); choose another --out or delete that folder to run them again",
             )
         problem = manifest_problem(old)
         if problem:

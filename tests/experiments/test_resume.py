@@ -113,3 +113,34 @@ def test_other_design_in_same_folder_is_refused(tiny, make_design, tmp_path):
     other = make_design(root_seed=99)
     with pytest.raises(ScenarioError, match="different design"):
         run_sweep(other, out)
+
+
+def test_runs_of_other_model_code_are_not_resumed(tiny, tmp_path, monkeypatch):
+    """A store written by other code (another code digest) is refused with a one-line
+    error naming --out, not silently mixed with new runs; the same code resumes."""
+    from market import provenance
+
+    out = tmp_path / "out"
+    first = run_sweep(tiny, out)
+    assert run_sweep(tiny, out).reused == len(first.wide)
+    monkeypatch.setattr(provenance, "code_digest", lambda: "0123456789abcdef")
+    with pytest.raises(ScenarioError, match="other model code") as err:
+        run_sweep(tiny, out)
+    assert "--out" in str(err.value) and "0123456789abcdef" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_code_digest_follows_the_source(tmp_path):
+    from market.provenance import code_digest, source_digest
+
+    (tmp_path / "market" / "sub").mkdir(parents=True)
+    (tmp_path / "market" / "a.py").write_text("x = 1\n")
+    (tmp_path / "market" / "sub" / "b.py").write_text("y = 2\n")
+    (tmp_path / "market" / "notes.md").write_text("not code\n")
+    before = source_digest(tmp_path, ("market", "experiments"))
+    assert before == source_digest(tmp_path, ("market", "experiments"))
+    (tmp_path / "market" / "notes.md").write_text("changed\n")
+    assert source_digest(tmp_path, ("market", "experiments")) == before
+    (tmp_path / "market" / "sub" / "b.py").write_text("y = 3\n")
+    assert source_digest(tmp_path, ("market", "experiments")) != before
+    assert len(code_digest()) == 16 and code_digest() == code_digest()
