@@ -44,6 +44,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 STEPS = 120
+WARM_UP_STEPS = 24
+"""Months of the 1,000-person warm-up model each child runs before the timed one."""
 N_LABS = 20
 PHASES = (
     "apply_events",
@@ -98,8 +100,11 @@ def child_market(
         sc = market.load_scenario(scenario)
         return market.TalentMarket(scenario=sc, n_engineers=n, rng=rng)
 
+    # Two years, so that the kernels first used after month 12 (the yearly review,
+    # stale pool members from month 14, layoffs, spin-outs) are loaded before timing,
+    # as a sweep worker has them loaded after its first run.
     warm = make(1_000, seed + 10_000)
-    for _ in range(12):
+    for _ in range(WARM_UP_STEPS):
         warm.step()
     build_tables(warm)
     del warm
