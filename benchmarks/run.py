@@ -214,8 +214,8 @@ def child_market(
         "final_labs": len(model.labs),
         "people_rows": int(model.people.n),
         "people_in_market_end": int(np.count_nonzero(st.people.view("employer") != Employer.GONE)),
-        # How the refreshes summed the people: every lab ("full") or lab by lab.
-        "lab_sums_passes": dict(getattr(st._cache, "passes", {})),  # {} for older cores
+        # Full passes over everyone among the refreshes (the others update by rows).
+        "lab_sums_full_passes": getattr(st._cache, "full_passes", None),  # older cores
         "moves": len(tables["moves"]),
         # model.agents is never read: it would build one Engineer per person (lazily)
         # and inflate time and RSS; people_in_market_end is the same count, from numpy.
