@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, text_at, worktree
+from revisions import REPO, add_revision_arguments, text_at, worktree
 
 FRONTIER = "<frontier-2025 at --ref>"
 """Placeholder: replaced by the TOML text of the scenario at ``--ref``, so that both
@@ -124,18 +124,7 @@ def run_cases(source: Path, cases: list) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", default="HEAD", help="git revision to compare against")
-    parser.add_argument(
-        "--ref-dir",
-        type=Path,
-        help="a directory holding the reference `market` package (instead of --ref)",
-    )
-    parser.add_argument(
-        "--new-dir",
-        type=Path,
-        default=REPO,
-        help="the directory holding the `market` package under test (default: this checkout)",
-    )
+    add_revision_arguments(parser)
     parser.add_argument("--fast", action="store_true", help="a few cases only")
     parser.add_argument(
         "--ref-cache",

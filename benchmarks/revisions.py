@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import subprocess
 import tempfile
@@ -39,3 +40,20 @@ def text_at(path: str, ref: str, ref_dir: Path | None = None) -> str:
     return subprocess.run(
         ["git", "show", f"{ref}:{path}"], cwd=REPO, check=True, capture_output=True, text=True
     ).stdout
+
+
+def add_revision_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--ref`` / ``--ref-dir`` (the reference package) and ``--new-dir`` (the one
+    under test), as the comparison scripts take them."""
+    parser.add_argument("--ref", default="HEAD", help="git revision to compare against")
+    parser.add_argument(
+        "--ref-dir",
+        type=Path,
+        help="a directory holding the reference `market` package (instead of --ref)",
+    )
+    parser.add_argument(
+        "--new-dir",
+        type=Path,
+        default=REPO,
+        help="the directory holding the `market` package under test (default: this checkout)",
+    )

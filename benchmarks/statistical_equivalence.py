@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, text_at, worktree
+from revisions import REPO, add_revision_arguments, text_at, worktree
 
 SCENARIO_FILE = "market/scenarios/frontier-2025.toml"
 PATTERNS_FILE = "experiments/calibration/patterns.toml"
@@ -241,18 +241,7 @@ def summary(table: pd.DataFrame, alpha: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", default="HEAD", help="git revision to compare against")
-    parser.add_argument(
-        "--ref-dir",
-        type=Path,
-        help="a directory holding the reference `market` package (instead of --ref)",
-    )
-    parser.add_argument(
-        "--new-dir",
-        type=Path,
-        default=REPO,
-        help="the directory holding the `market` package under test (default: this checkout)",
-    )
+    add_revision_arguments(parser)
     parser.add_argument("--seeds", type=int, default=40, help="frontier-2025 runs per side")
     parser.add_argument("--generic-seeds", type=int, default=20, help="generic runs per side")
     parser.add_argument("--alpha", type=float, default=0.01, help="family-wise level (Holm)")

@@ -64,7 +64,15 @@ def full_sums(
     the flat accumulator the sums came from (:data:`SLOTS` a lab), by one compiled pass
     over all rows (:func:`_full_pass`).
     """
-    allocation = np.asarray(allocation, dtype=np.int64)
+    staff, acc, (sg1, sg2) = _summed(people, n_labs, np.asarray(allocation, dtype=np.int64), g)
+    raw, bounds = raw_sums(acc, sg1, sg2, n_labs)
+    return raw, staff, bounds, acc
+
+
+def _summed(
+    people: People, n_labs: int, allocation: np.ndarray, g: float
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The staff rows, the accumulator and the power sums of one full pass."""
     staff, rule1, rule2, acc = _full_pass(
         people.view("employer"),
         people.skill,
@@ -73,9 +81,7 @@ def full_sums(
         allocation,
         _powers(allocation, g),
     )
-    sg1, sg2 = _power_sums(people, rule1, rule2, n_labs, g)
-    raw, bounds = raw_sums(acc, sg1, sg2, n_labs)
-    return raw, staff, bounds, acc
+    return staff, acc, _power_sums(people, rule1, rule2, n_labs, g)
 
 
 def _powers(allocation: np.ndarray, g: float) -> bool:
@@ -410,16 +416,7 @@ class LabSums:
 
     def _full(self, people: People, n_labs: int, allocation: np.ndarray, g: float) -> None:
         """Sum everyone again and keep the columns summed."""
-        allocation = np.asarray(allocation, dtype=np.int64)
-        self.staff, rule1, rule2, self.acc = _full_pass(
-            people.view("employer"),
-            people.skill,
-            people.specialty,
-            people.comp_usd,
-            allocation,
-            _powers(allocation, g),
-        )
-        self.power_sums = _power_sums(people, rule1, rule2, n_labs, g)
+        self.staff, self.acc, self.power_sums = _summed(people, n_labs, allocation, g)
         self.was = (
             people.employer.copy(),
             people.specialty.copy(),

@@ -4,6 +4,9 @@ calibrated scenario's numbers."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -100,3 +103,19 @@ def every_rule_and_an_empty_lab(agg):
 def with_every_rule_and_an_empty_lab():
     """:func:`every_rule_and_an_empty_lab`, as a fixture."""
     return every_rule_and_an_empty_lab
+
+
+def load_benchmark_script(name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def benchmark_script():
+    """:func:`load_benchmark_script`, for tests of the benchmark scripts."""
+    return load_benchmark_script

@@ -3,22 +3,14 @@ model runs here."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "statistical_equivalence.py"
-
 
 @pytest.fixture(scope="module")
-def stat():
-    spec = importlib.util.spec_from_file_location("statistical_equivalence", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def stat(benchmark_script):
+    return benchmark_script("statistical_equivalence")
 
 
 def normal_frames(n_metrics: int = 10, runs: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
