@@ -43,14 +43,15 @@ def test_a_held_person_and_people_outside_labs_never_leave(make_state):
 
 
 def test_each_employed_person_leaves_at_the_monthly_hazard(make_state):
-    """1 - (1 - 0.3)^(1/12) = 0.02928 a month: over 200 months x 400 people (80,000
-    trials, everyone re-hired each month) the share leaving is within 4 s.e. of it,
-    and the pool never leaves.
+    """1 - (1 - 0.3)^(1/12) = 0.02928 a month: over 200 months x the 366 employed of
+    400 people (73,200 trials, everyone put back each month) the share leaving is
+    within 4 s.e. of it, and the pool never leaves.
     """
     people = [{"employer": j % 3 - 1 if j % 4 == 0 else j % 2} for j in range(400)]
     st = make_state([{"name": "A"}, {"name": "B"}], people, population={"attrition_per_year": 0.3})
     start = st.people.employer[:400].copy()
     employed = int((start >= 0).sum())
+    assert employed == 366
     rng, left = np.random.default_rng(7), 0
     for _ in range(200):
         attrite(st, rng)
