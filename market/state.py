@@ -81,11 +81,16 @@ class MarketState:
         """The aggregates of the last :meth:`refresh` (refreshing once if none yet)."""
         return self.agg if self.agg is not None else self.refresh()
 
+    @property
+    def _cache_is_current(self) -> bool:
+        """The kept lab sums (staff, lab order) are for the people as they are now."""
+        return self._cache.version == self.people.version and self._cache.sums is not None
+
     def staff(self) -> np.ndarray:
         """Rows of the people at labs, ascending (from the last :meth:`refresh` when
         nobody changed since).
         """
-        if self._cache.version == self.people.version and self._cache.sums is not None:
+        if self._cache_is_current:
             return self._cache.staff
         return np.flatnonzero(self.people.view("employer") >= 0)
 
@@ -94,7 +99,7 @@ class MarketState:
         ``L + 1`` lab bounds (kept from the last :meth:`refresh` when nobody changed
         since).
         """
-        if self._cache.version == self.people.version and self._cache.sums is not None:
+        if self._cache_is_current:
             return self._cache.lab_order(self.people, self.n_labs)
         staff = self.staff()
         return by_employer(staff, self.people.employer, self.n_labs)
@@ -103,7 +108,7 @@ class MarketState:
         """``values`` (a people column) of the people at labs in :meth:`lab_order`'s
         order, and the ``L + 1`` lab bounds.
         """
-        if self._cache.version == self.people.version and self._cache.sums is not None:
+        if self._cache_is_current:
             return self._cache.values_by_lab(self.people, self.n_labs, values)
         rows, bounds = self.lab_order()
         return values[rows], bounds
