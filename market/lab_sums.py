@@ -21,7 +21,7 @@ import numpy as np
 from market.codes import RESEARCH_CODE, Employer
 from market.jit import kernel
 from market.people import RESEARCH, People
-from market.selection import counting_sort, place_stably
+from market.selection import counting_sort, place_stably, place_values
 
 Sums = tuple
 """(headcount (3, L), skill by specialty (3, L), research sum of squared skill (L),
@@ -483,24 +483,6 @@ class LabSums:
             return place_values(self.staff, people.employer, self.bounds, values), self.bounds
         rows, bounds = self.lab_order(people, n_labs)
         return values[rows], bounds
-
-
-@kernel
-def place_values(
-    staff: np.ndarray, employer: np.ndarray, bounds: np.ndarray, values: np.ndarray
-) -> np.ndarray:
-    """``values[place_stably(staff, employer, bounds, True)]`` without the rows: each
-    staff row's value written at its lab's next slot, in row order (the caller proved
-    the bounds, as for :func:`market.selection.place_stably`).
-    """
-    slot = bounds[:-1].copy()
-    out = np.empty(staff.shape[0], dtype=values.dtype)
-    for i in range(staff.shape[0]):
-        r = staff[i]
-        j = employer[r]
-        out[slot[j]] = values[r]
-        slot[j] += 1
-    return out
 
 
 def _padded(

@@ -1,10 +1,10 @@
 """Ordering and order statistics in compiled code: a stable counting sort by small
 integer codes (:func:`counting_sort`: the staff by lab, values by specialty, screened
-pairs by group), selection in place (:func:`quickselect`) and the ``k``-th smallest
-values of groups without moving them (:func:`order_stats`, by buckets of value: per-lab
-pay quantiles, going rates), and a radix sort of non-negative integers
-(:func:`radix_sort`: the search's dedup keys; :func:`unique_inverse`: the candidates of a
-month's bids).
+pairs by group; :func:`place_values`: a column's values straight into that order),
+selection in place (:func:`quickselect`) and the ``k``-th smallest values of groups
+without moving them (:func:`order_stats`, by buckets of value: per-lab pay quantiles,
+going rates), and a radix sort of non-negative integers (:func:`radix_sort`: the
+search's dedup keys; :func:`unique_inverse`: the candidates of a month's bids).
 """
 
 from __future__ import annotations
@@ -58,6 +58,24 @@ def place_stably(
         order[slot[j]] = staff[i]
         slot[j] += 1
     return order
+
+
+@kernel
+def place_values(
+    staff: np.ndarray, employer: np.ndarray, bounds: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """``values[place_stably(staff, employer, bounds, True)]`` without the rows: each
+    staff row's value written at its lab's next slot, in row order (the caller proved
+    the bounds, as for :func:`place_stably`).
+    """
+    slot = bounds[:-1].copy()
+    out = np.empty(staff.shape[0], dtype=values.dtype)
+    for i in range(staff.shape[0]):
+        r = staff[i]
+        j = employer[r]
+        out[slot[j]] = values[r]
+        slot[j] += 1
+    return out
 
 
 @kernel

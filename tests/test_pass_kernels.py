@@ -19,14 +19,13 @@ from market.lab_sums import (
     finish,
     full_sums,
     market_mean,
-    place_values,
     raw_sums,
     staff_by_lab,
 )
 from market.people import RESEARCH, People
 from market.phases import vesting
 from market.phases.vesting import lab_vesting_share, output_per_head_growth
-from market.selection import place_stably
+from market.selection import place_stably, place_values
 
 # -- numpy reference forms (the code before the kernels) ----------------------------
 
