@@ -53,11 +53,14 @@ def ces(x: np.ndarray, y: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
         flat = out.reshape(-1)  # views (C order): the kernels take one dimension
         if abs(sigma - 1.0) < SIGMA_COBB_DOUGLAS_TOL:
             _cobb_douglas_logs(flat, ly.reshape(-1), alpha)
-        else:
+        else:  # logaddexp(p, q) as max(p, q) + log1p(exp(-|p - q|)): numpy's SIMD
+            # exp and log1p run ~4x faster than its scalar logaddexp (same to ~1 ulp)
             rho = (sigma - 1.0) / sigma
-            _ces_logs(flat, ly.reshape(-1), rho, np.log(alpha), np.log(1 - alpha))
-            np.logaddexp(out, ly, out=out)
-            out /= rho
+            gap = ly.reshape(-1)
+            _ces_logs(flat, gap, rho, np.log(alpha), np.log(1 - alpha))
+            np.exp(gap, out=gap)
+            np.log1p(gap, out=gap)
+            _add_and_divide(flat, gap, rho)
         np.exp(out, out=out)
     # NaN (0 x inf in log space) -> 0, as np.nan_to_num(nan=0, posinf=inf) would (out is
     # an exp, never -inf), without nan_to_num's ~14 us of overhead a call.
@@ -75,10 +78,22 @@ def _cobb_douglas_logs(lx: np.ndarray, ly: np.ndarray, alpha: float) -> None:
 
 @kernel
 def _ces_logs(lx: np.ndarray, ly: np.ndarray, rho: float, log_a: float, log_b: float) -> None:
-    """``lx *= rho; lx += log_a; ly *= rho; ly += log_b`` in one loop."""
+    """With ``p = rho lx + log_a`` and ``q = rho ly + log_b``: ``lx = max(p, q)`` and
+    ``ly = -|p - q|``, 0 where ``p == q`` (also both the same infinity, which
+    ``logaddexp`` returns), NaN where either is NaN.
+    """
     for i in range(lx.shape[0]):
-        lx[i] = lx[i] * rho + log_a
-        ly[i] = ly[i] * rho + log_b
+        p = lx[i] * rho + log_a
+        q = ly[i] * rho + log_b
+        lx[i] = p if p >= q else q
+        ly[i] = -abs(p - q) if p != q else 0.0
+
+
+@kernel
+def _add_and_divide(a: np.ndarray, b: np.ndarray, by: float) -> None:
+    """``a += b; a /= by`` in one loop."""
+    for i in range(a.shape[0]):
+        a[i] = (a[i] + b[i]) / by
 
 
 @kernel
