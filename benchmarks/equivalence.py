@@ -18,14 +18,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, add_revision_arguments, text_at, worktree
+from revisions import REPO, add_revision_arguments, run_with_packages, text_at, worktree
 
 FRONTIER = "<frontier-2025 at --ref>"
 """Placeholder: replaced by the TOML text of the scenario at ``--ref``, so that both
@@ -107,19 +106,7 @@ sys.stdout.buffer.write(pickle.dumps(out))
 
 def run_cases(source: Path, cases: list) -> dict:
     """Run ``cases`` with the ``market`` package found in ``source``."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        input=pickle.dumps(cases),
-        capture_output=True,
-        env=env,
-        cwd=source,
-        check=False,
-    )
-    if proc.returncode:
-        sys.stderr.write(proc.stderr.decode())
-        raise SystemExit(f"cases failed with the package in {source}")
-    return pickle.loads(proc.stdout)
+    return run_with_packages(source, CHILD, cases, show_stderr=False)
 
 
 def main() -> int:

@@ -1,16 +1,21 @@
 """Other revisions of this repository for the comparison scripts: a temporary
-``git worktree`` of a revision (:func:`worktree`) and a file's text at a revision
-(:func:`text_at`).
+``git worktree`` of a revision (:func:`worktree`), a file's text at a revision
+(:func:`text_at`) and a script run with the packages of a checkout
+(:func:`run_with_packages`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import pickle
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,3 +62,25 @@ def add_revision_arguments(parser: argparse.ArgumentParser) -> None:
         default=REPO,
         help="the directory holding the `market` package under test (default: this checkout)",
     )
+
+
+def run_with_packages(source: Path, script: str, job: Any, *, show_stderr: bool) -> Any:
+    """Run ``script`` in a fresh Python with the packages of checkout ``source`` first on
+    the path (and ``source`` as working directory): ``job`` pickled to its stdin, its
+    stdout unpickled. Its stderr passes through if ``show_stderr``, else is shown only
+    if it fails; a failure exits naming ``source``.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        input=pickle.dumps(job),
+        stdout=subprocess.PIPE,
+        stderr=None if show_stderr else subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(source)},
+        cwd=source,
+        check=False,
+    )
+    if proc.returncode:
+        if proc.stderr:
+            sys.stderr.write(proc.stderr.decode())
+        raise SystemExit(f"runs failed with the package in {source}")
+    return pickle.loads(proc.stdout)

@@ -41,9 +41,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, add_revision_arguments, text_at, worktree
+from revisions import REPO, add_revision_arguments, run_with_packages, text_at, worktree
 
 SCENARIO_FILE = "market/scenarios/frontier-2025.toml"
 PATTERNS_FILE = "experiments/calibration/patterns.toml"
@@ -134,18 +131,8 @@ sys.stdout.buffer.write(pickle.dumps((files, frame)))
 
 def run_side(source: Path, job: dict) -> pd.DataFrame:
     """Run ``job`` with the ``market`` and ``experiments`` packages found in ``source``."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        input=pickle.dumps(job),
-        stdout=subprocess.PIPE,  # stderr passes through: progress and warnings
-        env=env,
-        cwd=source,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"runs failed with the package in {source}")
-    files, frame = pickle.loads(proc.stdout)
+    # stderr passes through: progress and warnings
+    files, frame = run_with_packages(source, CHILD, job, show_stderr=True)
     for file in files:
         assert Path(file).resolve().is_relative_to(source), f"{file} is not from {source}"
     return frame
