@@ -18,7 +18,7 @@ import numpy as np
 
 from market.jit import kernel
 from market.people import GONE, POOL, People
-from market.selection import bit_length, radix_sort
+from market.selection import bit_length, radix_sort, unique_sorted
 
 
 def group_order(
@@ -179,21 +179,6 @@ def search_right(cum: np.ndarray, target: np.ndarray) -> np.ndarray:
     if live.size:
         idx[live] = cum.searchsorted(target[live], side="right")
     return idx
-
-
-def unique_sorted(keys: np.ndarray, size: int) -> np.ndarray:
-    """``np.unique(keys)`` for non-negative integer keys below ``size``: a bitmap when
-    the keys are dense, else one sort (numpy's ``unique`` hashes first, which is
-    slower here).
-    """
-    if keys.size == 0:
-        return keys.astype(np.int64)
-    if size <= 64 * keys.size:
-        mark = np.zeros(size, dtype=bool)
-        mark[keys] = True
-        return np.flatnonzero(mark)
-    out = np.sort(keys)
-    return out[np.concatenate([[True], out[1:] != out[:-1]])]
 
 
 def specialty_groups(

@@ -4,7 +4,9 @@ pairs by group; :func:`place_values`: a column's values straight into that order
 selection in place (:func:`quickselect`) and the ``k``-th smallest values of groups
 without moving them (:func:`order_stats`, by buckets of value: per-lab pay quantiles,
 going rates), and a radix sort of non-negative integers (:func:`radix_sort`: the
-search's dedup keys; :func:`unique_inverse`: the candidates of a month's bids).
+search's dedup keys; :func:`unique_inverse`: the candidates of a month's bids;
+:func:`unique_sorted`: distinct keys by one sort, the search's pairs and the retention
+table's hires).
 """
 
 from __future__ import annotations
@@ -360,3 +362,18 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             n_distinct += 1
         inverse[keys[k] & mask] = n_distinct - 1
     return distinct[:n_distinct], inverse
+
+
+def unique_sorted(keys: np.ndarray, size: int) -> np.ndarray:
+    """``np.unique(keys)`` for non-negative integer keys below ``size``: a bitmap when
+    the keys are dense, else one sort (numpy's ``unique`` hashes first, which is
+    slower here).
+    """
+    if keys.size == 0:
+        return keys.astype(np.int64)
+    if size <= 64 * keys.size:
+        mark = np.zeros(size, dtype=bool)
+        mark[keys] = True
+        return np.flatnonzero(mark)
+    out = np.sort(keys)
+    return out[np.concatenate([[True], out[1:] != out[:-1]])]

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 
 from market.codes import BETWEEN_LABS, HIRE_REASONS, MOVE_REASONS
+from market.selection import unique_sorted
 
 if TYPE_CHECKING:
     from market.model import TalentMarket
@@ -219,7 +220,8 @@ def retention_table(moves: pd.DataFrame, labs: pd.DataFrame, final_step: int) ->
     n_codes, span = len(names) + 1, int(step.max()) - int(step.min()) + RETENTION_MONTHS + 2
     s0 = int(step.min())
     # (person, lab, step) as one sortable integer
-    hires = np.unique((person[hire] * n_codes + t_code[hire]) * span + (step[hire] - s0))
+    hire_keys = (person[hire] * n_codes + t_code[hire]) * span + (step[hire] - s0)
+    hires = unique_sorted(hire_keys, int(hire_keys.max()) + 1)  # np.unique, by one sort
     exits = np.sort((person[leave] * n_codes + f_code[leave]) * span + (step[leave] - s0))
     at = np.minimum(exits.searchsorted(hires), max(len(exits) - 1, 0))
     found = exits[at] if len(exits) else np.full(len(hires), -1)

@@ -16,8 +16,8 @@ from market.search import (
     search_right,
     specialty_groups,
     specialty_split,
-    unique_sorted,
 )
+from market.selection import unique_sorted
 
 
 @pytest.mark.parametrize("seed", range(8))
