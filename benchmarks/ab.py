@@ -14,13 +14,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import worktree
+from revisions import reference_checkout
 from run import FLOOR_PEOPLE, FRONTIER, REPO, STEPS, spawn
 
 CASES = {
@@ -42,10 +41,9 @@ def main() -> int:
     args = parser.parse_args()
     if (args.a_ref is None) == (args.a_dir is None):
         parser.error("give one of --a-ref and --a-dir")
-    with contextlib.ExitStack() as stack:
-        a_dir = stack.enter_context(worktree(args.a_ref)) if args.a_ref else args.a_dir
+    with reference_checkout(args.a_ref, args.a_dir) as a_dir:
         for case in args.case or ["frontier"]:
-            compare(case, a_dir.resolve(), args.b_dir.resolve(), args.rounds)
+            compare(case, a_dir, args.b_dir.resolve(), args.rounds)
     return 0
 
 

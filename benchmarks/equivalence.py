@@ -24,7 +24,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, add_revision_arguments, run_with_packages, text_at, worktree
+from revisions import (
+    REPO,
+    add_revision_arguments,
+    reference_checkout,
+    run_with_packages,
+    text_at,
+)
 
 FRONTIER = "<frontier-2025 at --ref>"
 """Placeholder: replaced by the TOML text of the scenario at ``--ref``, so that both
@@ -132,7 +138,8 @@ def main() -> int:
     source = str(args.ref_dir.resolve()) if args.ref_dir else _commit(args.ref)
     ref = _cached(args.ref_cache, source, cases)
     if ref is None:
-        ref = run_cases(args.ref_dir.resolve(), cases) if args.ref_dir else run_ref(args.ref, cases)
+        with reference_checkout(args.ref, args.ref_dir) as tree:
+            ref = run_cases(tree, cases)
         if args.ref_cache:
             args.ref_cache.write_bytes(pickle.dumps((source, cases, ref)))
     new = run_cases(args.new_dir.resolve(), cases)
@@ -153,12 +160,6 @@ def _cached(path: Path | None, source: str, cases: list) -> dict | None:
         return None
     stored_source, stored_cases, ref = pickle.loads(path.read_bytes())
     return ref if (stored_source, stored_cases) == (source, cases) else None
-
-
-def run_ref(rev: str, cases: list) -> dict:
-    """Run ``cases`` with the package from a temporary worktree of git revision ``rev``."""
-    with worktree(rev) as tree:
-        return run_cases(tree, cases)
 
 
 def compare(cases: list, ref: dict, new: dict) -> int:

@@ -1,5 +1,6 @@
 """Other revisions of this repository for the comparison scripts: a temporary
-``git worktree`` of a revision (:func:`worktree`), a file's text at a revision
+``git worktree`` of a revision (:func:`worktree`; :func:`reference_checkout`: that or
+a given directory), a file's text at a revision
 (:func:`text_at`) and a script run with the packages of a checkout
 (:func:`run_with_packages`).
 """
@@ -36,6 +37,18 @@ def worktree(rev: str) -> Iterator[Path]:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, check=True
             )
+
+
+@contextlib.contextmanager
+def reference_checkout(ref: str | None, ref_dir: Path | None) -> Iterator[Path]:
+    """The reference checkout, resolved: ``ref_dir`` if given, else a temporary
+    :func:`worktree` of revision ``ref``."""
+    if ref_dir is not None:
+        yield ref_dir.resolve()
+        return
+    assert ref is not None, "give a revision or a directory"
+    with worktree(ref) as tree:
+        yield tree.resolve()
 
 
 def text_at(path: str, ref: str, ref_dir: Path | None = None) -> str:

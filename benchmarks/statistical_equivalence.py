@@ -50,7 +50,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revisions import REPO, add_revision_arguments, run_with_packages, text_at, worktree
+from revisions import (
+    REPO,
+    add_revision_arguments,
+    reference_checkout,
+    run_with_packages,
+    text_at,
+)
 
 SCENARIO_FILE = "market/scenarios/frontier-2025.toml"
 PATTERNS_FILE = "experiments/calibration/patterns.toml"
@@ -255,11 +261,8 @@ def main() -> int:
             ],
         }
         t0 = time.perf_counter()
-        if args.ref_dir:
-            ref = run_side(args.ref_dir.resolve(), {**job, "side": "ref"})
-        else:
-            with worktree(args.ref) as tree:
-                ref = run_side(tree.resolve(), {**job, "side": "ref"})
+        with reference_checkout(args.ref, args.ref_dir) as tree:
+            ref = run_side(tree, {**job, "side": "ref"})
         t1 = time.perf_counter()
         new = run_side(args.new_dir.resolve(), {**job, "side": "new"})
         t2 = time.perf_counter()

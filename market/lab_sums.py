@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.codes import RESEARCH_CODE, Employer
+from market.codes import RESEARCH_CODE
 from market.jit import kernel
 from market.people import RESEARCH, People
 from market.selection import counting_sort, place_stably, place_values
@@ -488,14 +488,16 @@ class LabSums:
 def _padded(
     was: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], capacity: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The kept columns grown to ``capacity`` rows; the new rows were nobody (gone)."""
+    """The kept columns grown to ``capacity`` rows; the new rows are as
+    :meth:`People.empty` makes them (nobody: gone).
+    """
     employer, specialty, skill, comp = was
-    extra = capacity - len(employer)
+    fresh = People.empty(capacity - len(employer))
     return (
-        np.concatenate([employer, np.full(extra, Employer.GONE, dtype=employer.dtype)]),
-        np.concatenate([specialty, np.zeros(extra, dtype=specialty.dtype)]),
-        np.concatenate([skill, np.zeros(extra)]),
-        np.concatenate([comp, np.zeros(extra)]),
+        np.concatenate([employer, fresh.employer]),
+        np.concatenate([specialty, fresh.specialty]),
+        np.concatenate([skill, fresh.skill]),
+        np.concatenate([comp, fresh.comp_usd]),
     )
 
 
