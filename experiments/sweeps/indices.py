@@ -5,8 +5,12 @@ The indices (SALib) are computed on the mean over replications of each point; th
 seed-noise share says how much of the variance is run-to-run noise rather than the
 parameters:
 
-- ``noise_share_runs`` = mean within-point variance / variance over all runs (the
-  part of the outcome's variance that no parameter explains);
+- ``noise_share_runs`` = within-point variance / (within-point + between-point
+  variance), the part of a run's variance that no parameter explains, with the
+  between-point variance from one-way ANOVA variance components (variance of the point
+  means less the within-point variance / R, floored at 0), so the share stays in [0, 1]
+  (the plain ratio to the variance over all runs can exceed 1 by chance when the
+  parameters explain nothing);
 - ``noise_share_means`` = (mean within-point variance / R) / variance of the point
   means (what is left in the means the indices are computed from; near 0 is good).
 
@@ -57,12 +61,12 @@ def seed_noise(wide: pd.DataFrame, metric: str) -> dict[str, Any]:
     groups = wide.groupby("point")[metric]
     reps = int(groups.size().min())
     within = float(groups.var(ddof=1).mean()) if reps > 1 else np.nan
-    total = float(wide[metric].var(ddof=1))
     means = float(groups.mean().var(ddof=1))
+    between = max(means - within / reps, 0.0)
     return {
         "metric": metric,
         "replications": reps,
-        "noise_share_runs": within / total if total > 0 else np.nan,
+        "noise_share_runs": within / (within + between) if within + between > 0 else np.nan,
         "noise_share_means": (within / reps) / means if means > 0 else np.nan,
     }
 

@@ -40,3 +40,22 @@ def test_morris_indices_and_plot_through_sweep(tmp_path, design_dict, design_fil
     assert noise.loc[0, "replications"] == 2 and 0 <= noise.loc[0, "noise_share_runs"] <= 1
     assert (out / "morris_mu_star_sigma.html").is_file()
     assert "sample too small" in res.stderr  # 3 trajectories
+
+
+def test_seed_noise_is_a_variance_share_from_anova_components():
+    """Hand-computed: two points, two seeds each (one-way ANOVA variance components)."""
+    from experiments.sweeps.indices import seed_noise
+
+    # within-point variance 2 (both points), point means 1 and 2: variance of the means
+    # 0.5 is less than within / R = 1, so no between-point variance: all of it is noise
+    # (the plain ratio 2 / var(0, 2, 1, 3) = 1.2 is not a share).
+    flat = pd.DataFrame({"point": [0, 0, 1, 1], "m": [0.0, 2.0, 1.0, 3.0]})
+    out = seed_noise(flat, "m")
+    assert out["replications"] == 2
+    assert out["noise_share_runs"] == 1.0
+    assert out["noise_share_means"] == 2.0  # (2 / 2) / 0.5
+    # point means 1 and 11: between = 50 - 2 / 2 = 49, share 2 / 51.
+    apart = pd.DataFrame({"point": [0, 0, 1, 1], "m": [0.0, 2.0, 10.0, 12.0]})
+    out = seed_noise(apart, "m")
+    assert out["noise_share_runs"] == 2.0 / 51.0
+    assert out["noise_share_means"] == 1.0 / 50.0
