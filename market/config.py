@@ -598,6 +598,66 @@ class MarketConfig(_Strict):
         return self
 
 
+_V2_SEARCH = (
+    "vacancy_headroom_share",
+    "vacancy_rate_per_surplus",
+    "vacancy_rate_max",
+    "vacancy_budget_memory_months",
+    "contacts_per_vacancy",
+    "screen_by_acceptance",
+    "one_offer_per_vacancy",
+    "matching_elasticity",
+    "reference_tightness",
+    "recruiting_cost_per_contact_usd",
+)
+_OPTION_VALUE = ("outside_offer_rate", "discount_rate", "ladder_exit_rate", "offer_tail_scale")
+_LEADERSHIP = (
+    "infra_leader_skill",
+    "infra_leader_half_saturation",
+    "infra_leader_scale_exponent",
+    "infra_leaderless_share",
+    "bring_up_min_per_month",
+    "bring_up_max_per_month",
+)
+_SPINOUTS = tuple(name for name in MarketConfig.model_fields if name.startswith("spinout_"))
+SWITCHED_FIELDS: dict[str, tuple[str, bool]] = {
+    "market.candidates_per_lab": ("vacancies_enabled", False),
+    "market.candidates_per_100_staff": ("vacancies_enabled", False),
+    **{f"market.{name}": ("vacancies_enabled", True) for name in _V2_SEARCH},
+    **{f"market.{name}": ("option_value_enabled", True) for name in _OPTION_VALUE},
+    **{f"market.{name}": ("infra_leadership_enabled", True) for name in _LEADERSHIP},
+    **{f"market.{name}": ("spinouts_enabled", True) for name in _SPINOUTS},
+    "market.layoff_rule": ("layoffs_enabled", True),
+    "market.layoff_round_share": ("layoffs_enabled", True),
+    "population.attrition_per_year": ("attrition_enabled", True),
+    "population.graduates_per_year": ("graduates_enabled", True),
+}
+"""Fields that act only while a market switch has the given value (path -> (switch,
+value)). Changing one while its switch is the other way, and no market-wide event sets
+that switch, would change nothing: :meth:`Scenario.with_overrides` refuses it, so a
+user's change never vanishes silently. A scenario file may still hold such values
+(frontier-2025 keeps the v1 search's ``candidates_per_lab`` with its note)."""
+
+
+def inert_change(scenario: Scenario, path: str) -> str | None:
+    """Why changing ``path`` in ``scenario`` would change nothing (None if it acts):
+    its switch in :data:`SWITCHED_FIELDS` is the other way and no market-wide event
+    sets that switch.
+    """
+    if path not in SWITCHED_FIELDS:
+        return None
+    switch, needed = SWITCHED_FIELDS[path]
+    if getattr(scenario.market, switch) == needed or any(
+        e.lab is None and e.field == switch for e in scenario.events
+    ):
+        return None
+    now, want = str(not needed).lower(), str(needed).lower()
+    return (
+        f"has no effect while market.{switch} = {now} (it acts only when {want}); "
+        f"set market.{switch} = {want} too"
+    )
+
+
 class PersonConfig(_Strict):
     """A named person placed at a lab at the start (``[[people]]``), kept by name
     through moves, exports and reproductions.
@@ -851,6 +911,10 @@ class Scenario(_Strict):
         (every lab). Scheduled events on a changed field follow ``precedence``
         (``user``: dropped, ``relative``: rescaled, ``events``: still applied); the
         copy's :attr:`event_overrides` reports each one.
+
+        Raises:
+            ScenarioError: on a path that would change nothing because its mechanism is
+                switched off (:data:`SWITCHED_FIELDS`), naming the switch to set.
         """
         overrides = dict(overrides)
         steps = overrides.pop("steps", None)
@@ -863,6 +927,10 @@ class Scenario(_Strict):
             events, report = apply_precedence(self, changed, overrides, precedence)
             scenario = build_scenario({**data, "events": events}) if report else changed
             scenario._event_overrides = (*self._event_overrides, *report)
+            for path in overrides:
+                reason = inert_change(scenario, path)
+                if reason:
+                    raise ScenarioError(path, reason)
         return scenario if steps is None else scenario.truncated(steps)
 
     def truncated(self, steps: Any) -> Scenario:

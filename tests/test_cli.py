@@ -188,6 +188,10 @@ def test_bad_scenario_end_to_end_in_a_real_process(tmp_path):
         (["--set", "market.sigma=9"], "market.sigma: must be >= 0 and <= 3 (got 9)"),
         (["--set", "labs.Nobody.gpus_h100e=1"], "unknown lab 'Nobody'"),
         (["--set", "sigma"], "expected PATH=VALUE"),
+        (
+            ["--set", "market.contacts_per_vacancy=5", "--set", "market.vacancies_enabled=false"],
+            "market.contacts_per_vacancy: has no effect while market.vacancies_enabled = false",
+        ),
         (["--formats", "xlsx"], "--formats: allowed: parquet, csv"),
         (["--engineers", "5"], "--engineers: must be >="),
         (["--steps", "0"], "Invalid value for '--steps'"),
