@@ -33,6 +33,12 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 """Columns of the per-lab summary grid: field, header, d3 format."""
 
+MIN_WIDTHS = {"comp_median_usd": 120, "gpus_per_researcher": 105}
+"""Pixels a column keeps when the grid is fitted to the page: the widest values
+(``$12,345,678``, ``153,503``) shown whole, not cut to ``$2,6…``; other number columns
+keep :data:`MIN_NUMBER_WIDTH` (a page too narrow for them scrolls sideways)."""
+MIN_NUMBER_WIDTH = 80
+
 
 def summary_column_defs() -> list[dict[str, Any]]:
     """Read-only AG Grid columns of the per-lab summary (net flow coloured by sign)."""
@@ -45,6 +51,7 @@ def summary_column_defs() -> list[dict[str, Any]]:
         }
         if fmt:
             col.update(valueFormatter=d3_format(fmt), type="rightAligned")
+            col["minWidth"] = MIN_WIDTHS.get(field, MIN_NUMBER_WIDTH)
         if field == "lab":
             col.update(pinned="left", minWidth=160)
         if field == "net_flow":

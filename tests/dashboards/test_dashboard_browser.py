@@ -614,6 +614,12 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
     open_tab(dash_duo, "Summary")
     wait_until(lambda: "mean over 3 seeds" in text_of(dash_duo, ids.SUMMARY_CAPTION), 10,
                "summary over seeds")  # fmt: skip
+    cut = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])]"
+        ".filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent);",
+        f"#{ids.SUMMARY_GRID} .ag-cell-value",
+    )
+    assert cut == [], f"summary cells cut at 1600 px: {cut}"
     assert dash_duo.get_logs() == []
 
 
