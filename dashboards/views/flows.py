@@ -85,8 +85,9 @@ MOVE_COLUMNS = (
 )
 """Columns of the moves grid: field, header, d3 format (pay as $400k / $1.2M, so that it
 fits a narrow column; the exported tables keep dollars)."""
-WIDE_COLUMNS = {"from_lab": 150, "to_lab": 150, "reason": 120}
-"""Minimum widths (px) of the columns whose text is long (lab names, reasons)."""
+WIDE_COLUMNS = {"name": 175, "from_lab": 160, "to_lab": 160, "specialty": 120, "reason": 120}
+"""Minimum widths (px) of the columns whose text is long (named people, labs, reasons):
+frontier-2025's longest name, Alexander Kolesnikov, fits."""
 
 
 def moves_column_defs() -> list[dict[str, Any]]:
@@ -115,7 +116,13 @@ def layout() -> dcc.Tab:
         id=ids.MOVES_GRID,
         columnDefs=moves_column_defs(),
         rowData=[],
-        defaultColDef={"resizable": True, "sortable": True, "minWidth": 90},
+        defaultColDef={
+            "resizable": True,
+            "sortable": True,
+            "minWidth": 90,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions={"pagination": True, "paginationPageSize": 20},
         columnSize="responsiveSizeToFit",
         style={"height": "420px"},

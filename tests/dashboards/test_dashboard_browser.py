@@ -607,6 +607,7 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
     rows = wait_until(lambda: dash_duo.find_elements(f"#{ids.MOVES_GRID} .ag-center-cols-container"
                                                      " .ag-row"), 10, "moves rows")  # fmt: skip
     assert rows
+    assert cut_cells(dash_duo, ids.MOVES_GRID) == []
 
     open_tab(dash_duo, "Time series")
     traces = wait_until(lambda: graph_data(dash_duo, ids.TIMESERIES), 10, "time series")
@@ -614,13 +615,17 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
     open_tab(dash_duo, "Summary")
     wait_until(lambda: "mean over 3 seeds" in text_of(dash_duo, ids.SUMMARY_CAPTION), 10,
                "summary over seeds")  # fmt: skip
-    cut = dash_duo.driver.execute_script(
+    assert cut_cells(dash_duo, ids.SUMMARY_GRID) == []
+    assert dash_duo.get_logs() == []
+
+
+def cut_cells(br: Any, grid_id: str) -> list[str]:
+    """Texts of the grid's cells and headers shown cut (wider than their box)."""
+    return br.driver.execute_script(
         "return [...document.querySelectorAll(arguments[0])]"
         ".filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent);",
-        f"#{ids.SUMMARY_GRID} .ag-cell-value",
+        f"#{grid_id} .ag-cell-value, #{grid_id} .ag-header-cell-text",
     )
-    assert cut == [], f"summary cells cut at 1600 px: {cut}"
-    assert dash_duo.get_logs() == []
 
 
 def mechanism_box(br: Any, key: str) -> Any:
