@@ -631,12 +631,18 @@ SWITCHED_FIELDS: dict[str, tuple[str, bool]] = {
     "market.layoff_round_share": ("layoffs_enabled", True),
     "population.attrition_per_year": ("attrition_enabled", True),
     "population.graduates_per_year": ("graduates_enabled", True),
+    "labs.*.policy.counter_offer": ("counter_offers_enabled", True),
+    "labs.*.policy.poaching_intensity": ("offers_enabled", True),
 }
 """Fields that act only while a market switch has the given value (path -> (switch,
-value)). Changing one while its switch is the other way, and no market-wide event sets
-that switch, would change nothing: :meth:`Scenario.with_overrides` refuses it, so a
-user's change never vanishes silently. A scenario file may still hold such values
-(frontier-2025 keeps the v1 search's ``candidates_per_lab`` with its note)."""
+value); ``labs.*`` stands for any lab). Changing one while its switch is the other way,
+and no market-wide event sets that switch, would change nothing:
+:meth:`Scenario.with_overrides` refuses it, so a user's change never vanishes silently.
+A scenario file may still hold such values (frontier-2025 keeps the v1 search's
+``candidates_per_lab`` with its note). ``tests/test_switched_fields.py`` runs a market
+for each entry with the field changed under the off switch: the tables must not move
+(a lab's ``graduate_intake_per_100_staff`` is not here: it still acts with graduates
+off)."""
 
 
 def inert_change(scenario: Scenario, path: str) -> str | None:
@@ -644,9 +650,11 @@ def inert_change(scenario: Scenario, path: str) -> str | None:
     its switch in :data:`SWITCHED_FIELDS` is the other way and no market-wide event
     sets that switch.
     """
-    if path not in SWITCHED_FIELDS:
+    parts = path.split(".")
+    key = ".".join(["labs", "*", *parts[2:]]) if parts[0] == "labs" else path
+    if key not in SWITCHED_FIELDS:
         return None
-    switch, needed = SWITCHED_FIELDS[path]
+    switch, needed = SWITCHED_FIELDS[key]
     if getattr(scenario.market, switch) == needed or any(
         e.lab is None and e.field == switch for e in scenario.events
     ):

@@ -9,16 +9,22 @@ import pytest
 
 import market
 from market import ScenarioError
-from market.config import SWITCHED_FIELDS, MarketConfig, PopulationConfig, build_scenario
+from market.config import (
+    SWITCHED_FIELDS,
+    MarketConfig,
+    Policy,
+    PopulationConfig,
+    build_scenario,
+)
 from market.tables import build_tables
 
 GENERIC = market.generic_scenario(4, 300)
 
 
 def test_every_entry_names_a_field_and_a_boolean_switch():
-    models = {"market": MarketConfig, "population": PopulationConfig}
+    models = {"market": MarketConfig, "population": PopulationConfig, "labs": Policy}
     for path, (switch, value) in SWITCHED_FIELDS.items():
-        section, _, name = path.partition(".")
+        section, name = path.split(".")[0], path.split(".")[-1]
         assert name in models[section].model_fields, path
         assert MarketConfig.model_fields[switch].annotation is bool, switch
         assert isinstance(value, bool)
@@ -34,6 +40,16 @@ def test_a_change_under_an_off_switch_is_refused_naming_the_switch():
     with pytest.raises(ScenarioError) as err:
         GENERIC.with_overrides({"market.candidates_per_lab": 30})
     assert "market.vacancies_enabled = true" in str(err.value)
+
+
+def test_a_lab_policy_under_an_off_switch_is_refused_for_one_lab_or_all():
+    off = GENERIC.with_overrides({"market.counter_offers_enabled": False})
+    for path in ("labs.Lab1.policy.counter_offer", "labs.*.policy.counter_offer"):
+        with pytest.raises(ScenarioError) as err:
+            off.with_overrides({path: "exceed"})
+        assert err.value.field == path
+        assert "market.counter_offers_enabled = false" in str(err.value)
+    assert GENERIC.with_overrides({"labs.Lab1.policy.counter_offer": "exceed"})
 
 
 def test_the_same_change_with_its_switch_on_is_accepted():
@@ -61,6 +77,8 @@ def _tables(sc: market.Scenario) -> dict:
 def _changed(value: typing.Any) -> typing.Any:
     if isinstance(value, bool):
         return not value
+    if value in ("match", "exceed", "none"):
+        return "exceed" if value != "exceed" else "match"
     if isinstance(value, str):
         return "value_per_dollar" if value != "value_per_dollar" else "rounds"
     if isinstance(value, int):
@@ -76,9 +94,14 @@ def test_a_switched_off_field_changes_nothing(path):
     data = GENERIC.model_dump()
     data["steps"] = 12
     data["market"][switch] = not needed
-    section, _, name = path.partition(".")
     before = _tables(build_scenario(data))
-    data[section][name] = _changed(data[section][name])
+    name = path.split(".")[-1]
+    if path.startswith("labs.*.policy."):
+        for lab in data["labs"]:
+            lab["policy"][name] = _changed(lab["policy"][name])
+    else:
+        section = path.split(".")[0]
+        data[section][name] = _changed(data[section][name])
     after = _tables(build_scenario(data))
     for key, table in before.items():
         other = after[key]
