@@ -296,3 +296,19 @@ def test_run_store_prunes_oldest(tmp_path: Path) -> None:
     with pytest.raises(market.ScenarioError, match="no longer"):
         store.metadata(ids[0])
     assert store.metadata(ids[2])["steps"] == 1
+
+
+def test_a_policy_under_a_switched_off_mechanism_is_refused_by_name() -> None:
+    """Counter-offers unticked and a lab's counter rule edited: the edit could do
+    nothing, so the run is refused with the switch named, not run without it."""
+    source = generic_source()
+    base = runs.base_scenario(source, LIMITS)
+    lab = base.lab_names[1]
+    rows = runs.lab_rows(base)
+    rows[1].update(counter_offer="exceed")
+    switches = {**runs.mechanism_values(base), "counter_offers_enabled": False}
+    with pytest.raises(market.ScenarioError) as err:
+        build(source, lab_rows=rows, mechanisms=switches)
+    assert err.value.field == f"labs.{lab}.policy.counter_offer"
+    assert "market.counter_offers_enabled = false" in str(err.value)
+    assert build(source, mechanisms=switches).scenario.market.counter_offers_enabled is False
