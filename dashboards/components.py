@@ -18,6 +18,18 @@ READ_ONLY_COLS = {
     "autoHeaderHeight": True,
 }
 """Default column settings of the read-only result grids."""
+HEADER_CHAR_PX = 9
+"""Width (px) of a character of a grid header (the Quartz theme's bold 14 px), rounded up."""
+HEADER_PADDING_PX = 40
+"""Width (px) of a header cell's padding and sort arrow."""
+
+
+def header_min_width(header: str, least: int = 0) -> int:
+    """Pixels a grid column needs so that its wrapped header breaks between words, never
+    inside one ("Resear|chers"), and at least ``least``.
+    """
+    longest = max((len(word) for word in header.split()), default=0)
+    return max(least, HEADER_PADDING_PX + HEADER_CHAR_PX * longest)
 
 
 def error_box(exc: BaseException | str) -> html.Div:

@@ -13,7 +13,15 @@ from dash.exceptions import PreventUpdate
 
 import market
 from dashboards import figures, ids
-from dashboards.components import GRID_CLASS, d3_format, error_box, graph, records
+from dashboards.components import (
+    GRID_CLASS,
+    READ_ONLY_COLS,
+    d3_format,
+    error_box,
+    graph,
+    header_min_width,
+    records,
+)
 from dashboards.runs import check_int
 from dashboards.services import Services
 from market.codes import SPECIALTIES
@@ -87,7 +95,11 @@ MOVE_COLUMNS = (
 fits a narrow column; the exported tables keep dollars)."""
 WIDE_COLUMNS = {"name": 175, "from_lab": 160, "to_lab": 160, "specialty": 120, "reason": 120}
 """Minimum widths (px) of the columns whose text is long (named people, labs, reasons):
-frontier-2025's longest name, Alexander Kolesnikov, fits."""
+frontier-2025's longest name, Alexander Kolesnikov, fits; every column is wide enough for
+its header's longest word."""
+MIN_COLUMN_WIDTH = 125
+"""Minimum width (px) of the other columns: their floating filter box still takes a
+month such as 2025-12 (the column's filter button and padding take ~75 px)."""
 
 
 def moves_column_defs() -> list[dict[str, Any]]:
@@ -100,8 +112,7 @@ def moves_column_defs() -> list[dict[str, Any]]:
             "filter": True,
             "floatingFilter": True,
         }
-        if field in WIDE_COLUMNS:
-            col["minWidth"] = WIDE_COLUMNS[field]
+        col["minWidth"] = header_min_width(header, WIDE_COLUMNS.get(field, MIN_COLUMN_WIDTH))
         if fmt:
             col.update(
                 valueFormatter=d3_format(fmt), type="rightAligned", filter="agNumberColumnFilter"
@@ -116,13 +127,7 @@ def layout() -> dcc.Tab:
         id=ids.MOVES_GRID,
         columnDefs=moves_column_defs(),
         rowData=[],
-        defaultColDef={
-            "resizable": True,
-            "sortable": True,
-            "minWidth": 90,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        defaultColDef=READ_ONLY_COLS,
         dashGridOptions={"pagination": True, "paginationPageSize": 20},
         columnSize="responsiveSizeToFit",
         style={"height": "420px"},

@@ -13,7 +13,13 @@ from dash.exceptions import PreventUpdate
 
 import market
 from dashboards import ids, stats
-from dashboards.components import GRID_CLASS, READ_ONLY_COLS, d3_format, records
+from dashboards.components import (
+    GRID_CLASS,
+    READ_ONLY_COLS,
+    d3_format,
+    header_min_width,
+    records,
+)
 from dashboards.services import Services
 from dashboards.views.info import METRICS
 
@@ -36,7 +42,8 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 MIN_WIDTHS = {"comp_median_usd": 120, "gpus_per_researcher": 105}
 """Pixels a column keeps when the grid is fitted to the page: the widest values
 (``$12,345,678``, ``153,503``) shown whole, not cut to ``$2,6…``; other number columns
-keep :data:`MIN_NUMBER_WIDTH` (a page too narrow for them scrolls sideways)."""
+keep :data:`MIN_NUMBER_WIDTH`; every column is wide enough for its header's longest word
+(a page too narrow for them scrolls sideways)."""
 MIN_NUMBER_WIDTH = 80
 
 
@@ -51,7 +58,7 @@ def summary_column_defs() -> list[dict[str, Any]]:
         }
         if fmt:
             col.update(valueFormatter=d3_format(fmt), type="rightAligned")
-            col["minWidth"] = MIN_WIDTHS.get(field, MIN_NUMBER_WIDTH)
+            col["minWidth"] = header_min_width(header, MIN_WIDTHS.get(field, MIN_NUMBER_WIDTH))
         if field == "lab":
             col.update(pinned="left", minWidth=160)
         if field == "net_flow":

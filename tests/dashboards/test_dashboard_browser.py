@@ -608,6 +608,12 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
                                                      " .ag-row"), 10, "moves rows")  # fmt: skip
     assert rows
     assert cut_cells(dash_duo, ids.MOVES_GRID) == []
+    filter_boxes = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.clientWidth)"
+        ".filter(w => w > 0);",  # columns scrolled out of view are not drawn
+        f"#{ids.MOVES_GRID} .ag-floating-filter-input input",
+    )
+    assert len(filter_boxes) >= 6 and min(filter_boxes) >= 50, filter_boxes  # fits "2025-12"
 
     open_tab(dash_duo, "Time series")
     traces = wait_until(lambda: graph_data(dash_duo, ids.TIMESERIES), 10, "time series")
@@ -620,10 +626,17 @@ def test_seeds_bands_pools_and_moves_at_1600x1000(
 
 
 def cut_cells(br: Any, grid_id: str) -> list[str]:
-    """Texts of the grid's cells and headers shown cut (wider than their box)."""
+    """Texts of the grid's cells and headers shown cut (wider than their box), and of
+    headers with a word wider than their box (wrapped inside the word: "Resear|chers").
+    """
     return br.driver.execute_script(
+        "const ctx = document.createElement('canvas').getContext('2d');"
+        "const widest = e => { ctx.font = getComputedStyle(e).font;"
+        "  return Math.max(0, ...e.textContent.split(/\\s+/).filter(w => w)"
+        "    .map(w => ctx.measureText(w).width)); };"
         "return [...document.querySelectorAll(arguments[0])]"
-        ".filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent);",
+        ".filter(c => c.scrollWidth > c.clientWidth || (c.matches('.ag-header-cell-text')"
+        "  && widest(c) > c.clientWidth + 0.5)).map(c => c.textContent);",
         f"#{grid_id} .ag-cell-value, #{grid_id} .ag-header-cell-text",
     )
 
